@@ -1,0 +1,39 @@
+// Errors. Three channels (architecture.md): invariant violations abort with file:line
+// (MNEMO_CHECK); bad user input throws mnemo::Error, whose message says what and where
+// (e.g. `data.csv:17:4: not a number: "abc"`) and which only `main` catches (exit 2);
+// expected outcomes (infeasible options, verification mismatches) are report statuses.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace mnemo {
+
+/// Bad user input or an unusable file. The message is one line and names the place.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// Throws mnemo::Error with a fmt-formatted message.
+template <typename... Args>
+[[noreturn]] void Fail(fmt::format_string<Args...> format, Args&&... args) {
+  throw Error(fmt::format(format, std::forward<Args>(args)...));
+}
+
+namespace internal {
+[[noreturn]] void CheckFailed(const char* file, int line, const char* condition,
+                              const std::string& message);
+}  // namespace internal
+
+}  // namespace mnemo
+
+/// Aborts with file:line when an internal invariant does not hold. Not for user input.
+#define MNEMO_CHECK(condition, ...)                                                  \
+  do {                                                                               \
+    if (!(condition)) [[unlikely]]                                                   \
+      ::mnemo::internal::CheckFailed(__FILE__, __LINE__, #condition,                 \
+                                     ::std::string{__VA_OPT__(::fmt::format(__VA_ARGS__))}); \
+  } while (0)

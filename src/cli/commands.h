@@ -1,0 +1,21 @@
+// The mnemo CLI: one file per command under src/cli/, each defining one Add*Command that
+// registers a CLI11 subcommand. The callback stores the exit code (0 success, 1 the check
+// failed, 2 bad input or usage) in *exit_code; bad input is thrown as mnemo::Error and
+// turned into exit 2 by main. `--json` prints exactly one JSON object on stdout.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace mnemo::cli {
+
+void AddListCommand(CLI::App& app, int* exit_code);
+void AddDataCommand(CLI::App& app, int* exit_code);
+void AddBuildCommand(CLI::App& app, int* exit_code);
+void AddVerifyCommand(CLI::App& app, int* exit_code);
+void AddInspectCommand(CLI::App& app, int* exit_code);
+void AddPredictCommand(CLI::App& app, int* exit_code);
+void AddExportCommand(CLI::App& app, int* exit_code);
+// ---- module commands: jacobian (rank, capacity, fit)
+// ---- module commands: capacity (storage, storage-measure)
+
+}  // namespace mnemo::cli
