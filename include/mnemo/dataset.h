@@ -1,0 +1,91 @@
+// Dataset: labelled points as exact binary64 values, validated. Loaders for CSV, NumPy .npy,
+// IDX (with its labels file beside it), the installed Fashion-MNIST, and generators. Identical
+// points with different labels are an error naming both rows; identical points with the same
+// label are merged (the dataset keeps the map from original rows to points, so verification
+// still checks every original row). Integer labels are classes, mapped to 0..C−1 with the map
+// kept; non-integer labels are real targets. The normalization into the unit ball (dyadic
+// centre, dyadic scale) is computed here and becomes the network's input map.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "mnemo/exact.h"
+#include "mnemo/network.h"
+
+namespace mnemo {
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+struct DataOptions {
+  std::string labels_path;           ///< separate labels file (.npy or .csv), for .npy data
+  int64_t skip_rows = 0;             ///< CSV: rows to skip before the (optional) header
+  std::string label_column = "last"; ///< CSV: first | last | 0-based index
+  int64_t limit = 0;                 ///< keep only the first `limit` rows (0 = all)
+};
+
+struct Dataset {
+  std::string source;                ///< the DATA spec it was loaded from
+  RowMatrix x;                       ///< unique points, n × d, exact binary64 values
+  bool classification = true;        ///< false: real targets
+  std::vector<int32_t> y;            ///< class index per point (classification)
+  std::vector<double> target;        ///< real target per point (regression)
+  std::vector<int64_t> class_values; ///< class index → the user's label (sorted ascending)
+  int64_t original_rows = 0;         ///< rows in the file, before merging duplicates
+  std::vector<int64_t> row_to_point; ///< original row → point (empty when nothing was merged)
+  std::vector<int64_t> point_to_row; ///< point → its first original row
+  int64_t merged_duplicates = 0;
+  int input_exponent = 0;            ///< smallest E ≥ 0 with x·2^E integral
+  std::vector<std::string> warnings; ///< e.g. merged duplicates; the CLI prints them
+
+  int64_t n() const { return x.rows(); }
+  int64_t d() const { return x.cols(); }
+  int64_t classes() const { return classification ? int64_t(class_values.size()) : 0; }
+  /// Expected output of point i in the network's label space: class index or real target.
+  double Expected(int64_t i) const { return classification ? y[i] : target[i]; }
+  /// The user's label for point i.
+  std::string LabelString(int64_t i) const;
+  DatasetFingerprint Fingerprint() const;
+};
+
+/// Loads DATA: a path (.csv, .npy, *-idx3-ubyte[.gz]) or a name (fashion-mnist[:train|:test],
+/// synthetic:KIND?key=value&...). Throws mnemo::Error with file/line/column on bad input.
+Dataset LoadDataset(const std::string& spec, const DataOptions& options = {});
+
+/// Builds a dataset from memory (validation, class mapping and merging as for files).
+/// `labels` are real values; integral ones make a classification dataset.
+Dataset MakeDataset(std::string source, RowMatrix x, const std::vector<double>& labels);
+
+/// Generator names and their parameters, for `--help`.
+std::string SyntheticHelp();
+
+/// Dyadic centre (mean rounded to the data grid) and the smallest scale 2^s with
+/// max ‖(x − c)·2^−s‖ ≤ 1, checked exactly.
+InputMap ComputeNormalization(const Dataset& data);
+/// The normalized points (x − c)·2^−s (exact: dyadic shifts of exact values).
+RowMatrix Normalized(const Dataset& data, const InputMap& map);
+
+/// Separation of a 1-D projection onto a random unit direction: the smallest gap of the sorted
+/// projected values of the normalized data (cheap, what constructions use).
+struct ProjectedSeparation {
+  double gap = 0;             ///< smallest gap of the sorted projections
+  double delta_lower = 0;     ///< lower bound on δ implied by it (gap ≤ δ·‖v‖ for ‖v‖ = 1)
+  int64_t i = -1, j = -1;     ///< the closest pair along the projection
+};
+ProjectedSeparation ComputeProjectedSeparation(const Dataset& data, const InputMap& map,
+                                               uint64_t seed);
+
+/// Exact minimum pairwise distance δ of the normalized data: blocked Gram products with Eigen
+/// find the candidates, the closest ones are rechecked in exact rational arithmetic. O(N²d).
+struct ExactSeparation {
+  Rational delta_squared;  ///< exact δ²
+  double delta = 0;        ///< √δ² (rounded)
+  int64_t i = -1, j = -1;  ///< a closest pair (point indices)
+};
+ExactSeparation ComputeExactSeparation(const Dataset& data, const InputMap& map);
+
+}  // namespace mnemo

@@ -1,0 +1,57 @@
+// Files. Network JSON is the exact format: format version, weights as integer/rational strings,
+// input map, label map, construction, options, seed, dataset fingerprint, statistics; load →
+// save round-trips byte-identically. Float exports (safetensors, npz) carry float64 (or
+// float32) layers that a few lines of NumPy can run. All writes are atomic (temporary file +
+// rename): a failed run leaves no partial file. Readers for the dataset formats live here too.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mnemo/network.h"
+
+namespace mnemo {
+
+/// Writes `contents` to `path` atomically (temp file in the same directory, fsync, rename).
+void WriteFileAtomic(const std::string& path, const std::string& contents);
+/// Reads a whole file; throws mnemo::Error naming the path.
+std::string ReadFile(const std::string& path);
+/// Reads a file, gunzipping it when it starts with the gzip magic (throws on corrupt/truncated).
+std::string ReadMaybeGzip(const std::string& path);
+
+inline constexpr int kNetworkFormatVersion = 1;
+std::string NetworkToJson(const Network& net);
+/// Throws mnemo::Error naming `where` (usually the path) on malformed input.
+Network NetworkFromJson(const std::string& text, const std::string& where);
+void SaveNetwork(const Network& net, const std::string& path);
+Network LoadNetwork(const std::string& path);
+
+enum class ExportFormat { kSafetensors, kNpz };
+enum class ExportDtype { kFloat64, kFloat32 };
+/// Float export: tensors input.center (d), input.scale (scalar), layer{i}.weight (out × in,
+/// dense), layer{i}.bias, plus metadata (activations, output kind, class values).
+void ExportNetwork(const Network& net, ExportFormat format, ExportDtype dtype,
+                   const std::string& path);
+
+/// A NumPy array read from .npy: shape and values (as doubles; integer dtypes exactly).
+struct NpyArray {
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+  bool integer = false;  ///< integer dtype (labels)
+  std::string dtype;
+};
+NpyArray ReadNpy(const std::string& path);
+/// Writes a C-order float64 .npy (used by tests and exports).
+std::string NpyBytes(const std::vector<int64_t>& shape, const std::vector<double>& data);
+
+/// An IDX file (ubyte only, as MNIST-style datasets ship): shape and bytes.
+struct IdxArray {
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> data;
+};
+IdxArray ReadIdx(const std::string& path);
+
+}  // namespace mnemo
