@@ -58,6 +58,9 @@ struct Report {
   Status status = Status::kSuccess;
   std::string reason;                  ///< why, when not kSuccess
   nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+  /// Timings in seconds, by phase. Kept apart from `fields`: the saved network carries the
+  /// fields but not the timings, so the same inputs and seed give byte-identical files.
+  nlohmann::ordered_json timings = nlohmann::ordered_json::object();
   double build_seconds = 0;
 
   template <typename T>
@@ -80,6 +83,9 @@ struct BuildContext {
   const Params& params;
   uint64_t seed = 1;
   bool progress = false;
+  /// The exact minimum distance of the normalized data when the user asked for it
+  /// (--exact-delta), else null: constructions then use the projected lower bound.
+  const ExactSeparation* exact_separation = nullptr;
 };
 
 struct Construction {
@@ -105,6 +111,6 @@ const Construction& FindConstruction(const std::string& name);
 /// report's status is not kSuccess.
 std::optional<Network> BuildNetwork(const std::string& name, const Dataset& data,
                                     const ParamMap& params, uint64_t seed, Report* report,
-                                    bool progress = false);
+                                    bool progress = false, bool exact_delta = false);
 
 }  // namespace mnemo

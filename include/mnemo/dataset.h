@@ -26,6 +26,8 @@ struct DataOptions {
   int64_t skip_rows = 0;             ///< CSV: rows to skip before the (optional) header
   std::string label_column = "last"; ///< CSV: first | last | 0-based index
   int64_t limit = 0;                 ///< keep only the first `limit` rows (0 = all)
+  bool labels_optional = false;      ///< predict: unlabeled data (CSV --label-column none, .npy
+                                     ///< without --labels) gets label 0 everywhere
 };
 
 struct Dataset {
@@ -87,5 +89,11 @@ struct ExactSeparation {
   int64_t i = -1, j = -1;  ///< a closest pair (point indices)
 };
 ExactSeparation ComputeExactSeparation(const Dataset& data, const InputMap& map);
+
+/// Exact projections of normalized points onto a dyadic direction v = v_num·2^−v_bits:
+/// returns integers P_i with ⟨v, x'_i⟩ = P_i·2^−(v_bits + *frac_bits). int128 arithmetic
+/// when a bound proves it safe, mpz otherwise.
+std::vector<Integer> ProjectExact(const RowMatrix& normalized, const std::vector<int64_t>& v_num,
+                                  int v_bits, int* frac_bits);
 
 }  // namespace mnemo

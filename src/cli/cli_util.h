@@ -1,0 +1,55 @@
+// Helpers shared by the CLI commands: the common data flags, JSON output, warnings.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "mnemo/dataset.h"
+#include "mnemo/progress.h"
+
+namespace mnemo::cli {
+
+/// The data flags every command that reads DATA accepts.
+struct DataFlags {
+  std::string spec;
+  DataOptions options;
+};
+
+inline void AddDataFlags(CLI::App* cmd, DataFlags* flags, bool positional = true) {
+  if (positional)
+    cmd->add_option("DATA", flags->spec,
+                    "data: FILE.csv | FILE.npy | *-idx3-ubyte[.gz] | fashion-mnist[:train|:test] | "
+                    "synthetic:KIND?n=..&d=..&classes=..&seed=..")
+        ->required();
+  cmd->add_option("--labels", flags->options.labels_path, "labels file for .npy (or IDX) data");
+  cmd->add_option("--skip-rows", flags->options.skip_rows, "CSV: rows to skip before the header");
+  cmd->add_option("--label-column", flags->options.label_column,
+                  "CSV: label column: first, last or a 0-based index")
+      ->default_str("last");
+  cmd->add_option("--limit", flags->options.limit, "use only the first N rows");
+}
+
+/// Loads the data and prints the loader's warnings (merged duplicates, ...) to stderr.
+inline Dataset LoadData(const DataFlags& flags) {
+  Dataset data = LoadDataset(flags.spec, flags.options);
+  for (const std::string& w : data.warnings) fmt::print(stderr, "mnemo: warning: {}\n", w);
+  return data;
+}
+
+inline void PrintJson(const nlohmann::ordered_json& j) { fmt::print("{}\n", j.dump(2)); }
+
+/// Registers a subcommand whose callback runs `run` and stores its exit code.
+template <typename Run>
+CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& help,
+                     int* exit_code, Run run) {
+  CLI::App* cmd = app.add_subcommand(name, help);
+  cmd->callback([exit_code, run]() { *exit_code = run(); });
+  return cmd;
+}
+
+}  // namespace mnemo::cli

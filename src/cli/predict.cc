@@ -1,0 +1,75 @@
+// mnemo predict: the network's answer for every row of DATA, in the user's labels.
+#include "mnemo/error.h"
+#include "mnemo/evaluate.h"
+#include "mnemo/io.h"
+#include "src/cli/cli_util.h"
+#include "src/cli/commands.h"
+
+namespace mnemo::cli {
+
+void AddPredictCommand(CLI::App& app, int* exit_code) {
+  struct Opts {
+    std::string network;
+    DataFlags data;
+    std::string output;
+    std::string mode = "exact";
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = AddCommand(app, "predict", "predict the label of every row of DATA", exit_code, [o] {
+    Network net = LoadNetwork(o->network);
+    o->data.options.labels_optional = true;
+    Dataset data = LoadData(o->data);
+    if (data.d() != net.input_dim())
+      Fail("{}: the network reads {} inputs but the data has {} columns", data.source,
+           net.input_dim(), data.d());
+    bool exact = o->mode == "exact";
+    if (!exact && o->mode != "float64") Fail("--mode: expected exact or float64, got \"{}\"", o->mode);
+    for (const Layer& l : net.layers)
+      if (exact && !l.activation.IsExact())
+        Fail("the network uses the activation {}: use --mode float64", ToString(l.activation));
+    std::vector<std::string> answers(data.n());
+    if (exact) {
+      ExactOutputs out = EvaluateExact(net, data.x, o->output.size() > 0);
+      for (int64_t p = 0; p < data.n(); ++p) {
+        std::vector<double> v(out.cols);
+        bool integral = true;
+        for (int64_t c = 0; c < out.cols; ++c) {
+          Rational r = out.At(p, c);
+          v[c] = ToDouble(r);
+          integral = integral && r.get_den() == 1;
+        }
+        if (!net.classification) {
+          answers[p] = fmt::format("{}", v[0]);
+        } else {
+          // kValue: only an exact integer output names a class.
+          int64_t cls = (net.output == OutputKind::kValue && !integral) ? -1 : DecodeClass(net, v);
+          answers[p] = cls >= 0 ? fmt::format("{}", net.class_values[cls]) : "none";
+        }
+      }
+    } else {
+      RowMatrix out = EvaluateFloat(net, data.x, false);
+      for (int64_t p = 0; p < data.n(); ++p) {
+        std::vector<double> v(out.row(p).data(), out.row(p).data() + out.cols());
+        if (!net.classification) answers[p] = fmt::format("{}", v[0]);
+        else {
+          int64_t cls = DecodeClass(net, v);
+          answers[p] = cls >= 0 ? fmt::format("{}", net.class_values[cls]) : "none";
+        }
+      }
+    }
+    std::string csv = "row,prediction\n";
+    const int64_t rows = data.row_to_point.empty() ? data.n() : int64_t(data.row_to_point.size());
+    for (int64_t r = 0; r < rows; ++r)
+      csv += fmt::format("{},{}\n", r, answers[data.row_to_point.empty() ? r : data.row_to_point[r]]);
+    if (o->output.empty()) fmt::print("{}", csv);
+    else WriteFileAtomic(o->output, csv);
+    return 0;
+  });
+  cmd->add_option("NETWORK", o->network, "network file (JSON)")->required();
+  AddDataFlags(cmd, &o->data);
+  cmd->add_option("-o,--output", o->output, "CSV file to write (default: stdout)");
+  cmd->add_option("--mode", o->mode, "exact | float64")->default_str("exact");
+  cmd->footer("Unlabeled data: CSV with --label-column none, or .npy without --labels.");
+}
+
+}  // namespace mnemo::cli

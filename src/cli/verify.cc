@@ -1,0 +1,57 @@
+// mnemo verify: is the network right on every row? Exact mode is the judge.
+#include "mnemo/error.h"
+#include "mnemo/io.h"
+#include "mnemo/verify.h"
+#include "src/cli/cli_util.h"
+#include "src/cli/commands.h"
+
+namespace mnemo::cli {
+
+void AddVerifyCommand(CLI::App& app, int* exit_code) {
+  struct Opts {
+    std::string network;
+    DataFlags data;
+    std::string mode = "exact";
+    double tolerance = 0;
+    int64_t max_reported = 10;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = AddCommand(app, "verify", "check a network on every row of DATA (exact by default)", exit_code, [o] {
+    if (o->json) Progress::SetEnabled(false);
+    VerifyOptions vo;
+    vo.mode = ParseVerifyMode(o->mode);
+    if (o->tolerance < 0) Fail("--tolerance must be ≥ 0");
+    vo.tolerance = o->tolerance;
+    vo.max_reported = o->max_reported;
+    vo.progress = !o->json;
+    Network net = LoadNetwork(o->network);
+    Dataset data = LoadData(o->data);
+    DatasetFingerprint fp = data.Fingerprint();
+    if (!net.dataset.hash.empty() && fp.hash != net.dataset.hash)
+      fmt::print(stderr, "mnemo: note: {} is not the dataset {} was built on (fingerprint {} vs {})\n",
+                 data.source, o->network, fp.hash, net.dataset.hash);
+    VerifyReport r = Verify(net, data, vo);
+    if (o->json) {
+      PrintJson(r.ToJson());
+    } else {
+      fmt::print("{}\n", r.Brief());
+      for (const Mismatch& m : r.first_mismatches)
+        fmt::print("  row {}: expected {}, got {}\n", m.index, m.expected, m.got);
+      if (r.mismatches > int64_t(r.first_mismatches.size()))
+        fmt::print("  ... and {} more\n", r.mismatches - int64_t(r.first_mismatches.size()));
+      for (const Mismatch& m : r.first_disagreements)
+        fmt::print("  float64 disagrees at row {}: exact {}, float64 {}\n", m.index, m.expected, m.got);
+      fmt::print("time: exact {:.3f} s, float64 {:.3f} s\n", r.seconds_exact, r.seconds_float);
+    }
+    return r.all_correct() ? 0 : 1;
+  });
+  cmd->add_option("NETWORK", o->network, "network file (JSON)")->required();
+  AddDataFlags(cmd, &o->data);
+  cmd->add_option("--mode", o->mode, "exact | float64 | both")->default_str("exact");
+  cmd->add_option("--tolerance", o->tolerance, "float64, real targets: |output − target| allowed");
+  cmd->add_option("--max-reported", o->max_reported, "counterexamples listed")->default_str("10");
+  cmd->add_flag("--json", o->json, "print one JSON object");
+}
+
+}  // namespace mnemo::cli

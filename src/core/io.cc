@@ -1,0 +1,602 @@
+#include "mnemo/io.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "mnemo/error.h"
+
+namespace mnemo {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// ---------------------------------------------------------------- files
+
+std::string TempPathFor(const std::string& path) {
+  std::random_device rd;
+  return fmt::format("{}.tmp.{}.{:x}", path, getpid(), rd());
+}
+
+// ---------------------------------------------------------------- network json
+
+const char* OutputKindName(OutputKind k) {
+  switch (k) {
+    case OutputKind::kValue: return "value";
+    case OutputKind::kArgmax: return "argmax";
+    case OutputKind::kBits: return "bits";
+  }
+  return "?";
+}
+
+json LayerToJson(const Layer& layer) {
+  json j;
+  j["inputs"] = layer.inputs;
+  j["outputs"] = layer.outputs;
+  j["activation"] = ToString(layer.activation);
+  j["denominator"] = ToString(layer.denominator);
+  j["row_ptr"] = layer.row_ptr;
+  j["col"] = layer.col;
+  json w = json::array(), b = json::array();
+  for (const Integer& v : layer.weight) w.push_back(ToString(v));
+  for (const Integer& v : layer.bias) b.push_back(ToString(v));
+  j["weight"] = std::move(w);
+  j["bias"] = std::move(b);
+  return j;
+}
+
+// Reads fields of the network json with errors that name the place.
+class JsonReader {
+ public:
+  explicit JsonReader(std::string where) : where_(std::move(where)) {}
+  const json& Get(const json& obj, const std::string& key, const std::string& ctx) const {
+    if (!obj.is_object() || !obj.contains(key))
+      Fail("{}: missing \"{}\" in {}", where_, key, ctx.empty() ? "the top-level object" : ctx);
+    return obj.at(key);
+  }
+  int64_t Int(const json& obj, const std::string& key, const std::string& ctx) const {
+    const json& v = Get(obj, key, ctx);
+    if (!v.is_number_integer()) Fail("{}: {}{} must be an integer", where_, ctx, key);
+    return v.get<int64_t>();
+  }
+  std::string Str(const json& obj, const std::string& key, const std::string& ctx) const {
+    const json& v = Get(obj, key, ctx);
+    if (!v.is_string()) Fail("{}: {}{} must be a string", where_, ctx, key);
+    return v.get<std::string>();
+  }
+  const std::string& where() const { return where_; }
+
+ private:
+  std::string where_;
+};
+
+Layer LayerFromJson(const json& j, const JsonReader& r, size_t index) {
+  std::string ctx = fmt::format("layers[{}].", index);
+  Layer layer;
+  layer.inputs = static_cast<int32_t>(r.Int(j, "inputs", ctx));
+  layer.outputs = static_cast<int32_t>(r.Int(j, "outputs", ctx));
+  if (layer.inputs <= 0 || layer.outputs <= 0)
+    Fail("{}: {}inputs/outputs must be positive", r.where(), ctx);
+  layer.activation = ParseActivation(r.Str(j, "activation", ctx));
+  layer.denominator = ParseInteger(r.Str(j, "denominator", ctx), r.where() + ": " + ctx + "denominator");
+  if (layer.denominator <= 0) Fail("{}: {}denominator must be positive", r.where(), ctx);
+  try {
+    layer.row_ptr = r.Get(j, "row_ptr", ctx).get<std::vector<int64_t>>();
+    layer.col = r.Get(j, "col", ctx).get<std::vector<int32_t>>();
+  } catch (const nlohmann::json::exception&) {
+    Fail("{}: {}row_ptr/col must be integer arrays", r.where(), ctx);
+  }
+  const json& w = r.Get(j, "weight", ctx);
+  const json& b = r.Get(j, "bias", ctx);
+  if (!w.is_array() || !b.is_array()) Fail("{}: {}weight/bias must be arrays", r.where(), ctx);
+  layer.weight.reserve(w.size());
+  for (size_t k = 0; k < w.size(); ++k) {
+    if (!w[k].is_string()) Fail("{}: {}weight[{}] must be a string", r.where(), ctx, k);
+    layer.weight.push_back(ParseInteger(w[k].get_ref<const std::string&>(),
+                                        fmt::format("{}: {}weight[{}]", r.where(), ctx, k)));
+  }
+  for (size_t k = 0; k < b.size(); ++k) {
+    if (!b[k].is_string()) Fail("{}: {}bias[{}] must be a string", r.where(), ctx, k);
+    layer.bias.push_back(ParseInteger(b[k].get_ref<const std::string&>(),
+                                      fmt::format("{}: {}bias[{}]", r.where(), ctx, k)));
+  }
+  // Structural checks as user-input errors (a hand-edited file must not abort).
+  if (layer.row_ptr.size() != size_t(layer.outputs) + 1 || layer.row_ptr.front() != 0 ||
+      layer.row_ptr.back() != int64_t(layer.weight.size()) ||
+      layer.col.size() != layer.weight.size() || layer.bias.size() != size_t(layer.outputs))
+    Fail("{}: {}: inconsistent sizes of row_ptr/col/weight/bias", r.where(), ctx);
+  for (int32_t i = 0; i < layer.outputs; ++i)
+    if (layer.row_ptr[i] > layer.row_ptr[i + 1]) Fail("{}: {}row_ptr decreases", r.where(), ctx);
+  for (int32_t c : layer.col)
+    if (c < 0 || c >= layer.inputs) Fail("{}: {}col out of range", r.where(), ctx);
+  return layer;
+}
+
+// ---------------------------------------------------------------- npy
+
+std::string NpyHeader(const std::string& descr, const std::vector<int64_t>& shape) {
+  std::string shape_str = "(";
+  for (size_t i = 0; i < shape.size(); ++i) shape_str += fmt::format("{}, ", shape[i]);
+  if (shape.size() > 1) shape_str.resize(shape_str.size() - 2);
+  else if (shape.size() == 1) shape_str.resize(shape_str.size() - 1);
+  shape_str += ")";
+  std::string dict =
+      fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", descr, shape_str);
+  size_t total = 10 + dict.size() + 1;
+  dict.append((64 - total % 64) % 64, ' ');
+  dict += '\n';
+  std::string out = "\x93NUMPY";
+  out += char(1);
+  out += char(0);
+  uint16_t len = static_cast<uint16_t>(dict.size());
+  out += char(len & 0xff);
+  out += char(len >> 8);
+  return out + dict;
+}
+
+template <typename T>
+std::string NpyOf(const std::string& descr, const std::vector<int64_t>& shape,
+                  const std::vector<T>& data) {
+  std::string out = NpyHeader(descr, shape);
+  out.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(T));
+  return out;
+}
+
+std::string NpyUnicode(const std::string& text) {
+  // '<U{n}' array of one element: UCS-4 little endian (ASCII only here).
+  std::string out = NpyHeader(fmt::format("<U{}", std::max<size_t>(1, text.size())), {});
+  for (unsigned char c : text) {
+    out += char(c);
+    out.append(3, '\0');
+  }
+  if (text.empty()) out.append(4, '\0');
+  return out;
+}
+
+// ---------------------------------------------------------------- zip (stored) for npz
+
+void Put16(std::string& s, uint16_t v) { s += char(v & 0xff); s += char(v >> 8); }
+void Put32(std::string& s, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s += char((v >> (8 * i)) & 0xff);
+}
+
+std::string ZipStored(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::string out, central;
+  for (const auto& [name, data] : files) {
+    MNEMO_CHECK(data.size() < 0xFFFFFFFFull, "npz member {} too large for zip32", name);
+    uint32_t crc = crc32(0, reinterpret_cast<const Bytef*>(data.data()), data.size());
+    uint32_t offset = static_cast<uint32_t>(out.size());
+    std::string header;
+    Put32(header, 0x04034b50); Put16(header, 20); Put16(header, 0); Put16(header, 0);
+    Put16(header, 0); Put16(header, 0x21);  // time 0, date 1980-01-01 (deterministic)
+    Put32(header, crc); Put32(header, uint32_t(data.size())); Put32(header, uint32_t(data.size()));
+    Put16(header, uint16_t(name.size())); Put16(header, 0);
+    out += header + name + data;
+    Put32(central, 0x02014b50); Put16(central, 20); Put16(central, 20); Put16(central, 0);
+    Put16(central, 0); Put16(central, 0); Put16(central, 0x21);
+    Put32(central, crc); Put32(central, uint32_t(data.size())); Put32(central, uint32_t(data.size()));
+    Put16(central, uint16_t(name.size())); Put16(central, 0); Put16(central, 0);
+    Put16(central, 0); Put16(central, 0); Put32(central, 0); Put32(central, offset);
+    central += name;
+  }
+  uint32_t central_offset = static_cast<uint32_t>(out.size());
+  out += central;
+  Put32(out, 0x06054b50); Put16(out, 0); Put16(out, 0);
+  Put16(out, uint16_t(files.size())); Put16(out, uint16_t(files.size()));
+  Put32(out, uint32_t(central.size())); Put32(out, central_offset); Put16(out, 0);
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- files
+
+void WriteFileAtomic(const std::string& path, const std::string& contents) {
+  std::string tmp = TempPathFor(path);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) Fail("{}: cannot write: {}", path, std::strerror(errno));
+  const char* p = contents.data();
+  size_t left = contents.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      Fail("{}: write failed: {}", path, std::strerror(err));
+    }
+    p += n;
+    left -= size_t(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    Fail("{}: write failed: {}", path, std::strerror(err));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    Fail("{}: cannot rename into place: {}", path, std::strerror(err));
+  }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) Fail("{}: is a directory", path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Fail("{}: cannot open: {}", path, std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) Fail("{}: read error", path);
+  return ss.str();
+}
+
+std::string ReadMaybeGzip(const std::string& path) {
+  std::string raw = ReadFile(path);
+  if (raw.size() < 2 || uint8_t(raw[0]) != 0x1f || uint8_t(raw[1]) != 0x8b) return raw;
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) Fail("{}: zlib init failed", path);
+  zs.next_in = reinterpret_cast<Bytef*>(raw.data());
+  zs.avail_in = static_cast<uInt>(raw.size());
+  std::string out;
+  char buffer[1 << 16];
+  int ret;
+  do {
+    zs.next_out = reinterpret_cast<Bytef*>(buffer);
+    zs.avail_out = sizeof(buffer);
+    ret = inflate(&zs, Z_NO_FLUSH);
+    if (ret == Z_DATA_ERROR || ret == Z_MEM_ERROR || ret == Z_NEED_DICT) {
+      inflateEnd(&zs);
+      Fail("{}: corrupt gzip data at byte {}", path, zs.total_in);
+    }
+    out.append(buffer, sizeof(buffer) - zs.avail_out);
+    if (ret == Z_BUF_ERROR || (ret == Z_OK && zs.avail_in == 0 && zs.avail_out != 0)) {
+      inflateEnd(&zs);
+      Fail("{}: truncated gzip file ({} compressed bytes)", path, raw.size());
+    }
+  } while (ret != Z_STREAM_END);
+  inflateEnd(&zs);
+  return out;
+}
+
+// ---------------------------------------------------------------- network json
+
+std::string NetworkToJson(const Network& net) {
+  json top;
+  top["format"] = "mnemo-network";
+  top["version"] = kNetworkFormatVersion;
+  top["construction"] = net.construction;
+  top["options"] = net.options;
+  top["seed"] = net.seed;
+  json ds;
+  ds["hash"] = net.dataset.hash;
+  ds["n"] = net.dataset.n;
+  ds["d"] = net.dataset.d;
+  ds["classes"] = net.dataset.classes;
+  top["dataset"] = ds;
+  json labels;
+  labels["kind"] = net.classification ? "classes" : "real";
+  if (net.classification) labels["values"] = net.class_values;
+  top["labels"] = labels;
+  top["output"] = OutputKindName(net.output);
+  json input;
+  json center = json::array();
+  for (const Rational& c : net.input.center) center.push_back(ToString(c));
+  input["center"] = center;
+  input["scale_log2"] = net.input.scale_log2;
+  top["input"] = input;
+  top["statistics"] = ToJson(net.Stats());
+  top["report"] = net.report;
+  // One key per line, one layer per line: diffable, deterministic, byte-stable.
+  std::string out = "{\n";
+  for (auto it = top.begin(); it != top.end(); ++it) {
+    out += fmt::format("  {}: {},\n", json(it.key()).dump(), it.value().dump());
+  }
+  out += "  \"layers\": [";
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    out += l ? ",\n    " : "\n    ";
+    out += LayerToJson(net.layers[l]).dump();
+  }
+  out += "\n  ]\n}\n";
+  return out;
+}
+
+Network NetworkFromJson(const std::string& text, const std::string& where) {
+  json top;
+  try {
+    top = json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    Fail("{}: not valid JSON (byte {}): {}", where, e.byte, e.what());
+  }
+  JsonReader r(where);
+  if (!top.is_object() || !top.contains("format") || top["format"] != "mnemo-network")
+    Fail("{}: not a mnemo network file (missing \"format\": \"mnemo-network\")", where);
+  int64_t version = r.Int(top, "version", "");
+  if (version != kNetworkFormatVersion)
+    Fail("{}: unsupported format version {} (this mnemo reads {})", where, version,
+         kNetworkFormatVersion);
+  Network net;
+  net.construction = r.Str(top, "construction", "");
+  net.options = r.Get(top, "options", "");
+  const json& seed = r.Get(top, "seed", "");
+  if (!seed.is_number_unsigned() && !seed.is_number_integer()) Fail("{}: seed must be an integer", where);
+  net.seed = seed.get<uint64_t>();
+  const json& ds = r.Get(top, "dataset", "");
+  net.dataset.hash = r.Str(ds, "hash", "dataset.");
+  net.dataset.n = r.Int(ds, "n", "dataset.");
+  net.dataset.d = r.Int(ds, "d", "dataset.");
+  net.dataset.classes = r.Int(ds, "classes", "dataset.");
+  const json& labels = r.Get(top, "labels", "");
+  std::string kind = r.Str(labels, "kind", "labels.");
+  if (kind != "classes" && kind != "real") Fail("{}: labels.kind must be classes or real", where);
+  net.classification = kind == "classes";
+  if (net.classification) {
+    try {
+      net.class_values = r.Get(labels, "values", "labels.").get<std::vector<int64_t>>();
+    } catch (const nlohmann::json::exception&) {
+      Fail("{}: labels.values must be an integer array", where);
+    }
+  }
+  std::string output = r.Str(top, "output", "");
+  if (output == "value") net.output = OutputKind::kValue;
+  else if (output == "argmax") net.output = OutputKind::kArgmax;
+  else if (output == "bits") net.output = OutputKind::kBits;
+  else Fail("{}: output must be value, argmax or bits (got \"{}\")", where, output);
+  const json& input = r.Get(top, "input", "");
+  const json& center = r.Get(input, "center", "input.");
+  if (!center.is_array()) Fail("{}: input.center must be an array", where);
+  for (size_t i = 0; i < center.size(); ++i) {
+    if (!center[i].is_string()) Fail("{}: input.center[{}] must be a string", where, i);
+    net.input.center.push_back(ParseRational(center[i].get<std::string>(),
+                                             fmt::format("{}: input.center[{}]", where, i)));
+  }
+  net.input.scale_log2 = static_cast<int>(r.Int(input, "scale_log2", "input."));
+  net.report = r.Get(top, "report", "");
+  const json& stats = r.Get(top, "statistics", "");
+  net.relays = stats.contains("relays") && stats["relays"].is_number_integer()
+                   ? stats["relays"].get<int64_t>() : 0;
+  const json& layers = r.Get(top, "layers", "");
+  if (!layers.is_array() || layers.empty()) Fail("{}: layers must be a non-empty array", where);
+  for (size_t l = 0; l < layers.size(); ++l) net.layers.push_back(LayerFromJson(layers[l], r, l));
+  for (size_t l = 1; l < net.layers.size(); ++l)
+    if (net.layers[l].inputs != net.layers[l - 1].outputs)
+      Fail("{}: layers[{}] has {} inputs but layers[{}] has {} outputs", where, l,
+           net.layers[l].inputs, l - 1, net.layers[l - 1].outputs);
+  if (!net.input.center.empty() && int32_t(net.input.center.size()) != net.input_dim())
+    Fail("{}: input.center has {} entries, the first layer reads {}", where,
+         net.input.center.size(), net.input_dim());
+  if (net.classification && net.output == OutputKind::kArgmax &&
+      net.output_dim() != int32_t(net.class_values.size()))
+    Fail("{}: argmax output has {} outputs for {} classes", where, net.output_dim(),
+         net.class_values.size());
+  return net;
+}
+
+void SaveNetwork(const Network& net, const std::string& path) {
+  WriteFileAtomic(path, NetworkToJson(net));
+}
+
+Network LoadNetwork(const std::string& path) { return NetworkFromJson(ReadFile(path), path); }
+
+// ---------------------------------------------------------------- float export
+
+void ExportNetwork(const Network& net, ExportFormat format, ExportDtype dtype,
+                   const std::string& path) {
+  struct Tensor {
+    std::string name;
+    std::vector<int64_t> shape;
+    std::vector<double> values;
+  };
+  std::vector<Tensor> tensors;
+  int64_t d = net.input_dim();
+  Tensor center{"input.center", {d}, std::vector<double>(d, 0.0)};
+  for (int64_t i = 0; i < int64_t(net.input.center.size()); ++i)
+    center.values[i] = ToDouble(net.input.center[i]);
+  tensors.push_back(std::move(center));
+  tensors.push_back({"input.scale", {}, {std::ldexp(1.0, -net.input.scale_log2)}});
+  json meta;
+  json acts = json::array();
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    const Layer& layer = net.layers[l];
+    if (int64_t(layer.outputs) * layer.inputs > (int64_t(1) << 31))
+      Fail("{}: layer {} is {}x{}: too large for a dense float export", path, l, layer.outputs,
+           layer.inputs);
+    Tensor w{fmt::format("layer{}.weight", l), {layer.outputs, layer.inputs},
+             std::vector<double>(size_t(layer.outputs) * layer.inputs, 0.0)};
+    Tensor b{fmt::format("layer{}.bias", l), {layer.outputs}, std::vector<double>(layer.outputs)};
+    for (int32_t j = 0; j < layer.outputs; ++j) {
+      for (int64_t k = layer.row_ptr[j]; k < layer.row_ptr[j + 1]; ++k)
+        w.values[size_t(j) * layer.inputs + layer.col[k]] = ToDouble(layer.Weight(k));
+      b.values[j] = ToDouble(layer.Bias(j));
+    }
+    tensors.push_back(std::move(w));
+    tensors.push_back(std::move(b));
+    acts.push_back(ToString(layer.activation));
+  }
+  meta["activations"] = acts;
+  meta["output"] = OutputKindName(net.output);
+  meta["classification"] = net.classification;
+  meta["class_values"] = net.class_values;
+  meta["construction"] = net.construction;
+  bool f32 = dtype == ExportDtype::kFloat32;
+
+  auto bytes_of = [&](const Tensor& t) {
+    std::string out;
+    if (f32) {
+      std::vector<float> v(t.values.begin(), t.values.end());
+      out.assign(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+    } else {
+      out.assign(reinterpret_cast<const char*>(t.values.data()), t.values.size() * sizeof(double));
+    }
+    return out;
+  };
+
+  if (format == ExportFormat::kNpz) {
+    std::vector<std::pair<std::string, std::string>> files;
+    for (const Tensor& t : tensors) {
+      std::string data = bytes_of(t);
+      files.emplace_back(t.name + ".npy", NpyHeader(f32 ? "<f4" : "<f8", t.shape) + data);
+    }
+    files.emplace_back("metadata.npy", NpyUnicode(meta.dump()));
+    WriteFileAtomic(path, ZipStored(files));
+    return;
+  }
+  // safetensors: u64 header length, JSON header, raw little-endian data.
+  json header;
+  std::string data;
+  for (const Tensor& t : tensors) {
+    std::string bytes = bytes_of(t);
+    json entry;
+    entry["dtype"] = f32 ? "F32" : "F64";
+    entry["shape"] = t.shape;
+    entry["data_offsets"] = {data.size(), data.size() + bytes.size()};
+    header[t.name] = entry;
+    data += bytes;
+  }
+  header["__metadata__"] = {{"mnemo", meta.dump()}};
+  std::string h = header.dump();
+  h.append((8 - h.size() % 8) % 8, ' ');
+  std::string out;
+  uint64_t len = h.size();
+  for (int i = 0; i < 8; ++i) out += char((len >> (8 * i)) & 0xff);
+  out += h + data;
+  WriteFileAtomic(path, out);
+}
+
+// ---------------------------------------------------------------- npy reader
+
+std::string NpyBytes(const std::vector<int64_t>& shape, const std::vector<double>& data) {
+  return NpyOf("<f8", shape, data);
+}
+
+NpyArray ReadNpy(const std::string& path) {
+  std::string raw = ReadFile(path);
+  if (raw.size() < 10 || raw.compare(0, 6, "\x93NUMPY") != 0)
+    Fail("{}: not a .npy file (bad magic)", path);
+  int major = uint8_t(raw[6]);
+  size_t header_len, offset;
+  if (major == 1) {
+    header_len = uint8_t(raw[8]) | (size_t(uint8_t(raw[9])) << 8);
+    offset = 10;
+  } else if (major == 2 || major == 3) {
+    if (raw.size() < 12) Fail("{}: truncated .npy header", path);
+    header_len = 0;
+    for (int i = 0; i < 4; ++i) header_len |= size_t(uint8_t(raw[8 + i])) << (8 * i);
+    offset = 12;
+  } else {
+    Fail("{}: unsupported .npy version {}", path, major);
+  }
+  if (raw.size() < offset + header_len) Fail("{}: truncated .npy header", path);
+  std::string header = raw.substr(offset, header_len);
+  auto field = [&](const std::string& key) -> std::string {
+    size_t k = header.find("'" + key + "'");
+    if (k == std::string::npos) Fail("{}: .npy header has no '{}'", path, key);
+    size_t colon = header.find(':', k);
+    size_t start = header.find_first_not_of(' ', colon + 1);
+    if (header[start] == '\'') return header.substr(start + 1, header.find('\'', start + 1) - start - 1);
+    if (header[start] == '(') return header.substr(start + 1, header.find(')', start) - start - 1);
+    size_t end = header.find_first_of(",}", start);
+    return header.substr(start, end - start);
+  };
+  NpyArray a;
+  a.dtype = field("descr");
+  if (field("fortran_order").find("True") != std::string::npos)
+    Fail("{}: Fortran-order arrays are not supported (save with np.ascontiguousarray)", path);
+  std::string shape = field("shape");
+  int64_t count = 1;
+  size_t pos = 0;
+  while (pos < shape.size()) {
+    size_t next = shape.find(',', pos);
+    std::string part = shape.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    part.erase(0, part.find_first_not_of(' '));
+    part.erase(part.find_last_not_of(' ') + 1);
+    if (!part.empty()) {
+      char* end = nullptr;
+      long long v = std::strtoll(part.c_str(), &end, 10);
+      if (*end != '\0' || v < 0) Fail("{}: bad shape in .npy header: ({})", path, shape);
+      a.shape.push_back(v);
+      count *= v;
+    }
+    if (next == std::string::npos) break;
+    pos = next + 1;
+  }
+  std::string t = a.dtype;
+  char order = t.empty() ? '?' : t[0];
+  std::string code = t.size() > 1 ? t.substr(1) : "";
+  if (order == '>' && code != "u1" && code != "i1" && code != "b1")
+    Fail("{}: big-endian dtype {} is not supported", path, t);
+  size_t item = 0;
+  if (code == "f8" || code == "i8" || code == "u8") item = 8;
+  else if (code == "f4" || code == "i4" || code == "u4") item = 4;
+  else if (code == "i2" || code == "u2") item = 2;
+  else if (code == "i1" || code == "u1" || code == "b1") item = 1;
+  else Fail("{}: unsupported dtype '{}' (use float64, float32, int or uint8)", path, t);
+  size_t data_offset = offset + header_len;
+  size_t need = size_t(count) * item;
+  if (raw.size() - data_offset < need)
+    Fail("{}: truncated data: header promises {} values ({} bytes), file has {} bytes", path,
+         count, need, raw.size() - data_offset);
+  a.integer = code[0] != 'f';
+  a.data.resize(count);
+  const char* p = raw.data() + data_offset;
+  for (int64_t i = 0; i < count; ++i, p += item) {
+    double v = 0;
+    if (code == "f8") { double x; std::memcpy(&x, p, 8); v = x; }
+    else if (code == "f4") { float x; std::memcpy(&x, p, 4); v = x; }
+    else if (code == "i8") {
+      int64_t x; std::memcpy(&x, p, 8);
+      if (x > (int64_t(1) << 53) || x < -(int64_t(1) << 53))
+        Fail("{}: value {} at index {} is not exactly representable", path, x, i);
+      v = double(x);
+    } else if (code == "u8") {
+      uint64_t x; std::memcpy(&x, p, 8);
+      if (x > (uint64_t(1) << 53)) Fail("{}: value {} at index {} is too large", path, x, i);
+      v = double(x);
+    }
+    else if (code == "i4") { int32_t x; std::memcpy(&x, p, 4); v = x; }
+    else if (code == "u4") { uint32_t x; std::memcpy(&x, p, 4); v = x; }
+    else if (code == "i2") { int16_t x; std::memcpy(&x, p, 2); v = x; }
+    else if (code == "u2") { uint16_t x; std::memcpy(&x, p, 2); v = x; }
+    else if (code == "i1") { v = int8_t(*p); }
+    else { v = uint8_t(*p); }
+    a.data[i] = v;
+  }
+  return a;
+}
+
+// ---------------------------------------------------------------- idx reader
+
+IdxArray ReadIdx(const std::string& path) {
+  std::string raw = ReadMaybeGzip(path);
+  if (raw.size() < 4 || raw[0] != 0 || raw[1] != 0)
+    Fail("{}: not an IDX file (bad magic)", path);
+  if (uint8_t(raw[2]) != 0x08)
+    Fail("{}: IDX element type 0x{:02x} not supported (only unsigned bytes)", path, uint8_t(raw[2]));
+  int dims = uint8_t(raw[3]);
+  if (dims < 1 || raw.size() < 4 + 4 * size_t(dims)) Fail("{}: truncated IDX header", path);
+  IdxArray a;
+  int64_t count = 1;
+  for (int i = 0; i < dims; ++i) {
+    const auto* p = reinterpret_cast<const uint8_t*>(raw.data()) + 4 + 4 * i;
+    int64_t v = (int64_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+    a.shape.push_back(v);
+    count *= v;
+  }
+  size_t offset = 4 + 4 * size_t(dims);
+  if (raw.size() - offset < size_t(count))
+    Fail("{}: truncated IDX data: header promises {} bytes, file has {}", path, count,
+         raw.size() - offset);
+  a.data.assign(raw.begin() + offset, raw.begin() + offset + count);
+  return a;
+}
+
+}  // namespace mnemo
