@@ -1,0 +1,41 @@
+// Shared test helpers: run the mnemo binary, temporary directories, small datasets.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mnemo/dataset.h"
+
+namespace mnemo::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;  ///< stdout
+  std::string err;  ///< stderr
+};
+
+/// Runs the built `mnemo` binary with `args` (each shell-quoted), capturing stdout and stderr.
+CliResult RunCli(const std::vector<std::string>& args);
+
+/// A fresh temporary directory, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+/// Writes `contents` to `path` (test data; not atomic).
+void WriteText(const std::string& path, const std::string& contents);
+std::string ReadText(const std::string& path);
+
+/// Number of lines in `text`.
+int CountLines(const std::string& text);
+
+}  // namespace mnemo::testing
