@@ -1,0 +1,314 @@
+// Tests for the mnemo CLI (src/cli): end to end build → save → load → verify, every bad-input
+// class with exit code 2 and a placed message, no partial output, determinism, exports run by
+// NumPy.
+#include <filesystem>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "mnemo/dataset.h"
+#include "mnemo/io.h"
+#include "tests/test_util.h"
+
+namespace mnemo {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::CliResult;
+using testing::RunCli;
+using testing::TempDir;
+using testing::WriteText;
+
+nlohmann::json Json(const CliResult& r) {
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not JSON: " << r.out << "\nstderr: " << r.err;
+    return {};
+  }
+}
+
+// Runs build → verify → inspect on DATA and checks the exact verification of every row.
+void BuildAndVerify(const std::string& data, const std::vector<std::string>& extra = {}) {
+  SCOPED_TRACE(data);
+  TempDir tmp;
+  std::string net = tmp.Path("net.json");
+  std::vector<std::string> args = {"build", data, "-c", "zhang", "-o", net, "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  CliResult b = RunCli(args);
+  ASSERT_EQ(b.exit_code, 0) << b.err << b.out;
+  nlohmann::json bj = Json(b);
+  EXPECT_EQ(bj["construction"], "zhang");
+  EXPECT_EQ(bj["verify"]["all_correct"], true);
+  for (const char* key : {"depth", "width", "neurons", "params_nonzero", "params_dense",
+                          "max_weight_bits", "total_weight_bits"})
+    EXPECT_TRUE(bj["network"].contains(key)) << key;
+  for (const char* key : {"build", "verify", "total"}) EXPECT_TRUE(bj["timings_s"].contains(key));
+  EXPECT_TRUE(bj["dataset"]["separation"].contains("delta_lower_bound"));
+  ASSERT_TRUE(std::filesystem::exists(net));
+  std::vector<std::string> vargs = {"verify", net, data, "--json"};
+  vargs.insert(vargs.end(), extra.begin(), extra.end());
+  CliResult v = RunCli(vargs);
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  nlohmann::json vj = Json(v);
+  EXPECT_EQ(vj["all_correct"], true);
+  EXPECT_EQ(vj["mode"], "exact");
+  EXPECT_EQ(vj["mismatches"], 0);
+  EXPECT_EQ(vj["checked"], bj["dataset"]["rows"]);
+  CliResult i = RunCli({"inspect", net, "--json"});
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  EXPECT_EQ(Json(i)["network"], bj["network"]);
+}
+
+TEST(CliTest, BuildVerifySyntheticSphere) {
+  BuildAndVerify("synthetic:sphere?n=2000&d=16&classes=10&seed=1");
+}
+TEST(CliTest, BuildVerifySyntheticBall) { BuildAndVerify("synthetic:ball?n=1000&d=3&classes=2"); }
+TEST(CliTest, BuildVerifyGaussianClusters) {
+  BuildAndVerify("synthetic:gaussian-clusters?n=1500&d=8&classes=5&labels=cluster&sigma=0.05");
+}
+TEST(CliTest, BuildVerifyGridWithDelta) {
+  BuildAndVerify("synthetic:grid?n=1000&d=4&classes=3&delta=0.00001");
+}
+TEST(CliTest, BuildVerifyRealTargets) {
+  BuildAndVerify("synthetic:ball?n=800&d=5&targets=real&seed=4");
+}
+TEST(CliTest, BuildVerifyFashionMnistFirst2000) {
+  BuildAndVerify("fashion-mnist", {"--limit", "2000"});
+}
+
+TEST(CliTest, BuildVerifyCsvAndNpyFiles) {
+  TempDir tmp;
+  WriteText(tmp.Path("d.csv"), "a,b,label\n0.5,1,3\n-1,2,7\n3,0.25,3\n2,2,-1\n");
+  BuildAndVerify(tmp.Path("d.csv"));
+  WriteText(tmp.Path("x.npy"), NpyBytes({4, 2}, {0.5, 1, -1, 2, 3, 0.25, 2, 2}));
+  WriteText(tmp.Path("y.npy"), NpyBytes({4}, {3, 7, 3, -1}));
+  BuildAndVerify(tmp.Path("x.npy"), {"--labels", tmp.Path("y.npy")});
+}
+
+TEST(CliTest, HumanReadableOutputsAndList) {
+  CliResult l = RunCli({"list"});
+  EXPECT_EQ(l.exit_code, 0);
+  EXPECT_THAT(l.out, HasSubstr("zhang"));
+  nlohmann::json lj = Json(RunCli({"list", "--json"}));
+  EXPECT_EQ(lj["constructions"][0]["name"], "zhang");
+  TempDir tmp;
+  CliResult b = RunCli({"build", "synthetic:ball?n=200", "-c", "zhang", "-o", tmp.Path("n.json")});
+  EXPECT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_THAT(b.out, HasSubstr("verified exact: 200/200 correct"));
+  EXPECT_THAT(b.out, HasSubstr("wrote " + tmp.Path("n.json")));
+  CliResult d = RunCli({"data", "synthetic:ball?n=200", "--exact-delta", "--json"});
+  EXPECT_EQ(d.exit_code, 0) << d.err;
+  nlohmann::json dj = Json(d);
+  EXPECT_EQ(dj["n"], 200);
+  EXPECT_LE(dj["normalization"]["max_norm"].get<double>(), 1.0);
+  EXPECT_LE(dj["separation"]["delta_lower_bound"].get<double>(), dj["separation"]["delta"].get<double>());
+  CliResult p = RunCli({"predict", tmp.Path("n.json"), "synthetic:ball?n=200"});
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_EQ(testing::CountLines(p.out), 201);
+  EXPECT_EQ(RunCli({"--help"}).exit_code, 0);
+  EXPECT_EQ(RunCli({"build", "--help"}).exit_code, 0);
+  EXPECT_EQ(RunCli({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(RunCli({}).exit_code, 2);
+}
+
+TEST(CliTest, PredictAnswersInTheUsersLabelsForEveryRow) {
+  TempDir tmp;
+  WriteText(tmp.Path("d.csv"), "1,2,30\n3,4,-5\n1,2,30\n5,6,30\n");
+  ASSERT_EQ(RunCli({"build", tmp.Path("d.csv"), "-c", "zhang", "-o", tmp.Path("n.json")}).exit_code, 0);
+  CliResult p = RunCli({"predict", tmp.Path("n.json"), tmp.Path("d.csv"), "-o", tmp.Path("p.csv")});
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_EQ(testing::ReadText(tmp.Path("p.csv")), "row,prediction\n0,30\n1,-5\n2,30\n3,30\n");
+}
+
+// ---- bad inputs: exit code 2 and a one-line message naming the place
+
+void ExpectBadInput(const std::vector<std::string>& args, const std::string& message) {
+  CliResult r = RunCli(args);
+  EXPECT_EQ(r.exit_code, 2) << "stdout: " << r.out << "\nstderr: " << r.err;
+  // One line "mnemo: error: ..." that names the place (notes may precede it).
+  size_t at = r.err.find("mnemo: error: ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  std::string line = r.err.substr(at, r.err.find('\n', at) - at);
+  EXPECT_THAT(line, HasSubstr(message));
+  EXPECT_EQ(r.err.find("mnemo: error: ", at + 1), std::string::npos) << r.err;
+}
+
+TEST(CliBadInputTest, CsvErrorsNameFileLineAndColumn) {
+  TempDir tmp;
+  std::string f = tmp.Path("d.csv");
+  WriteText(f, "");
+  ExpectBadInput({"data", f}, f + ": no data rows");
+  WriteText(f, "1,2,0\n3,4,1\n5,6\n");
+  ExpectBadInput({"data", f}, f + ":3: ragged row: 2 columns, expected 3");
+  WriteText(f, "x,y,l\n1,2,0\n3,4x,1\n");
+  ExpectBadInput({"data", f}, f + ":3:2: not a number: \"4x\"");
+  WriteText(f, "1,2,0\n3,NaN,1\n");
+  ExpectBadInput({"data", f}, f + ":2:2: NaN is not allowed");
+  WriteText(f, "1,2,0\ninf,4,1\n");
+  ExpectBadInput({"data", f}, f + ":2:1: infinity is not allowed");
+  WriteText(f, "1,2,0\n3,4,1\n1e400,4,1\n");
+  ExpectBadInput({"data", f}, f + ":3:1: number overflows binary64: \"1e400\"");
+  WriteText(f, "1,2,0\n3,4,1e999\n");
+  ExpectBadInput({"build", f, "-c", "zhang", "-o", tmp.Path("n.json")}, f + ":2:3: number overflows");
+}
+
+TEST(CliBadInputTest, IdenticalPointsWithDifferentLabelsNameBothRows) {
+  TempDir tmp;
+  std::string f = tmp.Path("d.csv");
+  WriteText(f, "1,2,0\n3,4,1\n5,6,0\n3,4,0\n");
+  ExpectBadInput({"build", f, "-c", "zhang", "-o", tmp.Path("n.json")},
+                 "row 1 (" + f + ":2) and row 3 (" + f + ":4) are identical points with different labels");
+}
+
+TEST(CliBadInputTest, NpyDimensionMismatchAndDamage) {
+  TempDir tmp;
+  std::string x = tmp.Path("x.npy"), y = tmp.Path("y.npy");
+  WriteText(x, NpyBytes({5, 2}, std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  WriteText(y, NpyBytes({4}, {0, 1, 0, 1}));
+  ExpectBadInput({"data", x, "--labels", y}, y + ": 4 labels for 5 rows in " + x);
+  ExpectBadInput({"data", x}, x + ": .npy data needs its labels");
+  WriteText(y, NpyBytes({5}, {0, 1, 0, 1, 1}));
+  std::string bytes = NpyBytes({5, 2}, std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  WriteText(x, bytes.substr(0, bytes.size() - 8));
+  ExpectBadInput({"data", x, "--labels", y}, x + ": truncated data");
+  WriteText(x, "garbage that is not numpy");
+  ExpectBadInput({"data", x, "--labels", y}, x + ": not a .npy file");
+  WriteText(x, NpyBytes({2, 2}, {1, 2, 3, INFINITY}));
+  WriteText(y, NpyBytes({2}, {0, 1}));
+  ExpectBadInput({"data", x, "--labels", y}, x + ": row 1, column 1: infinity is not allowed");
+}
+
+TEST(CliBadInputTest, DamagedIdxAndGzip) {
+  TempDir tmp;
+  const std::string dir = "/usr/share/datasets/fashion-mnist/";
+  std::string gz = ReadFile(dir + "t10k-images-idx3-ubyte.gz");
+  WriteText(tmp.Path("t-labels-idx1-ubyte.gz"), ReadFile(dir + "t10k-labels-idx1-ubyte.gz"));
+  std::string images = tmp.Path("t-images-idx3-ubyte.gz");
+  WriteText(images, gz.substr(0, 100000));
+  ExpectBadInput({"data", images}, images + ": truncated gzip file");
+  std::string bad = gz;
+  for (size_t k = 5000; k < 5100; ++k) bad[k] = char(~bad[k]);
+  WriteText(images, bad);
+  ExpectBadInput({"data", images}, images + ": corrupt gzip data");
+  std::string raw = ReadMaybeGzip(dir + "t10k-images-idx3-ubyte.gz");
+  std::string plain = tmp.Path("t-images-idx3-ubyte");
+  WriteText(plain, raw.substr(0, raw.size() - 1));
+  ExpectBadInput({"data", plain}, plain + ": truncated IDX data");
+  WriteText(plain, raw.substr(0, 10));
+  ExpectBadInput({"data", plain}, plain + ": truncated IDX header");
+}
+
+TEST(CliBadInputTest, UnknownConstructionAndOptions) {
+  TempDir tmp;
+  ExpectBadInput({"build", "synthetic:ball?n=20", "-c", "zhang", "--wdith", "3", "-o", tmp.Path("n.json")},
+                 "--wdith: not an option of construction zhang (its options: --tries)");
+  ExpectBadInput({"build", "synthetic:ball?n=20", "-c", "nope", "-o", tmp.Path("n.json")},
+                 "unknown construction \"nope\"");
+  ExpectBadInput({"build", "synthetic:ball?n=20", "-c", "zhang", "--tries", "x", "-o", tmp.Path("n.json")},
+                 "--tries: expected an integer");
+  ExpectBadInput({"data", "synthetic:ball?n=20&colour=red"}, "unknown parameter \"colour\"");
+  ExpectBadInput({"data", tmp.Path("missing.csv")}, tmp.Path("missing.csv"));
+  ExpectBadInput({"verify", tmp.Path("none.json"), "synthetic:ball?n=20"}, tmp.Path("none.json") + ": cannot open");
+  EXPECT_FALSE(std::filesystem::exists(tmp.Path("n.json")));
+}
+
+TEST(CliBadInputTest, FailedBuildLeavesNoPartialOutput) {
+  TempDir tmp;
+  std::string f = tmp.Path("d.csv"), out = tmp.Path("net.json");
+  // A valid head, then a bad row deep in the file: loading fails after work was done.
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += fmt::format("{},{},{}\n", i, i % 7, i % 3);
+  WriteText(f, text + "1,2\n");
+  ExpectBadInput({"build", f, "-c", "zhang", "-o", out}, f + ":3001: ragged row");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  // An existing output is left untouched by a failed build.
+  WriteText(out, "previous");
+  ExpectBadInput({"build", f, "-c", "zhang", "-o", out}, "ragged row");
+  EXPECT_EQ(testing::ReadText(out), "previous");
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.dir())) ++files, (void)e;
+  EXPECT_EQ(files, 2) << "temporary files left behind";
+  // The output may not overwrite the input data.
+  WriteText(f, "1,2,0\n3,4,1\n");
+  ExpectBadInput({"build", f, "-c", "zhang", "-o", f}, "would overwrite the input data");
+  EXPECT_EQ(testing::ReadText(f), "1,2,0\n3,4,1\n");
+}
+
+TEST(CliTest, MergedDuplicatesWarnAndAreVerifiedPerRow) {
+  TempDir tmp;
+  std::string f = tmp.Path("d.csv"), net = tmp.Path("n.json");
+  WriteText(f, "1,2,0\n3,4,1\n1,2,0\n3,4,1\n1,2,0\n5,6,2\n");
+  CliResult b = RunCli({"build", f, "-c", "zhang", "-o", net});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_THAT(b.err, HasSubstr("warning: " + f + ": merged 3 duplicate rows"));
+  CliResult v = RunCli({"verify", net, f, "--json"});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  nlohmann::json j = Json(v);
+  EXPECT_EQ(j["checked"], 6);
+  EXPECT_EQ(j["all_correct"], true);
+  CliResult d = RunCli({"data", f, "--json"});
+  EXPECT_EQ(Json(d)["merged_duplicates"], 3);
+}
+
+TEST(CliTest, VerifyOnOtherDataReportsMismatchesWithExitCode1) {
+  TempDir tmp;
+  std::string net = tmp.Path("n.json");
+  ASSERT_EQ(RunCli({"build", "synthetic:ball?n=300&classes=3&seed=1", "-c", "zhang", "-o", net}).exit_code, 0);
+  CliResult v = RunCli({"verify", net, "synthetic:ball?n=300&classes=3&seed=2", "--json"});
+  EXPECT_EQ(v.exit_code, 1);
+  nlohmann::json j = Json(v);
+  EXPECT_EQ(j["all_correct"], false);
+  EXPECT_GT(j["mismatches"].get<int>(), 0);
+  EXPECT_FALSE(j["first_mismatches"].empty());
+  EXPECT_THAT(v.err, HasSubstr("is not the dataset"));
+  // Data with another dimension is bad input.
+  ExpectBadInput({"verify", net, "synthetic:ball?n=30&d=3"}, "the network reads 2 inputs but the data has 3 columns");
+}
+
+TEST(CliTest, SameSeedGivesByteIdenticalNetworkFiles) {
+  TempDir tmp;
+  for (const char* data : {"synthetic:gaussian-clusters?n=1500&d=6&classes=4",
+                           "synthetic:ball?n=500&d=3&targets=real"}) {
+    ASSERT_EQ(RunCli({"build", data, "-c", "zhang", "--seed", "42", "-o", tmp.Path("a.json")}).exit_code, 0);
+    ASSERT_EQ(RunCli({"build", data, "-c", "zhang", "--seed", "42", "-o", tmp.Path("b.json")}).exit_code, 0);
+    ASSERT_EQ(RunCli({"build", data, "-c", "zhang", "--seed", "43", "-o", tmp.Path("c.json")}).exit_code, 0);
+    std::string a = ReadFile(tmp.Path("a.json"));
+    EXPECT_EQ(a, ReadFile(tmp.Path("b.json"))) << data;
+    EXPECT_NE(a, ReadFile(tmp.Path("c.json"))) << data;
+  }
+}
+
+TEST(CliTest, ExportedFloatNetworkReproducesEveryLabelInNumPy) {
+  TempDir tmp;
+  const std::string data = "synthetic:gaussian-clusters?n=1000&d=5&classes=4&seed=3";
+  std::string net = tmp.Path("n.json");
+  ASSERT_EQ(RunCli({"build", data, "-c", "zhang", "-o", net}).exit_code, 0);
+  Dataset ds = LoadDataset(data);
+  std::vector<double> x(ds.x.data(), ds.x.data() + ds.x.size()), y;
+  for (int64_t i = 0; i < ds.n(); ++i) y.push_back(double(ds.class_values[ds.y[i]]));
+  WriteText(tmp.Path("X.npy"), NpyBytes({ds.n(), ds.d()}, x));
+  WriteText(tmp.Path("y.npy"), NpyBytes({ds.n()}, y));
+  const std::string script = std::string(MNEMO_SOURCE_DIR) + "/tests/export_check.py";
+  for (const char* format : {"npz", "safetensors"}) {
+    std::string file = tmp.Path(std::string("n.") + format);
+    CliResult e = RunCli({"export", net, "--format", format, "-o", file});
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    std::string cmd = "/usr/bin/python3 " + script + " " + file + " " + tmp.Path("X.npy") + " " +
+                      tmp.Path("y.npy") + " > " + tmp.Path("py.out") + " 2>&1";
+    int status = std::system(cmd.c_str());
+    EXPECT_EQ(status, 0) << format << ": " << testing::ReadText(tmp.Path("py.out"));
+    EXPECT_THAT(testing::ReadText(tmp.Path("py.out")), HasSubstr("all 1000 labels reproduced"));
+  }
+  // A wrong label is caught by the script (the check can fail).
+  y[17] = y[17] + 1;
+  WriteText(tmp.Path("y.npy"), NpyBytes({ds.n()}, y));
+  std::string cmd = "/usr/bin/python3 " + script + " " + tmp.Path("n.npz") + " " + tmp.Path("X.npy") +
+                    " " + tmp.Path("y.npy") + " > /dev/null 2>&1";
+  EXPECT_NE(std::system(cmd.c_str()), 0);
+  ExpectBadInput({"export", net, "--format", "onnx", "-o", tmp.Path("n.onnx")}, "--format: expected safetensors or npz");
+}
+
+}  // namespace
+}  // namespace mnemo

@@ -1,0 +1,147 @@
+// Tests for constructions/zhang.h: exact memorization of classes and real targets, edge cases
+// (N = 1, N = 2, d = 1, one class), the size it reports against the paper's.
+#include "constructions/zhang.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "mnemo/error.h"
+#include "mnemo/evaluate.h"
+#include "mnemo/verify.h"
+
+namespace mnemo {
+namespace {
+
+struct Built {
+  Network net;
+  Report report;
+};
+
+Built BuildZhang(const Dataset& data, uint64_t seed = 1, const ParamMap& params = {}) {
+  Built b;
+  std::optional<Network> net = BuildNetwork("zhang", data, params, seed, &b.report);
+  EXPECT_TRUE(net) << b.report.Brief();
+  if (net) b.net = std::move(*net);
+  return b;
+}
+
+void ExpectMemorizes(const Dataset& data, const Network& net) {
+  VerifyReport r = Verify(net, data);
+  EXPECT_TRUE(r.all_correct()) << data.source << ": " << r.Brief();
+  EXPECT_EQ(r.checked, data.original_rows);
+}
+
+TEST(ZhangTest, MemorizesClassesExactly) {
+  for (const char* spec : {"synthetic:sphere?n=500&d=8&classes=10&seed=1",
+                           "synthetic:ball?n=300&d=2&classes=2&seed=2",
+                           "synthetic:gaussian-clusters?n=400&d=5&classes=3&sigma=0.01",
+                           "synthetic:grid?n=200&d=3&classes=4&delta=0.0001"}) {
+    Dataset data = LoadDataset(spec);
+    Built b = BuildZhang(data);
+    ExpectMemorizes(data, b.net);
+    EXPECT_EQ(b.net.layers.size(), 3u) << spec;
+    EXPECT_EQ(b.net.output, OutputKind::kValue);
+  }
+}
+
+TEST(ZhangTest, MemorizesRealTargetsExactly) {
+  Dataset data = LoadDataset("synthetic:ball?n=300&d=4&targets=real&seed=3");
+  ASSERT_FALSE(data.classification);
+  Built b = BuildZhang(data);
+  ExpectMemorizes(data, b.net);
+  // Exactly: every output equals the binary64 target as a rational.
+  ExactOutputs out = EvaluateExact(b.net, data.x);
+  for (int64_t i = 0; i < data.n(); ++i) {
+    Rational v = out.At(i, 0);
+    v.canonicalize();
+    EXPECT_EQ(v, RationalFromDouble(data.target[i]));
+  }
+  // Arbitrary reals, not on a grid.
+  RowMatrix x(4, 2);
+  x << 0.1, 0.2, -0.3, 0.7, 1e-9, 5, 3, 3;
+  Dataset odd = MakeDataset("odd", x, {0.1, -1e-12, 12345.678, 1.0 / 3});
+  ExpectMemorizes(odd, BuildZhang(odd).net);
+}
+
+TEST(ZhangTest, SinglePoint) {
+  RowMatrix x(1, 3);
+  x << 1, 2, 3;
+  Dataset data = MakeDataset("one", x, {4});
+  Built b = BuildZhang(data);
+  ExpectMemorizes(data, b.net);
+  EXPECT_EQ(b.report.fields["paper_units"], 1);
+  EXPECT_EQ(b.report.fields["label_changes"], 0);
+}
+
+TEST(ZhangTest, TwoPointsAndOneDimension) {
+  RowMatrix x(2, 1);
+  x << 0.25, 0.5;
+  Dataset two = MakeDataset("two", x, {1, 0});
+  Built b = BuildZhang(two);
+  ExpectMemorizes(two, b.net);
+  EXPECT_EQ(b.report.fields["label_changes"], 1);
+  EXPECT_EQ(b.net.Stats().width, 2);
+
+  RowMatrix line(200, 1);
+  for (int i = 0; i < 200; ++i) line(i, 0) = (i * 7919 % 200) * 0.01 - 1;  // a permutation
+  std::vector<double> y(200);
+  for (int i = 0; i < 200; ++i) y[i] = (i * 31) % 5;
+  Dataset d1 = MakeDataset("line", line, y);
+  ExpectMemorizes(d1, BuildZhang(d1).net);
+}
+
+TEST(ZhangTest, OneClassEverywhere) {
+  Dataset data = LoadDataset("synthetic:sphere?n=50&d=3&classes=1");
+  ASSERT_EQ(data.classes(), 1);
+  Built b = BuildZhang(data);
+  ExpectMemorizes(data, b.net);
+  EXPECT_EQ(b.report.fields["label_changes"], 0);
+}
+
+TEST(ZhangTest, NearlyIdenticalPointsAreSeparated) {
+  RowMatrix x(3, 2);
+  x << 1, 1, 1, std::nextafter(1.0, 2.0), 1e6, -1e6;
+  Dataset data = MakeDataset("close", x, {0, 1, 2});
+  ExpectMemorizes(data, BuildZhang(data).net);
+}
+
+TEST(ZhangTest, ReportStatesItsSizeAgainstThePaper) {
+  Dataset data = LoadDataset("synthetic:sphere?n=400&d=6&classes=3&seed=8");
+  Built b = BuildZhang(data, 5, {{"tries", "3"}});
+  const nlohmann::ordered_json& f = b.report.fields;
+  EXPECT_EQ(f["form"], "steps");
+  EXPECT_EQ(f["projection_tries"], 3);
+  EXPECT_EQ(f["paper_units"], 400);
+  EXPECT_EQ(f["paper_weights"], 2 * 400 + 6);
+  int64_t changes = f["label_changes"];
+  EXPECT_GT(changes, 0);
+  EXPECT_LE(changes, 399);
+  EXPECT_EQ(f["hidden_units"], 2 * changes);
+  NetworkStats s = b.net.Stats();
+  EXPECT_EQ(s.depth, 3);
+  EXPECT_EQ(s.width, 2 * changes);  // the ReLU layer
+  EXPECT_GT(f["projected_gap"].get<double>(), 0);
+  EXPECT_THAT(f["eta"].get<std::string>(), ::testing::StartsWith("2^"));
+  EXPECT_TRUE(b.report.timings.contains("projection"));
+  EXPECT_EQ(b.report.ToJson()["status"], "success");
+}
+
+TEST(ZhangTest, SameSeedSameNetwork) {
+  Dataset data = LoadDataset("synthetic:ball?n=100&d=3&classes=3");
+  Built a = BuildZhang(data, 9), b = BuildZhang(data, 9);
+  ASSERT_EQ(a.net.layers.size(), b.net.layers.size());
+  for (size_t l = 0; l < a.net.layers.size(); ++l) {
+    EXPECT_EQ(a.net.layers[l].weight, b.net.layers[l].weight);
+    EXPECT_EQ(a.net.layers[l].bias, b.net.layers[l].bias);
+  }
+}
+
+TEST(ZhangTest, BadTriesIsAnError) {
+  Dataset data = LoadDataset("synthetic:ball?n=10");
+  Report r;
+  EXPECT_THROW(BuildNetwork("zhang", data, {{"tries", "0"}}, 1, &r), Error);
+  EXPECT_THROW(BuildNetwork("zhang", data, {{"tries", "many"}}, 1, &r), Error);
+}
+
+}  // namespace
+}  // namespace mnemo

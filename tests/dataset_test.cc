@@ -1,0 +1,395 @@
+// Tests for mnemo/dataset.h: loaders and their placed errors, class mapping, duplicate merging,
+// normalization into the unit ball, exact and projected separation, generators.
+#include "mnemo/dataset.h"
+
+#include <cmath>
+#include <random>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "mnemo/error.h"
+#include "mnemo/io.h"
+#include "tests/test_util.h"
+
+namespace mnemo {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::TempDir;
+using testing::WriteText;
+
+// The message of the mnemo::Error that `load` throws ("" if it does not throw).
+template <typename F>
+std::string ErrorOf(F load) {
+  try {
+    load();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string CsvError(const TempDir& tmp, const std::string& contents, DataOptions opt = {}) {
+  std::string path = tmp.Path("data.csv");
+  WriteText(path, contents);
+  return ErrorOf([&] { LoadDataset(path, opt); });
+}
+
+TEST(DatasetTest, CsvWithHeaderAndClassMapping) {
+  TempDir tmp;
+  WriteText(tmp.Path("a.csv"), "x1,x2,label\n0.5,1,10\n-1,2,-3\n3,0.25,10\n");
+  Dataset ds = LoadDataset(tmp.Path("a.csv"));
+  EXPECT_EQ(ds.n(), 3);
+  EXPECT_EQ(ds.d(), 2);
+  EXPECT_TRUE(ds.classification);
+  EXPECT_EQ(ds.class_values, (std::vector<int64_t>{-3, 10}));
+  EXPECT_EQ(ds.y, (std::vector<int32_t>{1, 0, 1}));
+  EXPECT_EQ(ds.LabelString(1), "-3");
+  EXPECT_EQ(ds.x(2, 1), 0.25);
+  EXPECT_EQ(ds.original_rows, 3);
+  EXPECT_EQ(ds.input_exponent, 2);
+  EXPECT_EQ(ds.classes(), 2);
+}
+
+TEST(DatasetTest, CsvLabelColumnSkipRowsAndLimit) {
+  TempDir tmp;
+  WriteText(tmp.Path("a.csv"), "# comment line\n7,1,2\n8,3,4\n7,5,6\n");
+  DataOptions opt;
+  opt.skip_rows = 1;
+  opt.label_column = "first";
+  Dataset ds = LoadDataset(tmp.Path("a.csv"), opt);
+  EXPECT_EQ(ds.n(), 3);
+  EXPECT_EQ(ds.class_values, (std::vector<int64_t>{7, 8}));
+  EXPECT_EQ(ds.x(1, 0), 3);
+  opt.label_column = "1";
+  opt.limit = 2;
+  ds = LoadDataset(tmp.Path("a.csv"), opt);
+  EXPECT_EQ(ds.n(), 2);
+  EXPECT_EQ(ds.x(0, 0), 7);
+  EXPECT_EQ(ds.x(0, 1), 2);
+  EXPECT_EQ(ds.class_values, (std::vector<int64_t>{1, 3}));
+  opt.label_column = "9";
+  opt.skip_rows = 0;
+  EXPECT_THAT(CsvError(tmp, "1,2\n", opt), HasSubstr("--label-column 9"));
+}
+
+TEST(DatasetTest, NonIntegerLabelsAreRealTargets) {
+  TempDir tmp;
+  WriteText(tmp.Path("r.csv"), "0,0.5\n1,2\n2,-0.125\n");
+  Dataset ds = LoadDataset(tmp.Path("r.csv"));
+  EXPECT_FALSE(ds.classification);
+  EXPECT_EQ(ds.classes(), 0);
+  EXPECT_EQ(ds.target, (std::vector<double>{0.5, 2, -0.125}));
+  EXPECT_EQ(ds.Expected(2), -0.125);
+  EXPECT_EQ(ds.LabelString(0), "0.5");
+}
+
+TEST(DatasetTest, EmptyInputsAreErrorsNamingTheFile) {
+  TempDir tmp;
+  EXPECT_THAT(CsvError(tmp, ""), HasSubstr("data.csv: no data rows"));
+  EXPECT_THAT(CsvError(tmp, "a,b,c\n\n"), HasSubstr("data.csv: no data rows"));
+  WriteText(tmp.Path("e.npy"), NpyBytes({0, 3}, {}));
+  DataOptions opt;
+  opt.labels_path = tmp.Path("e.npy");
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(tmp.Path("e.npy"), opt); }), HasSubstr("empty array"));
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(""); }), HasSubstr("empty DATA"));
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(tmp.Path("missing.csv")); }), HasSubstr("missing.csv"));
+}
+
+TEST(DatasetTest, RaggedRowNamesFileAndLine) {
+  TempDir tmp;
+  std::string msg = CsvError(tmp, "1,2,0\n3,4,1\n5,1\n");
+  EXPECT_THAT(msg, HasSubstr(tmp.Path("data.csv") + ":3: ragged row: 2 columns, expected 3"));
+}
+
+TEST(DatasetTest, NonNumericCellNamesFileLineAndColumn) {
+  TempDir tmp;
+  std::string msg = CsvError(tmp, "x,y,l\n1,2,0\n3,abc,1\n");
+  EXPECT_THAT(msg, HasSubstr(tmp.Path("data.csv") + ":3:2: not a number: \"abc\""));
+  // Without a header: the first row is taken as a header only if it is the first row.
+  msg = CsvError(tmp, "1,2,0\n3,4,x\n");
+  EXPECT_THAT(msg, HasSubstr(":2:3: not a number"));
+}
+
+TEST(DatasetTest, NanInfAndOverflowNameTheCell) {
+  TempDir tmp;
+  EXPECT_THAT(CsvError(tmp, "1,2,0\nnan,4,1\n"), HasSubstr("data.csv:2:1: NaN is not allowed"));
+  EXPECT_THAT(CsvError(tmp, "1,2,0\n3,-inf,1\n"), HasSubstr("data.csv:2:2: infinity is not allowed"));
+  EXPECT_THAT(CsvError(tmp, "1,2,0\n3,1e400,1\n"),
+              HasSubstr("data.csv:2:2: number overflows binary64: \"1e400\""));
+  EXPECT_THAT(CsvError(tmp, "1,2,0\n3,4,Infinity\n"), HasSubstr("data.csv:2:3: infinity"));
+  // In .npy data: row and column indices.
+  std::string x = tmp.Path("x.npy"), y = tmp.Path("y.npy");
+  WriteText(x, NpyBytes({2, 2}, {1, 2, 3, NAN}));
+  WriteText(y, NpyBytes({2}, {0, 1}));
+  DataOptions opt;
+  opt.labels_path = y;
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(x, opt); }), HasSubstr("x.npy: row 1, column 1: NaN"));
+  WriteText(x, NpyBytes({2, 2}, {1, 2, 3, 4}));
+  WriteText(y, NpyBytes({2}, {0, INFINITY}));
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(x, opt); }), HasSubstr("y.npy: label 1 is not finite"));
+}
+
+TEST(DatasetTest, NpyWithLabelsAndDimensionMismatch) {
+  TempDir tmp;
+  std::string x = tmp.Path("x.npy"), y = tmp.Path("y.npy");
+  WriteText(x, NpyBytes({3, 2}, {0, 0, 1, 0, 0, 1}));
+  WriteText(y, NpyBytes({3}, {1, 2, 1}));
+  DataOptions opt;
+  opt.labels_path = y;
+  Dataset ds = LoadDataset(x, opt);
+  EXPECT_EQ(ds.n(), 3);
+  EXPECT_EQ(ds.d(), 2);
+  EXPECT_EQ(ds.class_values, (std::vector<int64_t>{1, 2}));
+  WriteText(y, NpyBytes({4}, {1, 2, 1, 2}));
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(x, opt); }), HasSubstr("y.npy: 4 labels for 3 rows in"));
+  WriteText(y, NpyBytes({3, 2}, {1, 2, 1, 2, 1, 2}));
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(x, opt); }), HasSubstr("y.npy: labels must have shape"));
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(x); }), HasSubstr("needs its labels: --labels"));
+  // CSV labels for .npy data: line numbers.
+  WriteText(tmp.Path("y.csv"), "label\n1\n2\n");
+  opt.labels_path = tmp.Path("y.csv");
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(x, opt); }), HasSubstr("2 labels for 3 rows"));
+}
+
+TEST(DatasetTest, TruncatedAndCorruptNpyAreErrors) {
+  TempDir tmp;
+  std::string bytes = NpyBytes({4, 3}, std::vector<double>(12, 1.5));
+  std::string y = tmp.Path("y.npy");
+  WriteText(y, NpyBytes({4}, {0, 1, 0, 1}));
+  DataOptions opt;
+  opt.labels_path = y;
+  std::string x = tmp.Path("x.npy");
+  WriteText(x, bytes.substr(0, bytes.size() - 5));
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(x, opt); }), HasSubstr("x.npy: truncated data"));
+  WriteText(x, bytes.substr(0, 30));
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(x, opt); }), HasSubstr("x.npy: truncated .npy header"));
+  std::string bad = bytes;
+  bad[1] = 'X';
+  WriteText(x, bad);
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(x, opt); }), HasSubstr("x.npy: not a .npy file"));
+  bad = bytes;
+  bad.replace(bad.find("<f8"), 3, "<c8");
+  WriteText(x, bad);
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(x, opt); }), HasSubstr("unsupported dtype"));
+}
+
+// The real Fashion-MNIST test files, cut down or damaged.
+constexpr const char* kFashion = "/usr/share/datasets/fashion-mnist";
+
+TEST(DatasetTest, IdxLoadsWithLabelsFoundBeside) {
+  TempDir tmp;
+  std::string images = ReadMaybeGzip(std::string(kFashion) + "/t10k-images-idx3-ubyte.gz");
+  std::string labels = ReadMaybeGzip(std::string(kFashion) + "/t10k-labels-idx1-ubyte.gz");
+  // Keep 50 images: patch the counts in both headers.
+  std::string img = images.substr(0, 16 + 50 * 784), lab = labels.substr(0, 8 + 50);
+  img[4] = img[5] = img[6] = 0, img[7] = 50;
+  lab[4] = lab[5] = lab[6] = 0, lab[7] = 50;
+  WriteText(tmp.Path("small-images-idx3-ubyte"), img);
+  WriteText(tmp.Path("small-labels-idx1-ubyte"), lab);
+  Dataset ds = LoadDataset(tmp.Path("small-images-idx3-ubyte"));
+  EXPECT_EQ(ds.original_rows, 50);
+  EXPECT_EQ(ds.d(), 784);
+  EXPECT_EQ(ds.input_exponent, 0);
+  // Truncated raw IDX data.
+  WriteText(tmp.Path("small-images-idx3-ubyte"), img.substr(0, img.size() - 100));
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(tmp.Path("small-images-idx3-ubyte")); }),
+              HasSubstr("small-images-idx3-ubyte: truncated IDX data"));
+  // Corrupt magic.
+  img[2] = 0x0d;
+  WriteText(tmp.Path("small-images-idx3-ubyte"), img);
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(tmp.Path("small-images-idx3-ubyte")); }),
+              HasSubstr("element type 0x0d not supported"));
+  // Labels disagree with images.
+  img[2] = 0x08;
+  WriteText(tmp.Path("small-images-idx3-ubyte"), img);
+  WriteText(tmp.Path("small-labels-idx1-ubyte"), lab.substr(0, 8 + 49));
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(tmp.Path("small-images-idx3-ubyte")); }),
+              HasSubstr("small-labels-idx1-ubyte: truncated IDX data"));
+  std::remove(tmp.Path("small-labels-idx1-ubyte").c_str());
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(tmp.Path("small-images-idx3-ubyte")); }),
+              HasSubstr("labels file not found beside it"));
+}
+
+TEST(DatasetTest, TruncatedAndCorruptGzipAreErrors) {
+  TempDir tmp;
+  std::string gz = ReadFile(std::string(kFashion) + "/t10k-images-idx3-ubyte.gz");
+  WriteText(tmp.Path("t-labels-idx1-ubyte.gz"),
+            ReadFile(std::string(kFashion) + "/t10k-labels-idx1-ubyte.gz"));
+  std::string images = tmp.Path("t-images-idx3-ubyte.gz");
+  WriteText(images, gz.substr(0, gz.size() / 3));
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(images); }), HasSubstr("t-images-idx3-ubyte.gz: truncated gzip"));
+  std::string bad = gz;
+  for (size_t k = 1000; k < 1064; ++k) bad[k] = char(bad[k] ^ 0x5a);
+  WriteText(images, bad);
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(images); }), HasSubstr("t-images-idx3-ubyte.gz: corrupt gzip"));
+  // A damaged trailer (CRC) is corrupt too.
+  bad = gz;
+  bad[bad.size() - 6] = char(bad[bad.size() - 6] ^ 0xff);
+  WriteText(images, bad);
+  EXPECT_THAT(ErrorOf([&] { LoadDataset(images); }), HasSubstr("corrupt gzip"));
+}
+
+TEST(DatasetTest, IdenticalPointsWithDifferentLabelsNameBothRows) {
+  TempDir tmp;
+  std::string msg = CsvError(tmp, "a,b,y\n1,2,0\n3,4,1\n1,2,1\n");
+  EXPECT_THAT(msg, HasSubstr("row 0 (" + tmp.Path("data.csv") + ":2) and row 2 (" +
+                             tmp.Path("data.csv") + ":4) are identical points with different "
+                             "labels (0 and 1)"));
+  // -0 and 0 are the same point.
+  RowMatrix x(2, 1);
+  x << 0.0, -0.0;
+  EXPECT_THAT(ErrorOf([&] { MakeDataset("mem", x, {1, 2}); }), HasSubstr("row 0 and row 1"));
+}
+
+TEST(DatasetTest, IdenticalPointsWithTheSameLabelAreMergedWithAWarning) {
+  TempDir tmp;
+  WriteText(tmp.Path("d.csv"), "1,2,0\n3,4,1\n1,2,0\n3,4,1\n1,2,0\n5,6,0\n");
+  Dataset ds = LoadDataset(tmp.Path("d.csv"));
+  EXPECT_EQ(ds.n(), 3);
+  EXPECT_EQ(ds.original_rows, 6);
+  EXPECT_EQ(ds.merged_duplicates, 3);
+  EXPECT_EQ(ds.row_to_point, (std::vector<int64_t>{0, 1, 0, 1, 0, 2}));
+  EXPECT_EQ(ds.point_to_row, (std::vector<int64_t>{0, 1, 5}));
+  ASSERT_EQ(ds.warnings.size(), 1u);
+  EXPECT_THAT(ds.warnings[0], HasSubstr("merged 3 duplicate rows"));
+}
+
+TEST(DatasetTest, SyntheticGeneratorsAreDeterministicAndValidated) {
+  for (const char* spec : {"synthetic:sphere?n=200&d=5&classes=3&seed=4",
+                           "synthetic:ball?n=200&d=3&seed=2",
+                           "synthetic:gaussian-clusters?n=300&d=4&classes=4&clusters=6&sigma=0.2",
+                           "synthetic:grid?n=100&d=2&delta=0.001",
+                           "synthetic:sphere?n=50&d=3&targets=real"}) {
+    Dataset a = LoadDataset(spec), b = LoadDataset(spec);
+    EXPECT_EQ(a.Fingerprint().hash, b.Fingerprint().hash) << spec;
+    EXPECT_EQ(a.original_rows, a.n()) << spec;
+    EXPECT_TRUE(a.x.allFinite());
+  }
+  EXPECT_NE(LoadDataset("synthetic:sphere?n=20&seed=1").Fingerprint().hash,
+            LoadDataset("synthetic:sphere?n=20&seed=2").Fingerprint().hash);
+  Dataset sphere = LoadDataset("synthetic:sphere?n=100&d=4");
+  for (int64_t i = 0; i < sphere.n(); ++i) EXPECT_NEAR(sphere.x.row(i).norm(), 1, 1e-8);
+  EXPECT_FALSE(LoadDataset("synthetic:sphere?n=10&targets=real").classification);
+  EXPECT_THAT(ErrorOf([] { LoadDataset("synthetic:sphere?n=10&bogus=1"); }),
+              HasSubstr("unknown parameter \"bogus\""));
+  EXPECT_THAT(ErrorOf([] { LoadDataset("synthetic:cube?n=10"); }), HasSubstr("unknown generator"));
+  EXPECT_THAT(ErrorOf([] { LoadDataset("synthetic:sphere?n=-3"); }), HasSubstr("n: expected an integer"));
+  EXPECT_THAT(ErrorOf([] { LoadDataset("synthetic:grid?n=100&d=2&delta=0.5"); }),
+              HasSubstr("too large"));
+  Dataset limited = LoadDataset("synthetic:ball?n=100", DataOptions{.limit = 7});
+  EXPECT_EQ(limited.n(), 7);
+}
+
+// Σ_j ((x_ij − c_j)·2^−s)² in rationals.
+Rational ExactNorm2(const Dataset& ds, const InputMap& map, int64_t i, int s) {
+  Rational sum = 0;
+  Rational scale = s >= 0 ? Rational(1, Pow2(s)) : Rational(Pow2(-s));
+  for (int64_t j = 0; j < ds.d(); ++j) {
+    Rational v = (RationalFromDouble(ds.x(i, j)) - map.center[j]) * scale;
+    sum += v * v;
+  }
+  return sum;
+}
+
+TEST(DatasetTest, NormalizationPutsEveryPointInTheUnitBallExactlyWithTheSmallestScale) {
+  std::vector<Dataset> sets;
+  sets.push_back(LoadDataset("synthetic:sphere?n=300&d=6&seed=3"));
+  sets.push_back(LoadDataset("synthetic:gaussian-clusters?n=300&d=3&sigma=3"));
+  RowMatrix x(5, 2);
+  x << 1e6 + 0.5, -3, 1e6 + 0.25, 7, 1e6, 1, 1e6 + 1, 2, 1e6 + 0.75, 0;  // big offset
+  sets.push_back(MakeDataset("offset", x, {0, 1, 0, 1, 0}));
+  RowMatrix tiny(3, 1);
+  tiny << 1e-30, 3e-30, -2e-30;
+  sets.push_back(MakeDataset("tiny", tiny, {0, 1, 2}));
+  RowMatrix boundary(2, 1);  // exactly on the sphere of radius 2^2 after centring at 0
+  boundary << -4, 4;
+  sets.push_back(MakeDataset("boundary", boundary, {0, 1}));
+  for (const Dataset& ds : sets) {
+    InputMap map = ComputeNormalization(ds);
+    ASSERT_EQ(int64_t(map.center.size()), ds.d());
+    RowMatrix xn = Normalized(ds, map);
+    Rational max_norm2 = 0;
+    for (int64_t i = 0; i < ds.n(); ++i) {
+      Rational n2 = ExactNorm2(ds, map, i, map.scale_log2);
+      EXPECT_LE(n2, 1) << ds.source << " row " << i;
+      max_norm2 = std::max(max_norm2, n2);
+      for (int64_t j = 0; j < ds.d(); ++j) {  // Normalized() is exact
+        Rational want = (RationalFromDouble(ds.x(i, j)) - map.center[j]);
+        want *= map.scale_log2 >= 0 ? Rational(1, Pow2(map.scale_log2)) : Rational(Pow2(-map.scale_log2));
+        EXPECT_EQ(RationalFromDouble(xn(i, j)), want) << ds.source;
+      }
+    }
+    // One step smaller and some point leaves the ball.
+    EXPECT_GT(max_norm2 * 4, 1) << ds.source << " scale 2^" << map.scale_log2 << " is not the smallest";
+    for (const Rational& c : map.center) EXPECT_TRUE(IsDyadic(c));
+  }
+  EXPECT_EQ(ComputeNormalization(sets[4]).scale_log2, 2);
+}
+
+TEST(DatasetTest, ExactSeparationEqualsBruteForceMinimum) {
+  for (const char* spec : {"synthetic:ball?n=120&d=3&seed=9", "synthetic:sphere?n=90&d=2&seed=5",
+                           "synthetic:grid?n=60&d=2&delta=0.003",
+                           "synthetic:gaussian-clusters?n=700&d=2&sigma=0.01&seed=3"}) {
+    Dataset ds = LoadDataset(spec);
+    InputMap map = ComputeNormalization(ds);
+    RowMatrix xn = Normalized(ds, map);
+    Rational best = -1;
+    for (int64_t i = 0; i < ds.n(); ++i)
+      for (int64_t j = i + 1; j < ds.n(); ++j) {
+        Rational s = 0;
+        for (int64_t c = 0; c < ds.d(); ++c) {
+          Rational v = RationalFromDouble(xn(i, c)) - RationalFromDouble(xn(j, c));
+          s += v * v;
+        }
+        if (best < 0 || s < best) best = s;
+      }
+    ExactSeparation sep = ComputeExactSeparation(ds, map);
+    EXPECT_EQ(sep.delta_squared, best) << spec;
+    EXPECT_NEAR(sep.delta, std::sqrt(ToDouble(best)), 1e-15);
+    ASSERT_GE(sep.i, 0);
+    Rational pair = 0;
+    for (int64_t c = 0; c < ds.d(); ++c) {
+      Rational v = RationalFromDouble(xn(sep.i, c)) - RationalFromDouble(xn(sep.j, c));
+      pair += v * v;
+    }
+    EXPECT_EQ(pair, best) << "the reported pair is a closest pair";
+    for (uint64_t seed = 1; seed <= 5; ++seed) {
+      ProjectedSeparation p = ComputeProjectedSeparation(ds, map, seed);
+      EXPECT_GT(p.gap, 0) << spec;
+      EXPECT_LE(p.delta_lower, sep.delta) << spec << " seed " << seed;
+      EXPECT_LE(p.delta_lower * p.delta_lower, ToDouble(sep.delta_squared));
+    }
+  }
+}
+
+TEST(DatasetTest, GridDeltaControlsTheSeparationExactly) {
+  Dataset ds = LoadDataset("synthetic:grid?n=64&d=3&delta=0.0009765625");  // 2^-10, exact
+  InputMap map = ComputeNormalization(ds);
+  ExactSeparation sep = ComputeExactSeparation(ds, map);
+  // In raw units δ = 2^-10: normalized δ² = 2^-20 · 4^-s.
+  Rational want = Rational(1, Pow2(20));
+  want *= map.scale_log2 >= 0 ? Rational(1, Pow2(2 * map.scale_log2)) : Rational(Pow2(-2 * map.scale_log2));
+  EXPECT_EQ(sep.delta_squared, want);
+}
+
+TEST(DatasetTest, ProjectExactMatchesRationalProducts) {
+  Dataset ds = LoadDataset("synthetic:ball?n=50&d=4&seed=6");
+  InputMap map = ComputeNormalization(ds);
+  RowMatrix xn = Normalized(ds, map);
+  std::vector<int64_t> v = {123457, -98765, 1 << 20, -3};
+  int frac = 0;
+  std::vector<Integer> p = ProjectExact(xn, v, 20, &frac);
+  ASSERT_EQ(int64_t(p.size()), ds.n());
+  for (int64_t i = 0; i < ds.n(); ++i) {
+    Rational dot = 0;
+    for (int64_t j = 0; j < 4; ++j) dot += Rational(v[j]) * RationalFromDouble(xn(i, j));
+    Rational got(p[i], Pow2(frac));
+    got.canonicalize();
+    EXPECT_EQ(got, dot) << i;
+  }
+}
+
+}  // namespace
+}  // namespace mnemo

@@ -1,0 +1,206 @@
+// Tests for mnemo/graph_builder.h: compiled networks compute the DAG's function exactly,
+// relays (nonnegative, signed pair, step) are inserted and counted, layers are longest paths.
+#include "mnemo/graph_builder.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "mnemo/evaluate.h"
+
+namespace mnemo {
+namespace {
+
+// A GraphBuilder that also remembers every neuron, to evaluate the DAG directly.
+class RecordingBuilder {
+ public:
+  explicit RecordingBuilder(int32_t d) : g_(d), d_(d) {}
+  Node Add(Activation::Kind act, const Expr& e, int32_t at_least = 0) {
+    defs_.push_back({act, e});
+    return g_.AddNeuron(act, e, at_least);
+  }
+  void Output(const Expr& e) {
+    outputs_.push_back(e);
+    g_.AddOutput(e);
+  }
+  GraphBuilder& g() { return g_; }
+
+  // Direct evaluation of the Exprs in rationals.
+  std::vector<Rational> Eval(const std::vector<Rational>& x) const {
+    std::vector<Rational> v(x);
+    auto eval = [&](const Expr& e) {
+      Rational s = e.constant();
+      for (const auto& [node, c] : e.terms()) s += c * v[node];
+      return s;
+    };
+    for (const auto& [act, e] : defs_) {
+      Rational z = eval(e);
+      if (act == Activation::kRelu && z < 0) z = 0;
+      if (act == Activation::kStep) z = z >= 0 ? 1 : 0;
+      v.push_back(z);
+    }
+    std::vector<Rational> out;
+    for (const Expr& e : outputs_) out.push_back(eval(e));
+    return out;
+  }
+
+  // Checks the compiled network against Eval on the rows of x.
+  void ExpectSameFunction(const Network& net, const RowMatrix& x) const {
+    ExactOutputs out = EvaluateExact(net, x);
+    for (int64_t i = 0; i < x.rows(); ++i) {
+      std::vector<Rational> xi;
+      for (int32_t j = 0; j < d_; ++j) xi.push_back(RationalFromDouble(x(i, j)));
+      std::vector<Rational> want = Eval(xi);
+      ASSERT_EQ(int64_t(want.size()), out.cols);
+      for (int64_t c = 0; c < out.cols; ++c) {
+        Rational got = out.At(i, c);
+        got.canonicalize();
+        EXPECT_EQ(got, want[c]) << "row " << i << " output " << c;
+      }
+    }
+  }
+
+ private:
+  GraphBuilder g_;
+  int32_t d_;
+  std::vector<std::pair<Activation::Kind, Expr>> defs_;
+  std::vector<Expr> outputs_;
+};
+
+// p/q in canonical form (mpq_class(p, q) is not reduced, and gmp needs reduced operands).
+Rational R(int64_t p, int64_t q) {
+  Rational r(p, q);
+  r.canonicalize();
+  return r;
+}
+
+RowMatrix Grid1D() {
+  RowMatrix x(9, 1);
+  x << -2, -1, -0.5, -0.25, 0, 0.25, 0.5, 1, 3;
+  return x;
+}
+
+TEST(ExprTest, ArithmeticCombinesTermsAndDropsZeros) {
+  Expr a = Expr(0) + Rational(2) * Expr(1) + Rational(1, 2);
+  EXPECT_EQ(a.terms().size(), 2u);
+  Expr c = a - Rational(2) * Expr(1);
+  EXPECT_EQ(c.terms().size(), 1u);
+  EXPECT_EQ(c.terms().at(0), 1);
+  EXPECT_EQ(c.constant(), Rational(1, 2));
+  Expr z = Rational(0) * a;
+  EXPECT_TRUE(z.terms().empty());
+  EXPECT_EQ(z.constant(), 0);
+}
+
+TEST(GraphBuilderTest, LayersAreLongestPaths) {
+  GraphBuilder g(2);
+  Node a = g.Relu(Expr(g.Input(0)));
+  Node b = g.Relu(Expr(a) + Expr(g.Input(1)));
+  Node c = g.Relu(Expr(g.Input(1)));           // layer 1 despite being created late
+  Node e = g.Relu(Expr(b) + Expr(c));          // longest path through b: layer 3
+  Node f = g.AddNeuron(Activation::kRelu, Expr(g.Input(0)), 3);
+  EXPECT_EQ(g.LayerOf(g.Input(0)), 0);
+  EXPECT_EQ(g.LayerOf(a), 1);
+  EXPECT_EQ(g.LayerOf(b), 2);
+  EXPECT_EQ(g.LayerOf(c), 1);
+  EXPECT_EQ(g.LayerOf(e), 3);
+  EXPECT_EQ(g.LayerOf(f), 3);
+  EXPECT_EQ(g.neurons(), 5);
+  g.AddOutput(Expr(e) + Expr(f));
+  Network net = g.Compile();
+  ASSERT_EQ(net.layers.size(), 4u);
+  EXPECT_EQ(net.layers[2].outputs, 2);  // e and f
+  EXPECT_EQ(net.layers[3].activation.kind, Activation::kIdentity);
+}
+
+TEST(GraphBuilderTest, NonnegativeReluIsRelayedByOneRelu) {
+  RecordingBuilder rb(1);
+  Node a = rb.Add(Activation::kRelu, Expr(0) - Rational(1, 4));
+  Node b = rb.Add(Activation::kRelu, Rational(-1) * Expr(a) + Rational(1));
+  Node c = rb.Add(Activation::kRelu, Expr(b) - Rational(1, 2));
+  rb.Output(Rational(3) * Expr(a) + Expr(c));  // a skips layers 2 and 3
+  Network net = rb.g().Compile();
+  ASSERT_EQ(net.layers.size(), 4u);
+  EXPECT_EQ(net.relays, 2);
+  EXPECT_EQ(net.Stats().relays, 2);
+  EXPECT_EQ(net.layers[1].outputs, 2);  // b + relay of a
+  EXPECT_EQ(net.layers[2].outputs, 2);  // c + relay of a
+  rb.ExpectSameFunction(net, Grid1D());
+}
+
+TEST(GraphBuilderTest, SignedValuesAreRelayedByAPairOfRelus) {
+  RecordingBuilder rb(1);
+  Node a = rb.Add(Activation::kRelu, Expr(0));
+  Node b = rb.Add(Activation::kRelu, Expr(a) - Rational(1, 2));
+  rb.Output(Expr(b) + Rational(5) * Expr(0));  // the raw (signed) input skips layers 1 and 2
+  Network net = rb.g().Compile();
+  ASSERT_EQ(net.layers.size(), 3u);
+  EXPECT_EQ(net.relays, 4);  // a pair in each of the two hidden layers
+  EXPECT_EQ(net.layers[0].outputs, 3);
+  EXPECT_EQ(net.layers[1].outputs, 3);
+  rb.ExpectSameFunction(net, Grid1D());
+}
+
+TEST(GraphBuilderTest, IdentityNeuronThroughReluLayerUsesAPair) {
+  RecordingBuilder rb(1);
+  Node t = rb.Add(Activation::kIdentity, Rational(2) * Expr(0) - Rational(1));
+  Node a = rb.Add(Activation::kRelu, Expr(t));
+  Node b = rb.Add(Activation::kRelu, Expr(a) - Expr(t));  // t relayed through layer 2 (pair)
+  rb.Output(Expr(b) - Expr(t));  // and through layer 3 (pair)
+  Network net = rb.g().Compile();
+  ASSERT_EQ(net.layers.size(), 4u);
+  EXPECT_EQ(net.relays, 4);
+  rb.ExpectSameFunction(net, Grid1D());
+}
+
+TEST(GraphBuilderTest, StepValuesAreRelayedThroughStepLayers) {
+  RecordingBuilder rb(1);
+  Node s = rb.Add(Activation::kStep, Expr(0));
+  Node u = rb.Add(Activation::kStep, Rational(-1) * Expr(s) + Rational(1, 2));
+  Node w = rb.Add(Activation::kStep, Expr(u) - Rational(1, 2));
+  rb.Output(Rational(4) * Expr(s) + Rational(2) * Expr(u) + Expr(w));
+  Network net = rb.g().Compile(Activation::kIdentity);
+  ASSERT_EQ(net.layers.size(), 4u);
+  EXPECT_EQ(net.relays, 3);  // s through layers 2 and 3, u through layer 3
+  for (int l = 0; l < 3; ++l) EXPECT_EQ(net.layers[l].activation.kind, Activation::kStep);
+  rb.ExpectSameFunction(net, Grid1D());
+}
+
+TEST(GraphBuilderTest, RandomReluDagsCompileToTheSameFunction) {
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    std::mt19937_64 rng(seed);
+    const int32_t d = 1 + int32_t(rng() % 3);
+    RecordingBuilder rb(d);
+    std::vector<Node> nodes;
+    for (int32_t j = 0; j < d; ++j) nodes.push_back(j);
+    int count = 3 + int(rng() % 10);
+    for (int k = 0; k < count; ++k) {
+      Expr e = Expr::Constant(R(int64_t(rng() % 9) - 4, 4));
+      for (int t = 0; t < 3; ++t)
+        e += R(int64_t(rng() % 9) - 4, int64_t(1 + rng() % 4)) * Expr(nodes[rng() % nodes.size()]);
+      nodes.push_back(rb.Add(Activation::kRelu, e));
+    }
+    Expr out;
+    for (int t = 0; t < 4; ++t) out += Rational(int64_t(rng() % 7) - 3) * Expr(nodes[rng() % nodes.size()]);
+    rb.Output(out);
+    rb.Output(Expr(nodes.back()));
+    Network net = rb.g().Compile();
+    net.CheckValid();
+    RowMatrix x(25, d);
+    std::uniform_real_distribution<double> u(-2, 2);
+    for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = std::ldexp(std::nearbyint(std::ldexp(u(rng), 6)), -6);
+    SCOPED_TRACE(::testing::Message() << "seed " << seed);
+    rb.ExpectSameFunction(net, x);
+  }
+}
+
+TEST(GraphBuilderDeathTest, NonBinaryValueCannotCrossAStepLayer) {
+  GraphBuilder g(1);
+  Node a = g.Relu(Expr(0));
+  Node s = g.Step(Expr(a));
+  g.AddOutput(Expr(a) + Expr(s));
+  EXPECT_DEATH(g.Compile(), "cannot relay");
+}
+
+}  // namespace
+}  // namespace mnemo

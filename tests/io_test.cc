@@ -1,0 +1,228 @@
+// Tests for mnemo/io.h: network JSON round trips byte-identically, malformed files are placed
+// errors, atomic writes, npy write/read, float exports.
+#include "mnemo/io.h"
+
+#include <cstring>
+#include <filesystem>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "mnemo/construction.h"
+#include "mnemo/dataset.h"
+#include "mnemo/error.h"
+#include "tests/test_util.h"
+
+namespace mnemo {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+template <typename F>
+std::string ErrorOf(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A hand-made network with every feature the format carries.
+Network RichNetwork() {
+  Network net;
+  net.input.center = {Rational(1, 3), Rational(-5, 2)};
+  net.input.scale_log2 = -3;
+  net.layers.push_back(MakeLayer(2, 3,
+                                 {{0, 0, Rational(Pow2(100) + 1, 7)}, {1, 1, Rational(-3, 4)},
+                                  {2, 0, Rational(1)}},
+                                 {Rational(1, 2), Rational(0), Rational(-9)},
+                                 Activation{Activation::kRelu, {}}));
+  net.layers.push_back(MakeLayer(3, 2, {{0, 0, Rational(1)}, {1, 2, Rational(2)}},
+                                 {Rational(0), Rational(1)}, ParseActivation("poly:1/2,0,-3")));
+  net.output = OutputKind::kArgmax;
+  net.class_values = {-4, 9};
+  net.construction = "hand";
+  net.options["width"] = "3";
+  net.seed = 18446744073709551615ull;
+  net.dataset = {"0123456789abcdef", 10, 2, 2};
+  net.relays = 1;
+  net.report["status"] = "success";
+  net.report["note"] = "unicode δ ok";
+  return net;
+}
+
+TEST(IoTest, NetworkJsonRoundTripsByteIdentically) {
+  TempDir tmp;
+  Network net = RichNetwork();
+  std::string text = NetworkToJson(net);
+  Network back = NetworkFromJson(text, "mem");
+  EXPECT_EQ(NetworkToJson(back), text);
+  EXPECT_EQ(back.input.center, net.input.center);
+  EXPECT_EQ(back.input.scale_log2, -3);
+  EXPECT_EQ(back.layers[0].weight, net.layers[0].weight);
+  EXPECT_EQ(back.layers[0].denominator, net.layers[0].denominator);
+  EXPECT_EQ(back.layers[1].activation, net.layers[1].activation);
+  EXPECT_EQ(back.output, OutputKind::kArgmax);
+  EXPECT_EQ(back.class_values, net.class_values);
+  EXPECT_EQ(back.seed, net.seed);
+  EXPECT_EQ(back.relays, 1);
+  EXPECT_EQ(back.dataset.hash, "0123456789abcdef");
+  EXPECT_EQ(back.report["note"], "unicode δ ok");
+  // Through files: load → save is byte-identical.
+  SaveNetwork(net, tmp.Path("a.json"));
+  SaveNetwork(LoadNetwork(tmp.Path("a.json")), tmp.Path("b.json"));
+  EXPECT_EQ(ReadFile(tmp.Path("a.json")), ReadFile(tmp.Path("b.json")));
+  EXPECT_EQ(ReadFile(tmp.Path("a.json")), text);
+}
+
+TEST(IoTest, BuiltNetworkRoundTripsByteIdentically) {
+  TempDir tmp;
+  for (const char* spec : {"synthetic:sphere?n=300&d=5&classes=4",
+                           "synthetic:ball?n=100&d=2&targets=real"}) {
+    Dataset data = LoadDataset(spec);
+    Report report;
+    std::optional<Network> net = BuildNetwork("zhang", data, {}, 3, &report);
+    ASSERT_TRUE(net);
+    SaveNetwork(*net, tmp.Path("a.json"));
+    std::string first = ReadFile(tmp.Path("a.json"));
+    SaveNetwork(LoadNetwork(tmp.Path("a.json")), tmp.Path("a.json"));
+    EXPECT_EQ(ReadFile(tmp.Path("a.json")), first) << spec;
+  }
+}
+
+TEST(IoTest, MalformedNetworkFilesAreErrorsNamingThePlace) {
+  std::string good = NetworkToJson(RichNetwork());
+  auto broken = [&](const std::string& from, const std::string& to) {
+    std::string t = good;
+    size_t k = t.find(from);
+    EXPECT_NE(k, std::string::npos) << from;
+    return t.replace(k, from.size(), to);
+  };
+  EXPECT_THAT(ErrorOf([&] { NetworkFromJson(good.substr(0, good.size() / 2), "n.json"); }),
+              HasSubstr("n.json: not valid JSON"));
+  EXPECT_THAT(ErrorOf([&] { NetworkFromJson("{}", "n.json"); }),
+              HasSubstr("n.json: not a mnemo network file"));
+  EXPECT_THAT(ErrorOf([&] { NetworkFromJson(broken("\"version\": 1", "\"version\": 99"), "n.json"); }),
+              HasSubstr("unsupported format version 99"));
+  std::string w = ToString(RichNetwork().layers[0].weight[0]);
+  EXPECT_THAT(ErrorOf([&] { NetworkFromJson(broken("\"" + w + "\"", "\"12q\""), "n.json"); }),
+              HasSubstr("n.json: layers[0].weight[0]"));
+  EXPECT_THAT(ErrorOf([&] { NetworkFromJson(broken("\"relu\"", "\"swish\""), "n.json"); }),
+              HasSubstr("unknown activation \"swish\""));
+  EXPECT_THAT(ErrorOf([&] { NetworkFromJson(broken("\"argmax\"", "\"soft\""), "n.json"); }),
+              HasSubstr("n.json: output must be value, argmax or bits"));
+  EXPECT_THAT(ErrorOf([&] { NetworkFromJson(broken("\"row_ptr\":[0,1,2,3]", "\"row_ptr\":[0,2,1,3]"), "n.json"); }),
+              HasSubstr("n.json: layers[0].row_ptr decreases"));
+  EXPECT_THAT(ErrorOf([&] { NetworkFromJson(broken("\"col\":[0,1,0]", "\"col\":[0,5,0]"), "n.json"); }),
+              HasSubstr("n.json: layers[0].col out of range"));
+  EXPECT_THAT(ErrorOf([&] { LoadNetwork("/nonexistent/net.json"); }),
+              HasSubstr("/nonexistent/net.json: cannot open"));
+}
+
+TEST(IoTest, AtomicWriteReplacesWholeFilesAndLeavesNoTemporaries) {
+  TempDir tmp;
+  std::string path = tmp.Path("out.txt");
+  WriteFileAtomic(path, "first version, longer");
+  WriteFileAtomic(path, "second");
+  EXPECT_EQ(ReadFile(path), "second");
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.dir())) ++files, (void)e;
+  EXPECT_EQ(files, 1);
+  EXPECT_THAT(ErrorOf([&] { WriteFileAtomic(tmp.Path("no/such/dir/x"), "x"); }),
+              HasSubstr("no/such/dir/x: cannot write"));
+  EXPECT_THAT(ErrorOf([&] { ReadFile(tmp.dir()); }), HasSubstr("is a directory"));
+}
+
+TEST(IoTest, NpyWriteReadRoundTrip) {
+  TempDir tmp;
+  std::vector<double> values = {0.1, -2.5, 1e-300, 3, 4, 5.5};
+  for (const std::vector<int64_t>& shape : std::vector<std::vector<int64_t>>{{6}, {2, 3}, {3, 2}}) {
+    testing::WriteText(tmp.Path("a.npy"), NpyBytes(shape, values));
+    NpyArray a = ReadNpy(tmp.Path("a.npy"));
+    EXPECT_EQ(a.shape, shape);
+    EXPECT_EQ(a.data, values);
+    EXPECT_EQ(a.dtype, "<f8");
+    EXPECT_FALSE(a.integer);
+  }
+  std::string bytes = NpyBytes({2, 3}, values);
+  EXPECT_EQ((bytes.size() - values.size() * 8) % 64, 0u) << "header padded to 64 bytes";
+}
+
+TEST(IoTest, NpyReadsIntegerAndFloat32Dtypes) {
+  TempDir tmp;
+  // Patch a float64 header into other dtypes with hand-written payloads.
+  auto with = [&](const std::string& descr, const std::string& payload, int64_t n) {
+    std::string h = NpyBytes({n}, std::vector<double>(size_t(n), 0.0));
+    h.resize(h.size() - size_t(n) * 8);
+    h.replace(h.find("<f8"), 3, descr);
+    testing::WriteText(tmp.Path("t.npy"), h + payload);
+    return ReadNpy(tmp.Path("t.npy"));
+  };
+  std::string u8 = {char(0), char(7), char(255)};
+  NpyArray a = with("|u1", u8, 3);
+  EXPECT_EQ(a.data, (std::vector<double>{0, 7, 255}));
+  EXPECT_TRUE(a.integer);
+  int32_t i4[2] = {-5, 100000};
+  a = with("<i4", std::string(reinterpret_cast<char*>(i4), 8), 2);
+  EXPECT_EQ(a.data, (std::vector<double>{-5, 100000}));
+  float f4[2] = {0.5f, -1.25f};
+  a = with("<f4", std::string(reinterpret_cast<char*>(f4), 8), 2);
+  EXPECT_EQ(a.data, (std::vector<double>{0.5, -1.25}));
+  int64_t i8[1] = {(int64_t(1) << 60)};
+  EXPECT_THAT(ErrorOf([&] { with("<i8", std::string(reinterpret_cast<char*>(i8), 8), 1); }),
+              HasSubstr("not exactly representable"));
+}
+
+TEST(IoTest, ReadMaybeGzipPassesPlainFilesThrough) {
+  TempDir tmp;
+  testing::WriteText(tmp.Path("p.txt"), "plain\n");
+  EXPECT_EQ(ReadMaybeGzip(tmp.Path("p.txt")), "plain\n");
+  std::string gz = ReadFile("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
+  testing::WriteText(tmp.Path("l.gz"), gz);
+  std::string raw = ReadMaybeGzip(tmp.Path("l.gz"));
+  EXPECT_EQ(raw.size(), 8u + 10000u);
+  testing::WriteText(tmp.Path("l.gz"), gz.substr(0, gz.size() - 9));
+  EXPECT_THAT(ErrorOf([&] { ReadMaybeGzip(tmp.Path("l.gz")); }), HasSubstr("truncated gzip"));
+}
+
+TEST(IoTest, ExportsCarryEveryLayerAsDenseFloatTensors) {
+  TempDir tmp;
+  Network net = RichNetwork();
+  ExportNetwork(net, ExportFormat::kSafetensors, ExportDtype::kFloat64, tmp.Path("n.safetensors"));
+  std::string st = ReadFile(tmp.Path("n.safetensors"));
+  uint64_t len = 0;
+  std::memcpy(&len, st.data(), 8);
+  ASSERT_LT(8 + len, st.size());
+  EXPECT_EQ(len % 8, 0u);
+  nlohmann::json header = nlohmann::json::parse(st.substr(8, len));
+  EXPECT_EQ(header["layer0.weight"]["shape"], nlohmann::json::array({3, 2}));
+  EXPECT_EQ(header["layer0.weight"]["dtype"], "F64");
+  EXPECT_EQ(header["input.scale"]["shape"], nlohmann::json::array());
+  // The scale tensor holds 2^3.
+  auto offsets = header["input.scale"]["data_offsets"];
+  double scale;
+  std::memcpy(&scale, st.data() + 8 + len + offsets[0].get<size_t>(), 8);
+  EXPECT_EQ(scale, 8.0);
+  nlohmann::json meta = nlohmann::json::parse(header["__metadata__"]["mnemo"].get<std::string>());
+  EXPECT_EQ(meta["activations"], nlohmann::json::array({"relu", "poly:1/2,0,-3"}));
+  EXPECT_EQ(meta["output"], "argmax");
+  EXPECT_EQ(meta["class_values"], nlohmann::json::array({-4, 9}));
+  size_t end = 0;
+  for (auto& [k, v] : header.items())
+    if (k != "__metadata__") end = std::max(end, v["data_offsets"][1].get<size_t>());
+  EXPECT_EQ(8 + len + end, st.size());
+
+  ExportNetwork(net, ExportFormat::kNpz, ExportDtype::kFloat32, tmp.Path("n.npz"));
+  std::string npz = ReadFile(tmp.Path("n.npz"));
+  EXPECT_EQ(npz.substr(0, 4), std::string("PK\x03\x04", 4));
+  EXPECT_NE(npz.find("layer1.bias.npy"), std::string::npos);
+  EXPECT_NE(npz.find("'descr': '<f4'"), std::string::npos);
+  // Deterministic bytes.
+  ExportNetwork(net, ExportFormat::kNpz, ExportDtype::kFloat32, tmp.Path("m.npz"));
+  EXPECT_EQ(ReadFile(tmp.Path("m.npz")), npz);
+}
+
+}  // namespace
+}  // namespace mnemo
