@@ -26,11 +26,13 @@ Projection ChooseProjection(const RowMatrix& xn, int tries, std::mt19937_64& rng
   std::normal_distribution<double> normal;
   Projection best;
   bool have = false;
+  const int frac_bits = FractionBits(xn);
   for (int t = 0; t < tries; ++t) {
     Projection cand;
     cand.v.resize(xn.cols());
     for (auto& v : cand.v) v = std::llround(std::ldexp(normal(rng), kDirectionBits));
-    cand.p = ProjectExact(xn, cand.v, kDirectionBits, &cand.frac_bits);
+    cand.frac_bits = frac_bits;
+    cand.p = ProjectExactWithBits(xn, cand.v, frac_bits);
     cand.order.resize(xn.rows());
     std::iota(cand.order.begin(), cand.order.end(), 0);
     std::sort(cand.order.begin(), cand.order.end(),

@@ -95,5 +95,12 @@ ExactSeparation ComputeExactSeparation(const Dataset& data, const InputMap& map)
 /// when a bound proves it safe, mpz otherwise.
 std::vector<Integer> ProjectExact(const RowMatrix& normalized, const std::vector<int64_t>& v_num,
                                   int v_bits, int* frac_bits);
+/// The same with frac_bits = FractionBits(normalized) computed once by the caller (the scan
+/// costs more than the projection when many directions are tried).
+std::vector<Integer> ProjectExactWithBits(const RowMatrix& normalized,
+                                          const std::vector<int64_t>& v_num, int frac_bits);
+/// Smallest E ≥ 0 with v·2^E integral (for a matrix: the maximum over its entries).
+int FractionBits(double v);
+int FractionBits(const RowMatrix& x);
 
 }  // namespace mnemo

@@ -408,16 +408,6 @@ RawData Generate(const std::string& spec) {
   return raw;
 }
 
-// Smallest E ≥ 0 with v·2^E integral.
-int FractionBits(double v) {
-  if (v == 0 || v == std::floor(v)) return 0;
-  int e;
-  double m = std::frexp(v, &e);  // v = m·2^e, 0.5 ≤ |m| < 1
-  int64_t mant = int64_t(std::ldexp(m, 53));
-  int tz = mant == 0 ? 0 : __builtin_ctzll(uint64_t(std::llabs(mant)));
-  return std::max(0, 53 - e - tz);
-}
-
 std::string RowName(const RawData& raw, int64_t i) {
   return raw.row_names.empty() ? fmt::format("row {}", i)
                                : fmt::format("row {} ({})", i, raw.row_names[i]);
@@ -512,12 +502,33 @@ Dataset Finish(std::string source, RawData raw) {
     ds.target = labels;
   }
   int e = 0;
-  for (int64_t i = 0; i < ds.x.size(); ++i) e = std::max(e, FractionBits(ds.x.data()[i]));
+  e = FractionBits(ds.x);
   ds.input_exponent = e;
   return ds;
 }
 
 }  // namespace
+
+int FractionBits(double v) {
+  if (v == 0 || v == std::floor(v)) return 0;
+  int e;
+  double m = std::frexp(v, &e);  // v = m·2^e, 0.5 ≤ |m| < 1
+  int64_t mant = int64_t(std::ldexp(m, 53));
+  int tz = mant == 0 ? 0 : __builtin_ctzll(uint64_t(std::llabs(mant)));
+  return std::max(0, 53 - e - tz);
+}
+
+int FractionBits(const RowMatrix& x) {
+  int f = 0;
+  const double* p = x.data();
+  const int64_t size = x.size();
+#pragma omp parallel for reduction(max : f) schedule(static)
+  for (int64_t i = 0; i < size; ++i) {
+    double v = p[i];
+    if (v != std::floor(v)) f = std::max(f, FractionBits(v));
+  }
+  return f;
+}
 
 std::string Dataset::LabelString(int64_t i) const {
   if (classification) return fmt::format("{}", class_values[y[i]]);
@@ -763,17 +774,25 @@ namespace mnemo {
 
 std::vector<Integer> ProjectExact(const RowMatrix& xn, const std::vector<int64_t>& v_num,
                                   int v_bits, int* frac_bits) {
-  MNEMO_CHECK(int64_t(v_num.size()) == xn.cols());
-  int f = 0;
-  for (int64_t i = 0; i < xn.size(); ++i) f = std::max(f, FractionBits(xn.data()[i]));
-  *frac_bits = f;
   (void)v_bits;
+  *frac_bits = FractionBits(xn);
+  return ProjectExactWithBits(xn, v_num, *frac_bits);
+}
+
+std::vector<Integer> ProjectExactWithBits(const RowMatrix& xn, const std::vector<int64_t>& v_num,
+                                          int f) {
+  MNEMO_CHECK(int64_t(v_num.size()) == xn.cols());
   double max_v = 0, max_x = 0;
   for (int64_t v : v_num) max_v = std::max(max_v, std::fabs(double(v)));
   for (int64_t i = 0; i < xn.size(); ++i) max_x = std::max(max_x, std::fabs(xn.data()[i]));
   const double bound = max_v * std::ldexp(max_x, f) * double(xn.cols());
   std::vector<Integer> out(xn.rows());
-  if (std::ldexp(max_x, f) < 9.2e18 && bound < 1e37) {
+  if (bound < 4503599627370496.0) {  // 2^52: every product and partial sum is exact in binary64
+    Eigen::VectorXd v(xn.cols());
+    for (int64_t j = 0; j < xn.cols(); ++j) v[j] = double(v_num[j]);
+    Eigen::VectorXd p = xn * v;
+    for (int64_t i = 0; i < xn.rows(); ++i) out[i] = Integer(std::ldexp(p[i], f));
+  } else if (std::ldexp(max_x, f) < 9.2e18 && bound < 1e37) {
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < xn.rows(); ++i) {
       int128 acc = 0;

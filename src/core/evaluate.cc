@@ -41,15 +41,6 @@ struct InputPlan {
   std::vector<int128> offset128;
 };
 
-int FractionBits(double v) {
-  if (v == 0 || v == std::floor(v)) return 0;
-  int e;
-  double m = std::frexp(v, &e);
-  int64_t mant = int64_t(std::ldexp(m, 53));
-  int tz = mant == 0 ? 0 : __builtin_ctzll(uint64_t(std::llabs(mant)));
-  return std::max(0, 53 - e - tz);
-}
-
 double AbsD(const Integer& x) { return std::fabs(x.get_d()); }
 
 struct Plan {
@@ -66,7 +57,7 @@ Plan MakePlan(const Network& net, const RowMatrix& x) {
   // Input map x' = (x − c)·2^−s with c = cnum/cden: with q = lcm(cden), E = max fraction bits,
   // x' = (x·2^E·q − c·q·2^E)·2^max(0,−s) / (q·2^E·2^max(0,s)).
   InputPlan& ip = plan.input;
-  for (int64_t i = 0; i < x.size(); ++i) ip.e = std::max(ip.e, FractionBits(x.data()[i]));
+  ip.e = FractionBits(x);
   Integer q = 1;
   for (const Rational& c : net.input.center) mpz_lcm(q.get_mpz_t(), q.get_mpz_t(), c.get_den_mpz_t());
   int s = net.input.scale_log2;
@@ -118,9 +109,34 @@ Plan MakePlan(const Network& net, const RowMatrix& x) {
       }
       zb[j] = acc * (1 + 1e-9);
     }
+    // Divide out the common factor g of every numerator, scaled bias and the new scale: the
+    // activations keep their value with a scale g times smaller (often int128 → int64).
+    Integer new_scale = scale * layer.denominator;
+    Integer g = lp.act == Activation::kStep ? Integer(0) : new_scale;
+    std::vector<Integer> weight = layer.weight;
+    for (const Integer& w : weight) {
+      if (g == 1) break;
+      mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), w.get_mpz_t());
+    }
+    for (const Integer& b : lp.bz) {
+      if (g == 1) break;
+      mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), b.get_mpz_t());
+    }
+    if (g > 1) {
+      for (Integer& w : weight) mpz_divexact(w.get_mpz_t(), w.get_mpz_t(), g.get_mpz_t());
+      for (Integer& b : lp.bz) mpz_divexact(b.get_mpz_t(), b.get_mpz_t(), g.get_mpz_t());
+      mpz_divexact(new_scale.get_mpz_t(), new_scale.get_mpz_t(), g.get_mpz_t());
+      double gd = AbsD(g);
+      for (int32_t j = 0; j < layer.outputs; ++j) zb[j] = zb[j] / gd * (1 + 1e-9);
+    }
     double max_zb = 0, max_hb = 0;
     for (double v : zb) max_zb = std::max(max_zb, v);
     for (double v : hb) max_hb = std::max(max_hb, v);
+    weights_fit64 = weights_fit128 = true;
+    for (const Integer& w : weight) {
+      weights_fit64 = weights_fit64 && AbsD(w) < kLimit64;
+      weights_fit128 = weights_fit128 && AbsD(w) < kLimit128;
+    }
     bool bias64 = true, bias128 = true;
     for (const Integer& b : lp.bz) {
       bias64 = bias64 && AbsD(b) < kLimit64;
@@ -148,17 +164,17 @@ Plan MakePlan(const Network& net, const RowMatrix& x) {
     switch (lp.kernel) {
       case ExactKernel::kInt64:
         lp.w64.resize(perm.size());
-        for (size_t p = 0; p < perm.size(); ++p) lp.w64[p] = layer.weight[perm[p]].get_si();
+        for (size_t p = 0; p < perm.size(); ++p) lp.w64[p] = weight[perm[p]].get_si();
         for (const Integer& b : lp.bz) lp.b64.push_back(b.get_si());
         break;
       case ExactKernel::kInt128:
         lp.w128.resize(perm.size());
-        for (size_t p = 0; p < perm.size(); ++p) lp.w128[p] = ToInt128(layer.weight[perm[p]]);
+        for (size_t p = 0; p < perm.size(); ++p) lp.w128[p] = ToInt128(weight[perm[p]]);
         for (const Integer& b : lp.bz) lp.b128.push_back(ToInt128(b));
         break;
       case ExactKernel::kMpz:
         lp.wz.resize(perm.size());
-        for (size_t p = 0; p < perm.size(); ++p) lp.wz[p] = layer.weight[perm[p]];
+        for (size_t p = 0; p < perm.size(); ++p) lp.wz[p] = weight[perm[p]];
         break;
     }
     // Next layer's bounds and scale.
@@ -167,7 +183,7 @@ Plan MakePlan(const Network& net, const RowMatrix& x) {
       scale = 1;
     } else {
       hb = zb;
-      scale = scale * layer.denominator;
+      scale = new_scale;
     }
     plan.layers.push_back(std::move(lp));
   }
