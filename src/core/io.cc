@@ -524,6 +524,10 @@ NpyArray ReadNpy(const std::string& path) {
       long long v = std::strtoll(part.c_str(), &end, 10);
       if (*end != '\0' || v < 0) Fail("{}: bad shape in .npy header: ({})", path, shape);
       a.shape.push_back(v);
+      // A corrupt shape must not overflow the element count (no array exceeds the file).
+      if (v > 0 && count > int64_t(raw.size()) / v)
+        Fail("{}: truncated data: header shape ({}) is larger than the file ({} bytes)", path,
+             shape, raw.size());
       count *= v;
     }
     if (next == std::string::npos) break;
@@ -589,6 +593,9 @@ IdxArray ReadIdx(const std::string& path) {
     const auto* p = reinterpret_cast<const uint8_t*>(raw.data()) + 4 + 4 * i;
     int64_t v = (int64_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
     a.shape.push_back(v);
+    if (v > 0 && count > int64_t(raw.size()) / v)  // a corrupt header must not overflow
+      Fail("{}: truncated IDX data: header promises more bytes than the file's {}", path,
+           raw.size());
     count *= v;
   }
   size_t offset = 4 + 4 * size_t(dims);
