@@ -175,6 +175,21 @@ TEST(IoTest, NpyReadsIntegerAndFloat32Dtypes) {
               HasSubstr("not exactly representable"));
 }
 
+TEST(IoTest, CorruptShapesThatOverflowTheElementCountAreTruncationErrors) {
+  TempDir tmp;
+  // (4, 2^62) has 2^64 elements: the count wraps to 0 unless it is checked against the file.
+  std::string npy = NpyBytes({4, 1}, {0, 0, 0, 0});
+  npy.replace(npy.find("(4, 1)"), 6, "(4, 4611686018427387904)");
+  testing::WriteText(tmp.Path("big.npy"), npy);
+  EXPECT_THAT(ErrorOf([&] { ReadNpy(tmp.Path("big.npy")); }), HasSubstr("big.npy: truncated data"));
+  // IDX with four dimensions of 2^16: 2^64 bytes.
+  std::string idx = {0, 0, 8, 4};
+  for (int i = 0; i < 4; ++i) idx += std::string{0, 1, 0, 0};
+  testing::WriteText(tmp.Path("big-images-idx3-ubyte"), idx + std::string(64, '\0'));
+  EXPECT_THAT(ErrorOf([&] { ReadIdx(tmp.Path("big-images-idx3-ubyte")); }),
+              HasSubstr("big-images-idx3-ubyte: truncated IDX data"));
+}
+
 TEST(IoTest, ReadMaybeGzipPassesPlainFilesThrough) {
   TempDir tmp;
   testing::WriteText(tmp.Path("p.txt"), "plain\n");
