@@ -25,7 +25,12 @@ struct ExactOutputs {
   std::vector<Integer> numerator;
   Integer scale = 1;
   std::vector<ExactKernel> kernels;  ///< per layer
-  Rational At(int64_t r, int64_t c) const { return Rational(numerator[r * cols + c], scale); }
+  /// The exact output (reduced).
+  Rational At(int64_t r, int64_t c) const {
+    Rational v(numerator[r * cols + c], scale);
+    v.canonicalize();
+    return v;
+  }
 };
 
 /// Exact outputs on every row of x (raw inputs, exact binary64 values). MNEMO_CHECKs that every
