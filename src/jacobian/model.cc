@@ -61,7 +61,7 @@ Eigen::MatrixXd JacobianTransposed(const SmoothActivation& act, const TwoLayerPa
   const int64_t cols = JacobianColumns(m, d, q, wrt);
   Eigen::MatrixXd z = PreActivations(p, x);
   Eigen::MatrixXd jt(cols, n * q);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * cols * q > (1 << 18))
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t j = 0; j < m; ++j) {
       double zz = z(j, i);
@@ -89,7 +89,7 @@ Eigen::MatrixXd JacobianGram(const SmoothActivation& act, const TwoLayerParams& 
   Eigen::MatrixXd z = PreActivations(p, x);
   Eigen::MatrixXd dm(m, n), sm;
   if (wrt == JacobianWrt::kAll) sm.resize(m, n);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * m > (1 << 16))
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < m; ++j) {
       dm(j, i) = p.v(j, 0) * act.Derivative(z(j, i));
@@ -100,7 +100,7 @@ Eigen::MatrixXd JacobianGram(const SmoothActivation& act, const TwoLayerParams& 
   cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, n, m, 1.0, dm.data(), m, 0.0, k.data(), n);
   cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, n, d, 1.0, x.data(), d, 0.0, xx.data(), n);
   const double one = wrt == JacobianWrt::kAll ? 1.0 : 0.0;
-#pragma omp parallel for schedule(dynamic, 64)
+#pragma omp parallel for schedule(dynamic, 64) if (n > 512)
   for (int64_t c = 0; c < n; ++c)
     for (int64_t r = c; r < n; ++r) k(r, c) *= xx(r, c) + one;
   xx.resize(0, 0);

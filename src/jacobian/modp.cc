@@ -98,7 +98,7 @@ std::vector<double> JacobianModP(const SmoothActivation& act, const std::vector<
   };
   const int64_t cols = JacobianColumns(m, d, 1, wrt);
   std::vector<double> j(size_t(n) * cols);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * cols > (1 << 18))
   for (int64_t i = 0; i < n; ++i) {
     double* row = j.data() + size_t(i) * cols;
     const uint32_t* xi = x.data() + size_t(i) * d;

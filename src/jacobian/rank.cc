@@ -123,7 +123,7 @@ EntryErrors JacobianEntryError(const SmoothActivation& act, const TwoLayerParams
               1.0, za.data(), m);
   const double gz = Gamma(d + 3) * (1 + Gamma(d + 3));  // |ẑ − z| ≤ γ_{d+1}·(|W|ᵀ|X| + |b|)
   double total = 0;
-#pragma omp parallel for reduction(+ : total) schedule(static)
+#pragma omp parallel for reduction(+ : total) schedule(static) if (n * m > (1 << 16))
   for (int64_t i = 0; i < n; ++i) {
     const double xnorm2 = x.col(i).squaredNorm() * (1 + Gamma(d + 2));
     for (int64_t j = 0; j < m; ++j) {
