@@ -239,6 +239,7 @@ int RunStorage(const StorageFlags& f, const CLI::App* cmd) {
                       {"gd_alpha_50_stderr", fit.ok ? Json(fit.alpha_50_stderr) : Json(nullptr)},
                       {"jacobian_guarantee_per_param", jacobian}});
     }
+    gd.protocol.activation = "<activation>";
     std::string protocol = gd.protocol.Describe();
     if (f.json) {
       Emit(Json{{"m", m}, {"d", d}, {"gd_protocol", protocol}, {"instances", gd.instances},
