@@ -207,6 +207,7 @@ bool RunPairedGn(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen::Mat
   if (!any) {
     rep->iterations += iterations;
     rep->reason = "Gauss–Newton diverged for every λ up to " + FormatNumber(lambda / 10, 3);
+    *out = p;  // the paired start (F = 0 there)
     return false;
   }
   while (o.wrt == JacobianWrt::kWeights && best_lambda > 1.0 + 1e-12 && iterations < o.max_iterations) {

@@ -522,6 +522,8 @@ std::string RankReport::ToText() const {
   if (certificate == "mod-p")
     cert += fmt::format(": ranks {} mod primes {}; Schwartz–Zippel failure ≤ {:.3g}",
                         fmt::join(prime_ranks, ","), fmt::join(primes, ","), failure_bound);
+  else if (certificate == "gram-cholesky")
+    cert += fmt::format(": rank ≥ {} (Cholesky of JJᵀ − αI succeeded, α = {:.3g})", certified_rank, cert_error);
   else if (certificate != "none")
     cert += fmt::format(": rank ≥ {} (σ̂ > error bound {:.3g})", certified_rank, cert_error);
   t.AddRow({"certificate", cert});
