@@ -10,6 +10,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "constructions/layer_writer.h"
 #include "constructions/sampling.h"
 #include "mnemo/error.h"
 #include "mnemo/verify.h"
@@ -18,6 +19,7 @@ namespace mnemo {
 namespace {
 
 using internal::Gaussian;
+using internal::LayerWriter;
 using internal::UpperNormalQuantile;
 using Clock = std::chrono::steady_clock;
 
@@ -93,15 +95,23 @@ CodeStats Analyze(const Codes& c) {
 
 // ------------------------------------------------------------------ E1: Gaussian threshold layer
 
-/// Weights g = G·2^-k; the threshold of neuron r is Bhat_r·2^-(k+8) (the lift constant
-/// coordinate folded in). Inputs x' lie on the grid 2^-fbits (fbits ≥ 8). The stored neuron is
-/// step(⟨g, x'⟩ − threshold − 2^-(k+fbits+1)): it fires iff ⟨g, x'⟩ > threshold, and no data
-/// pre-activation is 0.
+/// Row r: weights g = G·2^-k_r; threshold T_r·2^-(k_r + fbits) (random rows: the lift constant
+/// coordinate folded in; repair rows: the midpoint between two colliding points). Inputs x' lie
+/// on the grid 2^-fbits. The stored neuron is step(⟨g, x'⟩ − threshold − 2^-(k_r+fbits+1)):
+/// it fires iff ⟨g, x'⟩ > threshold, and no data pre-activation is 0.
 struct E1Params {
   int32_t n = 0, d = 0;
-  int k = 16, fbits = 8;
-  std::vector<int64_t> g;     // n × d numerators over 2^k
-  std::vector<int64_t> bhat;  // n, numerators over 2^(k+8)
+  int fbits = 8;
+  std::vector<int64_t> g;    // n × d numerators over 2^k_r
+  std::vector<int> k;        // per row
+  std::vector<Integer> thr;  // per row, numerators over 2^(k_r + fbits)
+  int64_t repairs = 0;
+  void AddRow(const std::vector<int64_t>& row, int kr, Integer t) {
+    g.insert(g.end(), row.begin(), row.end());
+    k.push_back(kr);
+    thr.push_back(std::move(t));
+    ++n;
+  }
 };
 
 struct EvalStats {
@@ -109,24 +119,41 @@ struct EvalStats {
   int64_t exact_rechecks = 0;  // float decisions too close to call, recomputed exactly
 };
 
-Codes EvalE1(const RowMatrix& x, const E1Params& p, EvalStats* st) {
-  const int64_t n = x.rows();
+/// Exact ⟨G_r, x_i·2^fbits⟩ − T_r: its sign is the strict decision of row r on point i.
+int ExactSign(const RowMatrix& x, const E1Params& p, int64_t i, int r) {
   const int d = p.d;
-  Eigen::MatrixXd gd(p.n, d);
-  std::vector<double> gnorm(p.n), bd(p.n);
-  for (int r = 0; r < p.n; ++r) {
-    double s = 0;
+  if (p.fbits <= 62 && FitsInt128(p.thr[r]) && BitLength(p.thr[r]) < 120) {
+    int128 acc = 0;
+    for (int j = 0; j < d; ++j)
+      acc += int128(p.g[size_t(r) * d + j]) * int128(int64_t(std::ldexp(x(i, j), p.fbits)));
+    acc -= ToInt128(p.thr[r]);
+    return acc > 0 ? 1 : (acc < 0 ? -1 : 0);
+  }
+  Integer acc = 0;
+  for (int j = 0; j < d; ++j)
+    acc += Integer(long(p.g[size_t(r) * d + j])) * RationalFromDouble(std::ldexp(x(i, j), p.fbits)).get_num();
+  acc -= p.thr[r];
+  return sgn(acc);
+}
+
+/// Codes of rows [r0, r1) (unit indices r − r0).
+Codes EvalE1(const RowMatrix& x, const E1Params& p, int r0, int r1, EvalStats* st) {
+  const int64_t n = x.rows();
+  const int d = p.d, rows_n = r1 - r0;
+  Eigen::MatrixXd gd(rows_n, d);
+  std::vector<double> gnorm(rows_n), bd(rows_n);
+  for (int r = r0; r < r1; ++r) {
+    double s2 = 0;
     for (int j = 0; j < d; ++j) {
-      gd(r, j) = std::ldexp(double(p.g[size_t(r) * d + j]), -p.k);
-      s += gd(r, j) * gd(r, j);
+      gd(r - r0, j) = std::ldexp(double(p.g[size_t(r) * d + j]), -p.k[r]);
+      s2 += gd(r - r0, j) * gd(r - r0, j);
     }
-    gnorm[r] = std::sqrt(s) * (1 + 1e-12);
-    bd[r] = std::ldexp(double(p.bhat[r]), -(p.k + 8));  // exact: |bhat| < 2^53
+    gnorm[r - r0] = std::sqrt(s2) * (1 + 1e-12);
+    bd[r - r0] = std::ldexp(ToDouble(p.thr[r]), -(p.k[r] + p.fbits));
   }
   std::vector<double> xnorm(n);
   for (int64_t i = 0; i < n; ++i) xnorm[i] = x.row(i).norm() * (1 + 1e-12);
   const double unit = std::ldexp(1.0, -53) * double(d + 4) * 1.01;
-  const bool small = p.fbits <= 62;
   std::vector<std::vector<int32_t>> rows(n);
   int64_t ties = 0, rechecks = 0;
   constexpr int64_t kBlock = 2048;
@@ -137,9 +164,9 @@ Codes EvalE1(const RowMatrix& x, const E1Params& p, EvalStats* st) {
     Eigen::MatrixXd prod = x.middleRows(i0, i1 - i0) * gd.transpose();
     for (int64_t i = i0; i < i1; ++i) {
       auto& row = rows[i];
-      for (int r = 0; r < p.n; ++r) {
+      for (int r = 0; r < rows_n; ++r) {
         const double t = prod(i - i0, r) - bd[r];
-        const double eps = unit * (gnorm[r] * xnorm[i] + std::fabs(bd[r]));
+        const double eps = unit * (gnorm[r] * xnorm[i] + std::fabs(bd[r])) + std::fabs(bd[r]) * 0x1p-52;
         bool fire;
         if (t > eps) {
           fire = true;
@@ -147,24 +174,9 @@ Codes EvalE1(const RowMatrix& x, const E1Params& p, EvalStats* st) {
           fire = false;
         } else {
           ++rechecks;
-          const int shift = p.fbits - 8;
-          if (small) {
-            int128 acc = 0;
-            for (int j = 0; j < d; ++j)
-              acc += int128(p.g[size_t(r) * d + j]) * int128(int64_t(std::ldexp(x(i, j), p.fbits)));
-            acc -= int128(p.bhat[r]) << shift;
-            fire = acc > 0;
-            ties += acc == 0;
-          } else {
-            Integer acc = 0;
-            for (int j = 0; j < d; ++j)
-              acc += Integer(long(p.g[size_t(r) * d + j])) *
-                     RationalFromDouble(std::ldexp(x(i, j), p.fbits)).get_num();
-            Integer b2 = Integer(long(p.bhat[r])) << shift;
-            acc -= b2;
-            fire = sgn(acc) > 0;
-            ties += sgn(acc) == 0;
-          }
+          const int sg = ExactSign(x, p, i, r0 + r);
+          fire = sg > 0;
+          ties += sg == 0;
         }
         if (fire) row.push_back(r);
       }
@@ -172,7 +184,86 @@ Codes EvalE1(const RowMatrix& x, const E1Params& p, EvalStats* st) {
   }
   st->ties += ties;
   st->exact_rechecks += rechecks;
-  return FromRows(p.n, rows);
+  return FromRows(rows_n, rows);
+}
+
+/// Appends the units of `extra` after those of `base` (per point).
+Codes Concat(const Codes& base, const Codes& extra) {
+  std::vector<std::vector<int32_t>> rows(base.n());
+  for (int64_t i = 0; i < base.n(); ++i) {
+    rows[i].assign(base.idx.begin() + base.ptr[i], base.idx.begin() + base.ptr[i + 1]);
+    for (int64_t q = extra.ptr[i]; q < extra.ptr[i + 1]; ++q) rows[i].push_back(base.units + extra.idx[q]);
+  }
+  return FromRows(base.units + extra.units, rows);
+}
+
+/// Groups of ≥ 2 points with identical codes.
+std::vector<std::vector<int64_t>> DuplicateGroups(const Codes& c) {
+  std::unordered_map<uint64_t, std::vector<int64_t>> buckets;
+  for (int64_t i = 0; i < c.n(); ++i) {
+    uint64_t h = 1469598103934665603ull ^ uint64_t(c.Activity(i));
+    for (int64_t q = c.ptr[i]; q < c.ptr[i + 1]; ++q) h = (h ^ uint64_t(c.idx[q])) * 1099511628211ull;
+    buckets[h].push_back(i);
+  }
+  std::vector<std::vector<int64_t>> groups;
+  for (auto& [h, pts] : buckets) {
+    if (pts.size() < 2) continue;
+    // Split a hash bucket into classes of equal codes.
+    std::vector<char> used(pts.size(), 0);
+    for (size_t a = 0; a < pts.size(); ++a) {
+      if (used[a]) continue;
+      std::vector<int64_t> g{pts[a]};
+      for (size_t b = a + 1; b < pts.size(); ++b) {
+        if (used[b] || c.Activity(pts[a]) != c.Activity(pts[b])) continue;
+        if (std::equal(c.idx.begin() + c.ptr[pts[a]], c.idx.begin() + c.ptr[pts[a] + 1],
+                       c.idx.begin() + c.ptr[pts[b]])) {
+          used[b] = 1;
+          g.push_back(pts[b]);
+        }
+      }
+      if (g.size() > 1) groups.push_back(std::move(g));
+    }
+  }
+  std::sort(groups.begin(), groups.end());
+  return groups;
+}
+
+/// Repair neurons (§9 step 3, deterministic variant of the remedy "raise n1"): for every
+/// group of points sharing an E1 code, one threshold neuron on the hyperplane bisecting two of
+/// them, w = x_i − x_j rounded to a dyadic grid, threshold at the exact midpoint of their two
+/// values. Returns false if `budget` neurons do not make every code distinct.
+bool RepairE1(const RowMatrix& x, E1Params* p, Codes* z, int64_t budget, EvalStats* st) {
+  const int d = p->d;
+  for (int round = 0; round < 64; ++round) {
+    std::vector<std::vector<int64_t>> groups = DuplicateGroups(*z);
+    if (groups.empty()) return true;
+    if (p->repairs + int64_t(groups.size()) > budget) return false;
+    const int r0 = p->n;
+    for (const auto& g : groups) {
+      const int64_t i = g[0], j = g[1];
+      Eigen::VectorXd w = (x.row(i) - x.row(j)).transpose();
+      const double mx = w.cwiseAbs().maxCoeff();
+      if (!(mx > 0)) return false;
+      const int kr = std::min(60, 20 - (std::ilogb(mx) + 1));
+      std::vector<int64_t> row(d);
+      for (int c = 0; c < d; ++c) row[c] = std::llround(std::ldexp(w[c], kr));
+      auto value = [&](int64_t pt) {
+        Integer acc = 0;
+        for (int c = 0; c < d; ++c)
+          acc += Integer(long(row[c])) * RationalFromDouble(std::ldexp(x(pt, c), p->fbits)).get_num();
+        return acc;
+      };
+      Integer vi = value(i), vj = value(j);
+      if (vi == vj) return false;
+      Integer t = vi + vj;
+      mpz_fdiv_q_2exp(t.get_mpz_t(), t.get_mpz_t(), 1);  // floor: v_low ≤ t < v_high
+      p->AddRow(row, kr, std::move(t));
+      ++p->repairs;
+    }
+    Codes extra = EvalE1(x, *p, r0, p->n, st);
+    *z = Concat(*z, extra);
+  }
+  return DuplicateGroups(*z).empty();
 }
 
 // ------------------------------------------------------------------ code layers
@@ -252,6 +343,7 @@ class Packer {
  public:
   static constexpr int32_t kSentinel = -(1 << 30);
   static constexpr size_t kMaxBatch = 1024;
+  static constexpr size_t kHot = 16;
 
   Packer(const Codes& u, int klam, int64_t lam, int64_t margin, int open_limit, int64_t cap)
       : u_(u), klam_(klam), lam_(lam), margin_(margin), open_limit_(open_limit), cap_(cap) {
@@ -294,7 +386,19 @@ class Packer {
         new_min = std::min(new_min, o.mem_s[j] + a[o.members[j]]);
       const int32_t saved = o.s[k];
       o.s[k] = kSentinel;
-      const bool ok = MaxAtMost(o.s.data(), a, n, new_min - margin_);
+      const int64_t limit = new_min - margin_;
+      // Recent violators first: an outsider that scored too high once usually does again.
+      bool ok = true;
+      for (int32_t i : o.hot)
+        if (int64_t(o.s[i]) + a[i] > limit) { ok = false; break; }
+      if (ok) {
+        const int64_t bad = FirstAbove(o.s.data(), a, n, limit);
+        ok = bad < 0;
+        if (!ok) {
+          if (o.hot.size() < kHot) o.hot.push_back(int32_t(bad));
+          else o.hot[o.next_hot++ % kHot] = int32_t(bad);
+        }
+      }
       o.s[k] = saved;
       if (!ok) continue;
       int32_t* s = o.s.data();
@@ -313,7 +417,7 @@ class Packer {
     if (cap_ >= 0 && int64_t(neurons.size()) >= cap_) return false;
     const int32_t ak = a[k];
     a[k] = kSentinel;
-    const bool singleton = MaxAtMost(a, nullptr, n, int64_t(ak) - margin_);
+    const bool singleton = FirstAbove(a, nullptr, n, int64_t(ak) - margin_) < 0;
     a[k] = ak;
     if (singleton) {
       Open o;
@@ -348,11 +452,13 @@ class Packer {
     std::vector<int32_t> members;
     std::vector<int64_t> mem_s;  // the members' scores
     std::vector<int32_t> s;      // outsiders' scores; members hold kSentinel
+    std::vector<int32_t> hot;    // recent violators
+    size_t next_hot = 0;
   };
 
-  // True when max_i (s[i] + a[i]) ≤ limit (a may be null); exits early by blocks.
-  static bool MaxAtMost(const int32_t* s, const int32_t* a, int64_t n, int64_t limit) {
-    constexpr int64_t kChunk = 4096;
+  // The first i with s[i] + a[i] > limit (a may be null), or −1; scans by blocks.
+  static int64_t FirstAbove(const int32_t* s, const int32_t* a, int64_t n, int64_t limit) {
+    constexpr int64_t kChunk = 2048;
     for (int64_t b = 0; b < n; b += kChunk) {
       const int64_t e = std::min(n, b + kChunk);
       int32_t mx = INT32_MIN;
@@ -363,9 +469,11 @@ class Packer {
 #pragma omp simd reduction(max : mx)
         for (int64_t i = b; i < e; ++i) mx = std::max(mx, s[i]);
       }
-      if (mx > limit) return false;
+      if (mx > limit)
+        for (int64_t i = b; i < e; ++i)
+          if (int64_t(s[i]) + (a ? a[i] : 0) > limit) return i;
     }
-    return true;
+    return -1;
   }
 
   void Close(size_t which) {
@@ -391,58 +499,22 @@ class Packer {
 
 // ------------------------------------------------------------------ layer assembly
 
-/// Appends rows with power-of-two denominators into one Layer (common denominator 2^den_log2).
-class LayerWriter {
- public:
-  LayerWriter(int32_t inputs, int den_log2, Activation::Kind act) : den_(den_log2) {
-    layer_.inputs = inputs;
-    layer_.activation.kind = act;
-    layer_.row_ptr = {0};
-  }
-  void Begin(int row_den_log2) {
-    lift_ = den_ - row_den_log2;
-    MNEMO_CHECK(lift_ >= 0, "row denominator 2^{} above the layer's 2^{}", row_den_log2, den_);
-  }
-  void Add(int32_t col, int64_t num, int shift = 0) {
-    if (num == 0) return;
-    MNEMO_CHECK(col >= 0 && col < layer_.inputs);
-    Integer v(static_cast<long>(num));
-    if (lift_ + shift > 0) mpz_mul_2exp(v.get_mpz_t(), v.get_mpz_t(), lift_ + shift);
-    layer_.col.push_back(col);
-    layer_.weight.push_back(std::move(v));
-  }
-  void End(const Integer& bias) {
-    Integer b = bias;
-    if (lift_ > 0) mpz_mul_2exp(b.get_mpz_t(), b.get_mpz_t(), lift_);
-    layer_.bias.push_back(std::move(b));
-    layer_.row_ptr.push_back(int64_t(layer_.col.size()));
-    ++layer_.outputs;
-  }
-  int32_t rows() const { return layer_.outputs; }
-  Layer Finish() {
-    layer_.denominator = Pow2(den_);
-    return std::move(layer_);
-  }
-
- private:
-  Layer layer_;
-  int den_ = 0, lift_ = 0;
-};
-
 /// Where a code layer's units sit in the next layer's input: unit r is neuron first + r (step),
 /// or the pair first + 2r, first + 2r + 1 whose difference times 2^shift is the 0/1 code (relu).
 struct CodeBlock {
   bool relu = false;
   int32_t first = 0;
   int shift = 0;
+  std::vector<int> unit_shift;  // per unit, when the rows' denominators differ
 };
 
 void AddCodeWeight(LayerWriter& w, const CodeBlock& b, int32_t unit, int64_t num) {
   if (!b.relu) {
     w.Add(b.first + unit, num);
   } else {
-    w.Add(b.first + 2 * unit, num, b.shift);
-    w.Add(b.first + 2 * unit + 1, -num, b.shift);
+    const int sh = b.unit_shift.empty() ? b.shift : b.unit_shift[unit];
+    w.Add(b.first + 2 * unit, num, sh);
+    w.Add(b.first + 2 * unit + 1, -num, sh);
   }
 }
 
@@ -470,6 +542,7 @@ struct Options {
   int k = 16;
   std::string lift = "auto";
   int tries = 5;
+  int64_t repair = 50;
   double min_activity = -1;  // < 0: s/3
 };
 
@@ -489,6 +562,8 @@ Options ParseOptions(const Params& prm) {
   o.k = int(prm.Int("weight-bits", 16));
   o.lift = prm.String("lift", "auto");
   o.tries = int(prm.Int("tries", 5));
+  o.repair = prm.Int("repair", 50);
+  if (o.repair < 0 || o.repair > 10000) Fail("--repair: expected 0..10000 (percent of n1), got {}", o.repair);
   o.min_activity = prm.Real("min-activity", -1);
   if (!o.widths.empty() && o.connections > 0) Fail("--widths and --connections: give one of them");
   if (!o.widths.empty()) {
@@ -580,7 +655,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
   }
   mean_n2 /= double(std::max<int64_t>(1, n));
   std::string lift = opt.lift;
-  if (lift == "auto") lift = (min_n2 > 0 && max_n2 <= 1.1 * min_n2) ? "none" : "const";
+  if (lift == "auto") lift = (min_n2 > 0 && max_n2 <= 1.5 * min_n2) ? "none" : "const";
   const int64_t lift_c = lift == "const" ? std::max<int64_t>(1, std::llround(std::sqrt(max_n2) * 256)) : 0;
   const double lift_cd = std::ldexp(double(lift_c), -8);
 
@@ -641,12 +716,21 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     if (opt.connections > 0 && opt.m == 0) {
       // Largest m whose estimated W = n1·m + m·n3(m) + n3(m) fits the budget, with the measured
       // batch size B(m) ≈ 17.5·(m/1000)^0.58 (design note §6.2).
-      m = 64;
+      m = 0;
+      double w_min = -1;
       for (int64_t cand = 64; cand <= 20000; cand += 16) {
         const double b = std::max(2.0, 17.5 * std::pow(double(cand) / 1000, 0.58));
         const double n3 = double(memorized) / b;
         const double w = double(plan.n1) * cand + (cand + double(bits)) * n3;
+        if (w_min < 0) w_min = w;
         if (w <= double(opt.connections)) m = cand;
+      }
+      if (m == 0) {
+        report->Fail(Status::kInfeasible,
+                     fmt::format("deep connection budget exceeded: --connections {} is below the "
+                                 "estimate W ≈ {:.0f} for the narrowest code layer (m = 64, n1 = {})",
+                                 opt.connections, w_min, plan.n1));
+        return std::nullopt;
       }
     }
     plan.code_units.assign(L, 0);
@@ -657,7 +741,10 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     plan.s = s_for(m);
   }
 
-  const double min_activity_frac = 1.0 / 3.0;
+  // Codes far below the mean activity are hard to pack (they only fall back to exact-match
+  // neurons); at N = 10^5 the binomial minimum of s = 40 is about s/4, so s/3 (§9 step 6) would
+  // reject good codes. s/10 flags genuinely silent layers.
+  const double min_activity_frac = 1.0 / 10.0;
   double p1 = opt.p1;
   std::string last_failure;
   std::vector<std::string> tried;
@@ -678,22 +765,21 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     const auto t0 = Clock::now();
     // ---- E1
     E1Params e1;
-    e1.n = int32_t(plan.n1);
     e1.d = d;
-    e1.k = opt.k;
     e1.fbits = fbits;
-    e1.g.resize(size_t(e1.n) * d);
-    e1.bhat.resize(e1.n);
     const double t1 = UpperNormalQuantile(p1);
     const double b1 = t1 * std::sqrt(mean_n2 + lift_cd * lift_cd);
     const int64_t b1_num = std::llround(std::ldexp(b1, opt.k + 8));
-    for (int r = 0; r < e1.n; ++r) {
-      for (int j = 0; j < d; ++j) e1.g[size_t(r) * d + j] = std::llround(std::ldexp(gauss(rng), opt.k));
+    for (int r = 0; r < plan.n1; ++r) {
+      std::vector<int64_t> row(d);
+      for (int j = 0; j < d; ++j) row[j] = std::llround(std::ldexp(gauss(rng), opt.k));
       const int64_t gc = std::llround(std::ldexp(gauss(rng), opt.k));
-      e1.bhat[r] = b1_num - (lift == "const" ? gc * lift_c : 0);
+      const int64_t bhat = b1_num - (lift == "const" ? gc * lift_c : 0);  // over 2^(k+8)
+      e1.AddRow(row, opt.k, Integer(long(bhat)) << (fbits - 8));
     }
     EvalStats e1_stats;
-    Codes z1 = EvalE1(x, e1, &e1_stats);
+    Codes z1 = EvalE1(x, e1, 0, e1.n, &e1_stats);
+    if (!plan.fixed && opt.repair > 0) RepairE1(x, &e1, &z1, std::max<int64_t>(16, opt.repair * plan.n1 / 100), &e1_stats);
     CodeStats z1s = Analyze(z1);
     const auto t1c = Clock::now();
     report->timings[fmt::format("try{}_e1", attempt)] = Seconds(t0, t1c);
@@ -802,7 +888,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     std::vector<int64_t> widths(L);
     std::vector<int64_t> m_used(L, 0);
     for (int h = 0; h < L; ++h) {
-      const int64_t code = h == 0 ? plan.n1 : plan.code_units[h];
+      const int64_t code = h == 0 ? int64_t(e1.n) : plan.code_units[h];
       const int64_t code_neurons = plan.relu[h] && h < L - 1 ? 2 * code : (h < L - 1 ? code : 0);
       m_used[h] = int64_t(stage_neurons[h].size());
       const int64_t mpart = h < 2 ? 0 : (plan.m_cap[h] >= 0 ? plan.m_cap[h] : m_used[h]);
@@ -832,7 +918,9 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     for (int h = 0; h < L; ++h) {
       const bool relu = plan.relu[h];
       const Activation::Kind act = relu ? Activation::kRelu : Activation::kStep;
-      const int e1_den = opt.k + fbits + 1, code_den = opt.k + 1;
+      int e1_den = fbits + 1;
+      for (int kr : e1.k) e1_den = std::max(e1_den, kr + fbits + 1);
+      const int code_den = opt.k + 1;
       const int klam = stage_klam[h];
       const int perc_den = klam + 1;
       int den = h == 0 ? e1_den : std::max({code_den, perc_den, 1});
@@ -841,12 +929,13 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
       if (h == 0) {
         blocks[0] = CodeBlock{relu, 0, e1_den};
         for (int r = 0; r < e1.n; ++r) {
-          const Integer bnum = Integer(long(e1.bhat[r])) << (fbits - 8);
+          const int rd = e1.k[r] + fbits + 1;
+          blocks[0].unit_shift.push_back(rd);
           for (int pass = 0; pass < (relu ? 2 : 1); ++pass) {
-            w.Begin(e1_den);
+            w.Begin(rd);
             for (int j = 0; j < d; ++j) w.Add(j, e1.g[size_t(r) * d + j], fbits + 1);
-            // step / second ReLU: −(2B + 1); first ReLU of a pair: −2B.
-            Integer bias = -(2 * bnum) - ((relu && pass == 0) ? 0 : 1);
+            // step / second ReLU: −(2T + 1); first ReLU of a pair: −2T.
+            Integer bias = -(2 * e1.thr[r]) - ((relu && pass == 0) ? 0 : 1);
             w.End(bias);
           }
         }
@@ -950,7 +1039,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     const double ln = std::log(nn);
     int64_t memo_conn = 0, perception = 0;
     for (int h = 2; h < L; ++h) {
-      const int64_t in_units = h - 1 == 0 ? plan.n1 : plan.code_units[h - 1];
+      const int64_t in_units = h - 1 == 0 ? int64_t(e1.n) : plan.code_units[h - 1];
       memo_conn += in_units * m_used[h];
       perception += m_used[h];
     }
@@ -988,6 +1077,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     for (int h = 1; h < L - 1; ++h)
       cacts.push_back({double(cstats[h].min_act), cstats[h].mean_act, double(cstats[h].max_act)});
     report->Set("code_activity", cacts);
+    report->Set("e1_repair_neurons", e1.repairs);
     report->Set("e1_ties", e1_stats.ties);
     report->Set("code_ties", code_stats.ties);
     report->Set("e1_exact_rechecks", e1_stats.exact_rechecks);
@@ -1031,7 +1121,8 @@ Construction VershyninConstruction() {
       {"weight-bits", "K", "16", "random weights rounded to the 2^-K grid"},
       {"lift", "auto|none|const", "auto", "off-sphere data: constant coordinate c folded into E1 biases"},
       {"tries", "T", "5", "build–verify–retry attempts"},
-      {"min-activity", "A", "s/3", "silent-point check: minimum code activity"},
+      {"repair", "PCT", "50", "E1 repair neurons allowed (percent of n1) for points sharing a code; 0 = off"},
+      {"min-activity", "A", "s/10", "silent-point check: minimum code activity"},
   };
   c.build = Build;
   return c;

@@ -1,0 +1,29 @@
+// bubeck: one hidden ReLU layer of 4-ReLU "directional derivative" gadgets, after Bubeck,
+// Eldan, Lee, Mikulincer, "Network size and weights size for memorization with two-layers
+// neural networks" (NeurIPS 2020): 4⌈N/d⌉ ReLUs memorize N points in general position with
+// real labels.
+//
+// Gadget for a group g of ≤ d points (design note §12.2): a(x) = ⟨u,x⟩ − 1 with u a dyadic
+// hyperplane through the group (least squares in the group's span, rounded, then checked
+// exactly: max_g |a| < ε ≤ min_{others} |a|), a readout r(x) = ⟨v,x⟩ with r = y on the group,
+// η a power of two with η·max|r| ≤ the margin, and
+//   f_g = [φ(a + ηr + ε) − φ(a + ε) − φ(a + ηr − ε) + φ(a − ε)]/η,
+// which is exactly r(x_i) = y_i on the group and exactly 0 off it (all four ReLUs on or all
+// off). Points with target 0 need no gadget.
+//  * real targets: v solves the group's equations exactly in rationals (v supported on |g|
+//    pivot coordinates); output = Σ_g f_g (identity, OutputKind::kValue), exact. The readout's
+//    denominators make the output layer's common denominator grow with the number of groups,
+//    so the default group for real targets is min(d, 16).
+//  * classes: one readout per bit of the class index (dyadic, checked exactly to be on the
+//    right side of 1/2) and threshold outputs (OutputKind::kBits): 2 + 2⌈log2 C⌉ ReLUs per
+//    group, i.e. exactly 4⌈N_1/d⌉ for two classes.
+// Failing groups (dependent points, outsiders on the hyperplane) are split in halves.
+#pragma once
+
+#include "mnemo/construction.h"
+
+namespace mnemo {
+
+Construction BubeckConstruction();
+
+}  // namespace mnemo
