@@ -226,6 +226,7 @@ struct RankReport {
   bool contradiction = false;        ///< the certificate contradicts the prediction
   std::string verdict;               ///< one line
   std::vector<std::string> notes;    ///< non-generic inputs detected, caveats
+  double certificate_seconds = 0;    ///< time spent in the certificate
   double seconds = 0;
   nlohmann::ordered_json ToJson() const;
   std::string ToText() const;

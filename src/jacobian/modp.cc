@@ -104,8 +104,13 @@ std::vector<double> JacobianModP(const SmoothActivation& act, const std::vector<
     const uint32_t* xi = x.data() + size_t(i) * d;
     for (int64_t jj = 0; jj < m; ++jj) {
       const uint32_t* wj = w.data() + size_t(jj) * d;
+      // Products are < 2^42, so 2^21 of them fit in a uint64 before one reduction.
       uint64_t z = b[jj];
-      for (int64_t l = 0; l < d; ++l) z = (z + uint64_t(wj[l]) * xi[l]) % p;
+      for (int64_t l = 0; l < d; ++l) {
+        z += uint64_t(wj[l]) * xi[l];
+        if ((l & 0xfffff) == 0xfffff) z %= p;
+      }
+      z %= p;
       uint64_t dji = uint64_t(v[jj]) * horner(dc, z) % p;
       for (int64_t l = 0; l < d; ++l) row[jj * d + l] = double(dji * xi[l] % p);
       if (wrt == JacobianWrt::kAll) {

@@ -395,6 +395,7 @@ RankReport ComputeRank(const RankOptions& o) {
   }
   rep.numerical_rank = rep.best.rank;
 
+  const auto t_cert = std::chrono::steady_clock::now();
   if (o.certify) {
     if (act.IsPolynomial()) {
       rep.certificate = "mod-p";
@@ -442,6 +443,7 @@ RankReport ComputeRank(const RankOptions& o) {
       rep.notes.push_back("no certificate for non-analytic activations");
     }
   }
+  rep.certificate_seconds = o.certify ? Seconds(t_cert) : 0.0;
   const int64_t pred = rep.prediction.rank;
   if (rep.certified_rank >= 0 && pred >= 0) {
     if (rep.certified_rank > pred) rep.contradiction = true;
@@ -498,6 +500,7 @@ nlohmann::ordered_json RankReport::ToJson() const {
   } else if (certificate != "none") {
     c["error_bound"] = cert_error;
   }
+  c["seconds"] = certificate_seconds;
   j["certificate"] = c;
   j["contradiction"] = contradiction;
   j["verdict"] = verdict;
@@ -526,6 +529,7 @@ std::string RankReport::ToText() const {
     cert += fmt::format(": rank ≥ {} (Cholesky of JJᵀ − αI succeeded, α = {:.3g})", certified_rank, cert_error);
   else if (certificate != "none")
     cert += fmt::format(": rank ≥ {} (σ̂ > error bound {:.3g})", certified_rank, cert_error);
+  if (certificate != "none") cert += fmt::format(" [{:.3g} s]", certificate_seconds);
   t.AddRow({"certificate", cert});
   t.AddRow({"verdict", verdict});
   for (const auto& note : notes) t.AddRow({"note", note});
