@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   mnemo::cli::AddPredictCommand(app, &exit_code);
   mnemo::cli::AddExportCommand(app, &exit_code);
   // ---- module commands (one line each)
+  mnemo::cli::AddCompareCommand(app, &exit_code);
   mnemo::cli::AddTradeoffCommand(app, &exit_code);
   mnemo::cli::AddJacobianCommands(app, &exit_code);
   try {
