@@ -219,12 +219,12 @@ int FractionBitsOf(double v) {
 // Picks the best separated of `tries` random dyadic directions. When every projection is an
 // integer below 2^53 in the units x'·2^frac (integer-grid data such as images), all tries are
 // one exact double GEMM; otherwise each try is an exact ProjectExact.
-std::optional<Keys> StageA(const RowMatrix& xn, int tries, std::mt19937_64& rng) {
+std::optional<Keys> StageA(const RowMatrix& xn, int tries, int dir_bits, std::mt19937_64& rng) {
   const int64_t n = xn.rows(), d = xn.cols();
   std::normal_distribution<double> normal;
   std::vector<std::vector<int64_t>> dirs(tries, std::vector<int64_t>(d));
   for (auto& v : dirs)
-    for (auto& x : v) x = std::llround(std::ldexp(normal(rng), kDirectionBits));
+    for (auto& x : v) x = std::llround(std::ldexp(normal(rng), dir_bits));
   int frac = 0;
   for (int64_t i = 0; i < xn.size(); ++i) frac = std::max(frac, FractionBitsOf(xn.data()[i]));
   double max_row = 0, max_v = 0;
@@ -249,7 +249,7 @@ std::optional<Keys> StageA(const RowMatrix& xn, int tries, std::mt19937_64& rng)
       for (int64_t i = 0; i < n; ++i) p[i] = proj(i, t);
     } else {
       int f = 0;
-      p = ProjectExact(xn, dirs[t], kDirectionBits, &f);
+      p = ProjectExact(xn, dirs[t], dir_bits, &f);
       MNEMO_CHECK(f == frac, "fraction bits {} vs {}", f, frac);
     }
     std::vector<int64_t> order(n);
@@ -298,7 +298,7 @@ std::optional<Keys> StageA(const RowMatrix& xn, int tries, std::mt19937_64& rng)
   k.weight.resize(k.v_num.size());
   for (size_t j = 0; j < k.v_num.size(); ++j)
     k.weight[j] = Integer(k.v_num[j]) * Pow2(k.frac + k.up);
-  double vnorm = 0;
+  double vnorm = 0;  // ‖v‖ = ‖v_num‖·2^-dir_bits; the gap is in units 2^-(dir_bits + frac)
   for (int64_t x : k.v_num) vnorm += double(x) * double(x);
   vnorm = std::sqrt(vnorm);
   if (n > 1 && vnorm > 0) {
@@ -384,13 +384,13 @@ void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
             Plan p{k, BitextractPlanSizes(k, in.rho, in.c)};
             return std::optional<Plan>(p);
           };
-          // Width for given A ignoring L′ dependence: binary search on A with L′ = 2 widths.
+          // Largest A whose width fits for every L′ (L′ ≥ 3 gives the widest rounds).
           int64_t lo = 1, hi = std::max<int64_t>(1, w_max);
           auto width_ok = [&](int64_t a) {
             BitextractConfig k = base;
             k.a = a;
             k.wprime = wp;
-            k.lprime = wp > 0 ? 2 : 0;
+            k.lprime = wp > 0 ? 3 : 0;
             k.separate = SeparateFor(in, a);
             return BitextractPlanSizes(k, in.rho, in.c).width <= w_max;
           };
@@ -807,13 +807,41 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
   for (int64_t i = 0; i < n_pts; ++i) label[i] = int64_t(ctx.data.y[i]) + 1;
   const int c = BitLength(Integer(classes));
 
+  // Direction grid: 2^-20, or coarser under a bit budget so that the projection layer's
+  // products and sums stay below 2^cap (|v_num| ≤ 6·2^bits with overwhelming probability).
+  int dir_bits = kDirectionBits;
+  if (cap > 0) {
+    int frac = 0;
+    for (int64_t i = 0; i < ctx.normalized.size(); ++i)
+      frac = std::max(frac, FractionBitsOf(ctx.normalized.data()[i]));
+    double max_row = 1;
+    for (int64_t i = 0; i < n_pts; ++i)
+      max_row = std::max(max_row, std::ldexp(ctx.normalized.row(i).cwiseAbs().sum(), frac));
+    dir_bits = std::min(kDirectionBits, int(std::floor(cap - 2 - std::log2(6 * max_row))));
+    if (dir_bits < 3) {
+      report->Fail(Status::kInfeasible,
+                   fmt::format("--max-weight-bits {}: the inputs carry {} fraction bits, so an "
+                               "exact projection needs more than {} bits", cap, frac, cap));
+      return std::nullopt;
+    }
+  }
+  report->Set("direction_bits", dir_bits);
   std::mt19937_64 rng(ctx.seed);
-  std::optional<Keys> keys_opt = StageA(ctx.normalized, tries, rng);
+  std::optional<Keys> keys_opt = StageA(ctx.normalized, tries, dir_bits, rng);
+  // Lattice-like data (e.g. hypercube corners) can collide on a 2^-20 direction grid: refine
+  // the grid (exact arithmetic does not care) unless a bit budget fixes it.
+  while (!keys_opt && cap == 0 && dir_bits < 58) {
+    dir_bits = std::min(58, dir_bits + 19);
+    report->Set("direction_bits", dir_bits);
+    keys_opt = StageA(ctx.normalized, tries, dir_bits, rng);
+  }
   const auto t1 = Clock::now();
   report->timings["projection"] = Seconds(t0, t1);
   if (!keys_opt) {
     report->Fail(Status::kInfeasible,
-                 fmt::format("every one of {} projections maps two points to the same value", tries));
+                 fmt::format("every one of {} projections (direction grid 2^-{}{}) maps two points "
+                             "to the same value", tries, dir_bits,
+                             cap > 0 ? fmt::format(", set by --max-weight-bits {}", cap) : ""));
     return std::nullopt;
   }
   const Keys& keys = *keys_opt;

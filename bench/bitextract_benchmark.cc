@@ -1,0 +1,98 @@
+// bitextract benchmarks: build and exact verification for synthetic N = 10³..10⁶ (d = 32) and
+// the full Fashion-MNIST training set; exact vs float64 verification throughput on the same
+// network. Counters: W, L, W²L², W²L²/(N log2 1/δ), points/s.
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "mnemo/construction.h"
+#include "mnemo/dataset.h"
+#include "mnemo/evaluate.h"
+#include "mnemo/verify.h"
+
+namespace mnemo {
+namespace {
+
+const Dataset& CachedData(const std::string& spec) {
+  static std::map<std::string, std::unique_ptr<Dataset>> cache;
+  auto& slot = cache[spec];
+  if (!slot) slot = std::make_unique<Dataset>(LoadDataset(spec));
+  return *slot;
+}
+
+std::string SyntheticSpec(int64_t n) {
+  return "synthetic:ball?n=" + std::to_string(n) + "&d=32&classes=10&seed=1";
+}
+
+void SetCounters(benchmark::State& state, const Report& r, int64_t n) {
+  state.counters["W"] = double(r.fields.at("W").get<int64_t>());
+  state.counters["L"] = double(r.fields.at("L").get<int64_t>());
+  state.counters["w2l2"] = r.fields.at("w2l2").get<double>();
+  state.counters["w2l2_over_n_log"] = r.fields.at("w2l2_over_n_log").get<double>();
+  state.counters["n_per_group"] = double(r.fields.at("points_per_group").get<int64_t>());
+  state.counters["N"] = double(n);
+}
+
+// Build + exact verification of one network at depth `depth`.
+void BuildAndVerify(benchmark::State& state, const std::string& spec, int64_t depth) {
+  const Dataset& data = CachedData(spec);
+  for (auto _ : state) {
+    Report r;
+    std::optional<Network> net =
+        BuildNetwork("bitextract", data, {{"depth", std::to_string(depth)}}, 1, &r);
+    if (!net) {
+      state.SkipWithError(r.reason.c_str());
+      return;
+    }
+    VerifyReport v = Verify(*net, data);
+    if (!v.all_correct()) state.SkipWithError("verification failed");
+    SetCounters(state, r, data.n());
+    state.counters["build_s"] = r.build_seconds;
+    state.counters["verify_s"] = v.seconds_exact;
+  }
+}
+
+void BM_SyntheticBuildVerify(benchmark::State& state) {
+  BuildAndVerify(state, SyntheticSpec(state.range(0)), state.range(1));
+}
+BENCHMARK(BM_SyntheticBuildVerify)
+    ->ArgsProduct({{1000, 10000, 100000, 1000000}, {200}})
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1);
+
+void BM_FashionMnistBuildVerify(benchmark::State& state) {
+  BuildAndVerify(state, "fashion-mnist", state.range(0));
+}
+BENCHMARK(BM_FashionMnistBuildVerify)->Arg(30)->Arg(100)->Arg(300)->Unit(benchmark::kSecond)->Iterations(1);
+
+// Exact vs float64 evaluation throughput on one float-safe network (exact in float64).
+void Throughput(benchmark::State& state, bool exact) {
+  const Dataset& data = CachedData(SyntheticSpec(100000));
+  static std::optional<Network> net;
+  static Report report;
+  if (!net) {
+    net = BuildNetwork("bitextract", data, {{"depth", "200"}, {"max-weight-bits", "53"}}, 1,
+                       &report);
+    if (!net) {
+      state.SkipWithError(report.reason.c_str());
+      return;
+    }
+  }
+  for (auto _ : state) {
+    if (exact) benchmark::DoNotOptimize(EvaluateExact(*net, data.x));
+    else benchmark::DoNotOptimize(EvaluateFloat(*net, data.x));
+  }
+  state.SetItemsProcessed(state.iterations() * data.n());
+  SetCounters(state, report, data.n());
+}
+void BM_EvaluateExact(benchmark::State& state) { Throughput(state, true); }
+void BM_EvaluateFloat64(benchmark::State& state) { Throughput(state, false); }
+BENCHMARK(BM_EvaluateExact)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_EvaluateFloat64)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+}  // namespace mnemo
+
+BENCHMARK_MAIN();

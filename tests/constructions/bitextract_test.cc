@@ -1,0 +1,331 @@
+// Tests of the bitextract construction: option combinations on synthetic data, the design
+// doc's verified configurations (§14.2 sizes), infeasible (W, L) pairs with the smallest
+// feasible partner, float-safe networks under float64, and a randomized property test that
+// exact verification always passes.
+#include "constructions/bitextract.h"
+
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "mnemo/construction.h"
+#include "mnemo/dataset.h"
+#include "mnemo/error.h"
+#include "mnemo/io.h"
+#include "mnemo/verify.h"
+
+namespace mnemo {
+namespace {
+
+using internal::BitextractConfig;
+using internal::BitextractPlanSizes;
+
+struct Built {
+  Report report;
+  std::optional<Network> net;
+  VerifyReport verify;
+};
+
+Built BuildAndVerify(const Dataset& data, const ParamMap& params, uint64_t seed = 1,
+                     VerifyMode mode = VerifyMode::kExact) {
+  Built b;
+  b.net = BuildNetwork("bitextract", data, params, seed, &b.report);
+  if (b.net) {
+    VerifyOptions vo;
+    vo.mode = mode;
+    b.verify = Verify(*b.net, data, vo);
+  }
+  return b;
+}
+
+int64_t Field(const Report& r, const std::string& key) { return r.fields.at(key).get<int64_t>(); }
+
+// Random points with small integer coordinates (so float-safe networks are exact in float64).
+Dataset IntegerData(int64_t n, int64_t d, int64_t classes, uint64_t seed, int64_t range = 1000) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int64_t> coord(0, range), lab(0, classes - 1);
+  RowMatrix x(n, d);
+  std::vector<double> y(n);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < d; ++j) x(i, j) = double(coord(rng));
+    y[i] = double(lab(rng));
+  }
+  return MakeDataset("integer-test", x, y);
+}
+
+void ExpectVerified(const Built& b, const std::string& what) {
+  ASSERT_TRUE(b.net.has_value()) << what << ": " << b.report.reason;
+  EXPECT_TRUE(b.verify.all_correct()) << what << ": " << b.verify.Brief();
+  NetworkStats st = b.net->Stats();
+  EXPECT_EQ(st.width, Field(b.report, "W")) << what;
+  EXPECT_EQ(st.depth, Field(b.report, "L")) << what;
+  EXPECT_GE(Field(b.report, "capacity"), b.net->dataset.n) << what;
+}
+
+// §14.2 of bit_extraction.md: with q = 1 and no pipelining the sizes follow the exact formulas
+// width = max(2A − 1, A + 4W′ + 2, 8), depth = L′ + n(ρ + c + 2) + 3 (label-only: L′ + 3), and
+// n = ⌈N/(A(W′L′ + 1))⌉ equals the reference's n for the same (N, A, W′, L′).
+TEST(Bitextract, DesignDocConfigurationsReproduceSizes) {
+  struct Row {
+    int64_t n, d, c, a, wp, lp, ref_n, ref_width, ref_rho;
+  };
+  const Row rows[] = {
+      {60, 3, 4, 2, 2, 3, 5, 12, 11},   {200, 4, 3, 4, 4, 3, 4, 22, 16},
+      {200, 4, 3, 1, 1, 12, 16, 8, 16}, {600, 8, 4, 4, 4, 19, 2, 22, 19},
+      {100, 2, 2, 3, 1, 2, 12, 9, 13},  {60, 3, 4, 2, 2, 15, 1, 12, 11},
+  };
+  for (const Row& r : rows) {
+    Dataset data = LoadDataset(fmt::format("synthetic:ball?n={}&d={}&classes={}&seed=3", r.n, r.d, r.c));
+    ParamMap p{{"a", std::to_string(r.a)}, {"wprime", std::to_string(r.wp)},
+               {"lprime", std::to_string(r.lp)}, {"bits-per-layer", "1"}, {"pipeline", "off"}};
+    Built b = BuildAndVerify(data, p);
+    const std::string what = fmt::format("{}/{}/{}/{}/{}/{}", r.n, r.d, r.c, r.a, r.wp, r.lp);
+    ExpectVerified(b, what);
+    const int64_t rho = Field(b.report, "rho"), c = Field(b.report, "c");
+    EXPECT_EQ(c, BitLength(Integer(r.c))) << what;
+    EXPECT_EQ(Field(b.report, "points_per_group"), r.ref_n) << what;
+    EXPECT_EQ(Field(b.report, "W"), r.ref_width) << what;
+    // Another RNG and data give another key range; ρ stays within a few bits of the reference.
+    EXPECT_NEAR(double(rho), double(r.ref_rho), 4.0) << what;
+    const int64_t depth = r.ref_n == 1 ? r.lp + 3 : r.lp + r.ref_n * (rho + c + 2) + 3;
+    EXPECT_EQ(Field(b.report, "L"), depth) << what;
+    EXPECT_EQ(Field(b.report, "payload_bits_B"), r.ref_n == 1 ? c : r.ref_n * (rho + c)) << what;
+  }
+}
+
+// The float-safe rows: depth = 2 + (L′ + 2) + n(ρ + c + 3) + (two-layer peels) + 1; float64
+// evaluation is exact on every point.
+TEST(Bitextract, FloatSafeConfigurationsAreExactInFloat64) {
+  struct Row {
+    int64_t n, d, c, a, wp, lp, ref_n;
+  };
+  const Row rows[] = {{200, 4, 3, 4, 4, 6, 2}, {20, 3, 2, 1, 1, 9, 2}, {60, 3, 4, 2, 2, 15, 1}};
+  for (const Row& r : rows) {
+    Dataset data = IntegerData(r.n, r.d, r.c, 7, 255);
+    ParamMap p{{"a", std::to_string(r.a)}, {"wprime", std::to_string(r.wp)},
+               {"lprime", std::to_string(r.lp)}, {"bits-per-layer", "1"},
+               {"max-weight-bits", "53"}};
+    Built b = BuildAndVerify(data, p, 1, VerifyMode::kBoth);
+    const std::string what = fmt::format("float-safe {}/{}/{}", r.n, r.a, r.lp);
+    ExpectVerified(b, what);
+    EXPECT_EQ(b.verify.float_disagreements, 0) << what;
+    EXPECT_EQ(Field(b.report, "points_per_group"), r.ref_n) << what;
+    EXPECT_LE(b.net->Stats().max_weight_bits, 53) << what;
+    const int64_t rho = Field(b.report, "rho"), c = Field(b.report, "c");
+    const int64_t bits = Field(b.report, "payload_bits_B");
+    if (r.ref_n == 1) {
+      EXPECT_EQ(Field(b.report, "L"), r.lp + 5) << what;
+    } else {
+      EXPECT_EQ(Field(b.report, "L"),
+                2 + (r.lp + 2) + r.ref_n * (rho + c + 3) + std::max<int64_t>(0, bits - 26) + 1)
+          << what;
+    }
+  }
+}
+
+TEST(Bitextract, FloatSafeRefusesPayloadsAboveTheBudget) {
+  Dataset data = IntegerData(50, 3, 2, 3, 255);
+  ParamMap p{{"a", "2"}, {"wprime", "1"}, {"lprime", "1"}, {"max-weight-bits", "53"}};
+  Built b = BuildAndVerify(data, p);
+  EXPECT_FALSE(b.net.has_value());
+  EXPECT_EQ(b.report.status, Status::kInfeasible);
+  EXPECT_NE(b.report.reason.find("payload bits"), std::string::npos) << b.report.reason;
+}
+
+TEST(Bitextract, MaxWeightBits53PassesFloat64ForWidthAndDepthRequests) {
+  Dataset data = IntegerData(3000, 16, 10, 11, 255);
+  for (const ParamMap& p : {ParamMap{{"depth", "40"}, {"max-weight-bits", "53"}},
+                            ParamMap{{"depth", "400"}, {"max-weight-bits", "53"}},
+                            ParamMap{{"width", "24"}, {"max-weight-bits", "53"}}}) {
+    Built b = BuildAndVerify(data, p, 2, VerifyMode::kBoth);
+    ExpectVerified(b, p.begin()->first);
+    EXPECT_EQ(b.verify.float_disagreements, 0);
+    EXPECT_LE(b.net->Stats().max_weight_bits, 53);
+    EXPECT_TRUE(b.report.fields.contains("depth_gain_given_up"));
+  }
+  // float32: keys of ≈ 30 bits cannot fit 24 bits; the report says why.
+  Built f32 = BuildAndVerify(data, {{"depth", "40"}, {"max-weight-bits", "24"}});
+  EXPECT_FALSE(f32.net.has_value());
+  EXPECT_EQ(f32.report.status, Status::kInfeasible);
+  EXPECT_NE(f32.report.reason.find("24"), std::string::npos) << f32.report.reason;
+}
+
+// Every option combination on a few synthetic data sets.
+TEST(Bitextract, OptionCombinations) {
+  const std::vector<std::string> specs = {
+      "synthetic:grid?n=300&d=3&delta=1e-6&classes=3&seed=2",  // δ = 10⁻⁶ pairs
+      "synthetic:ball?n=400&d=5&classes=1&seed=4",             // one class
+      "synthetic:ball?n=1500&d=6&classes=1000&seed=5",         // C = 1000
+      "synthetic:ball?n=200&d=1&classes=4&seed=6",             // d = 1
+      "synthetic:sphere?n=300&d=40&classes=10&seed=8",         // d > 16: separate projection
+  };
+  const std::vector<ParamMap> option_sets = {
+      {{"depth", "30"}},
+      {{"depth", "200"}},
+      {{"width", "20"}},
+      {{"width", "40"}, {"depth", "120"}},
+      {{"depth", "150"}, {"bits-per-layer", "1"}, {"pipeline", "off"}},
+      {{"depth", "150"}, {"bits-per-layer", "2"}, {"pipeline", "on"}},
+      {{"depth", "150"}, {"bits-per-layer", "4"}, {"pipeline", "off"}, {"projection", "separate"}},
+      {{"width", "16"}, {"bits-per-layer", "3"}, {"projection", "fused"}},
+      {{"a", "3"}, {"wprime", "2"}, {"lprime", "5"}},
+      {{"depth", "50"}, {"tries", "3"}},
+  };
+  for (const std::string& spec : specs) {
+    Dataset data = LoadDataset(spec);
+    for (const ParamMap& p : option_sets) {
+      std::string what = spec;
+      for (const auto& [k, v] : p) what += " --" + k + " " + v;
+      Built b = BuildAndVerify(data, p);
+      ExpectVerified(b, what);
+      if (p.count("depth")) EXPECT_LE(Field(b.report, "L"), std::stoll(p.at("depth"))) << what;
+      if (p.count("width")) EXPECT_LE(Field(b.report, "W"), std::stoll(p.at("width"))) << what;
+      if (p.count("bits-per-layer") && Field(b.report, "points_per_group") > 1)
+        EXPECT_EQ(Field(b.report, "bits_per_layer"), std::stoll(p.at("bits-per-layer"))) << what;
+      if (p.count("projection"))
+        EXPECT_EQ(b.report.fields.at("separate_projection").get<bool>(),
+                  p.at("projection") == "separate" && Field(b.report, "A") > 1)
+            << what;
+    }
+  }
+}
+
+TEST(Bitextract, TinyDatasets) {
+  for (int64_t n : {1, 2, 3}) {
+    RowMatrix x(n, 2);
+    std::vector<double> y(n);
+    for (int64_t i = 0; i < n; ++i) {
+      x(i, 0) = 0.25 * double(i);
+      x(i, 1) = -0.5 + 0.125 * double(i * i);
+      y[i] = double(7 - 2 * i);
+    }
+    Dataset data = MakeDataset("tiny", x, y);
+    for (const ParamMap& p : {ParamMap{}, ParamMap{{"depth", "3"}}, ParamMap{{"width", "8"}},
+                              ParamMap{{"depth", "60"}, {"bits-per-layer", "2"}}}) {
+      Built b = BuildAndVerify(data, p);
+      ExpectVerified(b, fmt::format("N = {}", n));
+    }
+  }
+}
+
+TEST(Bitextract, MergedDuplicates) {
+  RowMatrix x(6, 2);
+  x << 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 2, 2;
+  Dataset data = MakeDataset("dups", x, {1, 2, 3, 2, 1, 4});
+  ASSERT_EQ(data.n(), 4);
+  Built b = BuildAndVerify(data, {{"depth", "10"}});
+  ExpectVerified(b, "duplicates");
+  EXPECT_EQ(b.verify.checked, 6);
+}
+
+// Infeasible (W, L): kInfeasible, with the smallest feasible partner values in the report;
+// those values are feasible and one less is not.
+TEST(Bitextract, InfeasiblePairsReportTheSmallestPartner) {
+  Dataset data = LoadDataset("synthetic:ball?n=500&d=4&classes=5&seed=9");
+  Built b = BuildAndVerify(data, {{"width", "12"}, {"depth", "10"}});
+  ASSERT_FALSE(b.net.has_value());
+  EXPECT_EQ(b.report.status, Status::kInfeasible);
+  const int64_t l_min = Field(b.report, "smallest_feasible_depth_for_width");
+  const int64_t w_min = Field(b.report, "smallest_feasible_width_for_depth");
+  ASSERT_GT(l_min, 10);
+  ASSERT_GT(w_min, 12);
+  EXPECT_NE(b.report.reason.find(std::to_string(l_min)), std::string::npos) << b.report.reason;
+  EXPECT_NE(b.report.reason.find(std::to_string(w_min)), std::string::npos) << b.report.reason;
+  ExpectVerified(BuildAndVerify(data, {{"width", "12"}, {"depth", std::to_string(l_min)}}), "l_min");
+  ExpectVerified(BuildAndVerify(data, {{"width", std::to_string(w_min)}, {"depth", "10"}}), "w_min");
+  Built below_l = BuildAndVerify(data, {{"width", "12"}, {"depth", std::to_string(l_min - 1)}});
+  EXPECT_EQ(below_l.report.status, Status::kInfeasible);
+  Built below_w = BuildAndVerify(data, {{"width", std::to_string(w_min - 1)}, {"depth", "10"}});
+  EXPECT_EQ(below_w.report.status, Status::kInfeasible);
+  // Too narrow for any depth.
+  Built narrow = BuildAndVerify(data, {{"width", "2"}});
+  EXPECT_EQ(narrow.report.status, Status::kInfeasible);
+}
+
+TEST(Bitextract, BadOptionsAreUserErrors) {
+  Dataset data = LoadDataset("synthetic:ball?n=20&d=2&classes=2&seed=1");
+  Report r;
+  EXPECT_THROW(BuildNetwork("bitextract", data, {{"width", "0"}}, 1, &r), Error);
+  EXPECT_THROW(BuildNetwork("bitextract", data, {{"a", "2"}}, 1, &r), Error);
+  EXPECT_THROW(BuildNetwork("bitextract", data, {{"pipeline", "maybe"}}, 1, &r), Error);
+  EXPECT_THROW(BuildNetwork("bitextract", data, {{"bits-per-layer", "0"}}, 1, &r), Error);
+  EXPECT_THROW(BuildNetwork("bitextract", data, {{"max-weight-bits", "3"}}, 1, &r), Error);
+  RowMatrix x(2, 1);
+  x << 0, 1;
+  Dataset real = MakeDataset("real", x, {0.5, 1.5});
+  EXPECT_THROW(BuildNetwork("bitextract", real, {}, 1, &r), Error);
+}
+
+TEST(Bitextract, SameSeedSameBytes) {
+  Dataset data = LoadDataset("synthetic:ball?n=300&d=3&classes=4&seed=2");
+  Report r1, r2, r3;
+  auto a = BuildNetwork("bitextract", data, {{"depth", "120"}}, 5, &r1);
+  auto b = BuildNetwork("bitextract", data, {{"depth", "120"}}, 5, &r2);
+  auto c = BuildNetwork("bitextract", data, {{"depth", "120"}}, 6, &r3);
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(NetworkToJson(*a), NetworkToJson(*b));
+  EXPECT_NE(NetworkToJson(*a), NetworkToJson(*c));
+}
+
+// Depth gain: in the decode regime W²L² stays within a small factor while L grows 4×.
+TEST(Bitextract, WidthDepthTradeoffKeepsW2L2) {
+  Dataset data = LoadDataset("synthetic:ball?n=20000&d=8&classes=10&seed=1");
+  std::vector<double> w2l2;
+  for (int64_t depth : {150, 300, 600}) {
+    Built b = BuildAndVerify(data, {{"depth", std::to_string(depth)}});
+    ExpectVerified(b, fmt::format("depth {}", depth));
+    EXPECT_GT(Field(b.report, "points_per_group"), 1);
+    w2l2.push_back(b.report.fields.at("w2l2").get<double>());
+  }
+  const double lo = *std::min_element(w2l2.begin(), w2l2.end());
+  const double hi = *std::max_element(w2l2.begin(), w2l2.end());
+  EXPECT_LT(hi / lo, 2.5);
+}
+
+// Planned sizes equal built sizes for every shape (Build MNEMO_CHECKs this too); spot-check
+// the closed forms of §9.1.
+TEST(Bitextract, PlanSizesClosedForms) {
+  for (int64_t a : {1, 2, 5})
+    for (int64_t wp : {1, 3})
+      for (int64_t lp : {2, 7})
+        for (int64_t n : {1, 2, 5}) {
+          BitextractConfig k;
+          k.a = a, k.wprime = wp, k.lprime = lp, k.n = n, k.q = 1;
+          auto s = BitextractPlanSizes(k, 17, 3);
+          EXPECT_EQ(s.width, std::max<int64_t>({2 * a - 1, a + 4 * wp + 2, n > 1 ? 8 : 0}));
+          EXPECT_EQ(s.depth, n == 1 ? lp + 3 : lp + n * (17 + 3 + 2) + 3);
+        }
+}
+
+// Property: random data and random W or L always verify exactly (or are reported infeasible
+// with a reason when the requested size is too small).
+TEST(Bitextract, PropertyRandomDataAlwaysVerifies) {
+  std::mt19937_64 rng(2024);
+  int built = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const int64_t n = std::uniform_int_distribution<int64_t>(1, 400)(rng);
+    const int64_t d = std::uniform_int_distribution<int64_t>(1, 24)(rng);
+    const int64_t classes = std::uniform_int_distribution<int64_t>(1, 30)(rng);
+    // (the sphere in d ≤ 2 has too few distinct points at 2^-30 resolution for 400 labels)
+    const std::string kind = trial % 3 == 0 ? "grid" : (trial % 3 == 1 || d < 3 ? "ball" : "sphere");
+    std::string spec = fmt::format("synthetic:{}?n={}&d={}&classes={}&seed={}", kind, n, d, classes, trial);
+    Dataset data = LoadDataset(spec);
+    ParamMap p;
+    if (trial % 2 == 0) p["depth"] = std::to_string(std::uniform_int_distribution<int64_t>(3, 300)(rng));
+    else p["width"] = std::to_string(std::uniform_int_distribution<int64_t>(7, 60)(rng));
+    if (trial % 5 == 0) p["bits-per-layer"] = std::to_string(1 + trial % 4);
+    Built b = BuildAndVerify(data, p, uint64_t(trial + 1));
+    if (!b.net) {
+      EXPECT_EQ(b.report.status, Status::kInfeasible) << spec;
+      EXPECT_FALSE(b.report.reason.empty());
+      continue;
+    }
+    ++built;
+    ExpectVerified(b, spec + " " + p.begin()->first + "=" + p.begin()->second);
+  }
+  EXPECT_GE(built, 30);
+}
+
+}  // namespace
+}  // namespace mnemo
