@@ -15,10 +15,11 @@ void AddVerifyCommand(CLI::App& app, int* exit_code);
 void AddInspectCommand(CLI::App& app, int* exit_code);
 void AddPredictCommand(CLI::App& app, int* exit_code);
 void AddExportCommand(CLI::App& app, int* exit_code);
-void AddCompareCommand(CLI::App& app, int* exit_code);
 void AddTradeoffCommand(CLI::App& app, int* exit_code);
+void AddCompareCommand(CLI::App& app, int* exit_code);
 // ---- module commands: jacobian (rank, capacity, fit)
 void AddJacobianCommands(CLI::App& app, int* exit_code);
 // ---- module commands: capacity (storage, storage-measure)
+void AddStorageCommands(CLI::App& app, int* exit_code);
 
 }  // namespace mnemo::cli

@@ -20,9 +20,10 @@ int main(int argc, char** argv) {
   mnemo::cli::AddPredictCommand(app, &exit_code);
   mnemo::cli::AddExportCommand(app, &exit_code);
   // ---- module commands (one line each)
-  mnemo::cli::AddCompareCommand(app, &exit_code);
   mnemo::cli::AddTradeoffCommand(app, &exit_code);
+  mnemo::cli::AddCompareCommand(app, &exit_code);
   mnemo::cli::AddJacobianCommands(app, &exit_code);
+  mnemo::cli::AddStorageCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
