@@ -13,26 +13,6 @@
 namespace mnemo::cli {
 namespace {
 
-// "--key value", "--key=value" and bare flags "--key" (→ "true") into a ParamMap.
-ParamMap ParseConstructionOptions(const std::vector<std::string>& args) {
-  ParamMap params;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.rfind("--", 0) != 0 || a.size() < 3) Fail("unexpected argument \"{}\"", a);
-    std::string key = a.substr(2), value = "true";
-    size_t eq = key.find('=');
-    if (eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key = key.substr(0, eq);
-    } else if (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) {
-      value = args[++i];
-    }
-    if (params.count(key)) Fail("--{} given twice", key);
-    params[key] = value;
-  }
-  return params;
-}
-
 std::string OptionsFooter() {
   std::string s = "Construction options (after -c NAME):\n";
   for (const Construction& c : Registry()) {

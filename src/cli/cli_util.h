@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "mnemo/construction.h"
 #include "mnemo/dataset.h"
+#include "mnemo/error.h"
 #include "mnemo/progress.h"
 
 namespace mnemo::cli {
@@ -39,6 +41,27 @@ inline Dataset LoadData(const DataFlags& flags) {
   Dataset data = LoadDataset(flags.spec, flags.options);
   for (const std::string& w : data.warnings) fmt::print(stderr, "mnemo: warning: {}\n", w);
   return data;
+}
+
+/// Construction options left over by CLI11: "--key value", "--key=value" and bare flags
+/// "--key" (→ "true") into a ParamMap; the construction checks the keys.
+inline ParamMap ParseConstructionOptions(const std::vector<std::string>& args) {
+  ParamMap params;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0 || a.size() < 3) Fail("unexpected argument \"{}\"", a);
+    std::string key = a.substr(2), value = "true";
+    size_t eq = key.find('=');
+    if (eq != std::string::npos) {
+      value = key.substr(eq + 1);
+      key = key.substr(0, eq);
+    } else if (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) {
+      value = args[++i];
+    }
+    if (params.count(key)) Fail("--{} given twice", key);
+    params[key] = value;
+  }
+  return params;
 }
 
 inline void PrintJson(const nlohmann::ordered_json& j) { fmt::print("{}\n", j.dump(2)); }

@@ -14,26 +14,6 @@
 namespace mnemo::cli {
 namespace {
 
-// "--key value", "--key=value" and bare "--key" (→ "true").
-ParamMap ParseExtraOptions(const std::vector<std::string>& args) {
-  ParamMap params;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.rfind("--", 0) != 0 || a.size() < 3) Fail("tradeoff: unexpected argument \"{}\"", a);
-    std::string key = a.substr(2), value = "true";
-    size_t eq = key.find('=');
-    if (eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key = key.substr(0, eq);
-    } else if (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) {
-      value = args[++i];
-    }
-    if (params.count(key)) Fail("tradeoff: --{} given twice", key);
-    params[key] = value;
-  }
-  return params;
-}
-
 std::vector<int64_t> ParseList(const std::string& flag, const std::string& text) {
   ParamMap m{{flag, text}};
   Params p(m);
@@ -59,7 +39,7 @@ void AddTradeoffCommand(CLI::App& app, int* exit_code) {
       "width–depth trade-off: build and exactly verify one network per depth (or width)",
       exit_code, [o, &app]() {
         CLI::App* self = app.get_subcommand("tradeoff");
-        ParamMap extra = ParseExtraOptions(self->remaining());
+        ParamMap extra = ParseConstructionOptions(self->remaining());
         if (!o->depths.empty() && !o->widths.empty()) Fail("tradeoff: give --depths or --widths, not both");
         if (extra.count("width") || extra.count("depth"))
           Fail("tradeoff: use --depths/--widths (lists) instead of --depth/--width");
