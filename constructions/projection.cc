@@ -107,4 +107,22 @@ DyadicProjection ChooseProjection(const RowMatrix& xn, int tries, Rng& rng, int 
   return best;
 }
 
+DyadicProjection ChooseSeparatingProjection(const RowMatrix& normalized, int tries, Rng& rng,
+                                            int dir_bits, int max_dir_bits) {
+  DyadicProjection p = ChooseProjection(normalized, tries, rng, dir_bits);
+  while (normalized.rows() > 1 && p.min_gap <= 0 && dir_bits < max_dir_bits) {
+    dir_bits = std::min(max_dir_bits, dir_bits + 19);
+    p = ChooseProjection(normalized, tries, rng, dir_bits);
+  }
+  return p;
+}
+
+int DirectionBitsForBudget(const RowMatrix& normalized, int budget_bits) {
+  const int frac = FractionBits(normalized);
+  double max_row = 1;
+  for (int64_t i = 0; i < normalized.rows(); ++i)
+    max_row = std::max(max_row, std::ldexp(normalized.row(i).cwiseAbs().sum(), frac));
+  return std::min(kDirectionBits, int(std::floor(budget_bits - 2 - std::log2(6 * max_row))));
+}
+
 }  // namespace mnemo::internal
