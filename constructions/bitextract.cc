@@ -142,12 +142,36 @@ std::optional<BitextractKeys> StageA(const BitextractOptions& o, const BuildCont
   return keys;
 }
 
+constexpr int64_t kSearchDepthCap = 6000;  // --minimize without --depth: depths searched
+
+// --minimize depth (under --width) or width (under --depth): exact from the planner.
+std::optional<Plan> MinimizeSize(const BitextractOptions& o, const PlanInputs& in,
+                                 BitextractDetails* det, Report* report) {
+  const int64_t w_cap = o.width.value_or(2 * in.n_points + 8);
+  const int64_t l_cap = o.depth.value_or(kSearchDepthCap);
+  det->minimized = o.minimize;
+  det->request = fmt::format("minimize {} (width ≤ {}, depth ≤ {})", o.minimize, w_cap, l_cap);
+  std::optional<Plan> p;
+  if (o.minimize == "depth") {
+    p = internal::MinDepthPlan(in, w_cap);
+    if (p && p->sizes.depth > l_cap) p.reset();
+  } else if (std::optional<int64_t> w = internal::MinWidth(in, l_cap)) {
+    if (*w <= w_cap) p = internal::MinDepthPlan(in, *w);
+    if (p && p->sizes.depth > l_cap) p = internal::BestWithin(in, *w, l_cap);
+  }
+  if (!p)
+    report->Fail(Status::kInfeasible, fmt::format("no layout of width ≤ {} and depth ≤ {} holds "
+                                                  "{} points", w_cap, l_cap, in.n_points));
+  return p;
+}
+
 // The plan for the request; nullopt with the report failed (and the smallest feasible partners
 // in the details).
 std::optional<Plan> ChoosePlan(const BitextractOptions& o, const PlanInputs& in,
                                BitextractDetails* det, Report* report) {
   const int64_t width = o.width.value_or(0), depth = o.depth.value_or(0);
   const int64_t n_pts = in.n_points;
+  if (o.minimize == "depth" || o.minimize == "width") return MinimizeSize(o, in, det, report);
   if (o.a) {
     det->request = fmt::format("A={} W'={} L'={}", *o.a, *o.wprime, *o.lprime);
     Plan p = internal::PlanForShape(in, *o.a, *o.wprime, *o.lprime);
@@ -177,8 +201,8 @@ std::optional<Plan> ChoosePlan(const BitextractOptions& o, const PlanInputs& in,
   }
   if (depth > 0) {
     det->request = fmt::format("depth {}", depth);
-    if (std::optional<int64_t> w = internal::MinWidth(in, depth))
-      if (auto p = internal::BestWithin(in, *w, depth)) return p;
+    // The depth asked is the depth delivered, within 5%: the narrowest layout in the band.
+    if (auto p = internal::BestInDepthBand(in, depth - depth / 20, depth)) return p;
     report->Fail(Status::kInfeasible,
                  fmt::format("no width below 2^24 holds {} points at depth {}{}", n_pts, depth,
                              in.fs ? " under the bit budget" : ""));
@@ -196,6 +220,37 @@ std::optional<Plan> ChoosePlan(const BitextractOptions& o, const PlanInputs& in,
   }
   det->request = "auto (smallest W²L² over depths 4..4096)";
   return internal::AutoPlan(in);
+}
+
+// --minimize params|bits: builds the narrowest layout at each depth of a geometric grid (under
+// the caps) and keeps the smallest network; every shape tried is in the details.
+std::optional<std::pair<Plan, Network>> MinimizeBuilt(const BitextractOptions& o,
+                                                      const PlanInputs& in,
+                                                      const BitextractKeys& keys,
+                                                      const std::vector<int64_t>& label,
+                                                      int64_t classes, BitextractDetails* det,
+                                                      Report* report) {
+  const int64_t w_cap = o.width.value_or(2 * in.n_points + 8);
+  const int64_t l_cap = o.depth.value_or(kSearchDepthCap);
+  det->minimized = o.minimize;
+  det->request = fmt::format("minimize {} (width ≤ {}, depth ≤ {})", o.minimize, w_cap, l_cap);
+  std::optional<std::pair<Plan, Network>> best;
+  int64_t best_value = 0;
+  for (const Plan& p : internal::CandidatePlans(in, w_cap, l_cap)) {
+    Network net = internal::EmitBitextract(keys, label, classes, in.c, p.cfg, int32_t(in.d));
+    const NetworkStats st = net.Stats();
+    det->tried.push_back({internal::BitextractConfigString(p.cfg), st.width, st.depth,
+                          st.params_nonzero, st.total_weight_bits});
+    const int64_t value = o.minimize == "params" ? st.params_nonzero : st.total_weight_bits;
+    if (!best || value < best_value) {
+      best_value = value;
+      best.emplace(p, std::move(net));
+    }
+  }
+  if (!best)
+    report->Fail(Status::kInfeasible, fmt::format("no layout of width ≤ {} and depth ≤ {} holds "
+                                                  "{} points", w_cap, l_cap, in.n_points));
+  return best;
 }
 
 // Under a bit budget: the uncapped plan for the same request (what the budget cost).
@@ -242,6 +297,14 @@ void Describe(const Plan& plan, const BitextractDetails& det, const NetworkStats
   report->SetExtra("capacity", det.capacity);
   report->SetExtra("payload_bits_B", det.payload_bits);
   report->SetExtra("label_bits_per_weight_bit", det.label_bits_per_weight_bit);
+  if (!det.minimized.empty()) {
+    nlohmann::ordered_json tried = nlohmann::ordered_json::array();
+    for (const BitextractCandidate& t : det.tried)
+      tried.push_back(fmt::format("{}: {}x{}, {} params, {} bits", t.config, t.width, t.depth,
+                                  t.params_nonzero, t.total_weight_bits));
+    report->SetExtra("minimized", det.minimized);
+    report->SetExtra("tried", tried);
+  }
   if (det.uncapped_depth > 0)
     report->SetExtra("depth_gain_given_up",
                      fmt::format("{}: uncapped {}x{} (n = {}) vs capped {}x{} (n = {})",
@@ -288,8 +351,19 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
   in.q_fixed = o.bits_per_layer == "auto" ? 0 : std::stoi(o.bits_per_layer);
   in.pipeline = Tri(o.pipeline, "off");
   in.projection = Tri(o.projection, "fused");
+  std::vector<int64_t> label(ctx.data.n());
+  for (int64_t i = 0; i < ctx.data.n(); ++i) label[i] = int64_t(ctx.data.y[i]) + 1;  // 0: empty
   const auto t1 = Clock::now();
-  std::optional<Plan> plan = ChoosePlan(o, in, &det, report);
+  std::optional<Plan> plan;
+  std::optional<Network> net;
+  if (o.minimize == "params" || o.minimize == "bits") {
+    if (auto best = MinimizeBuilt(o, in, *keys, label, classes, &det, report)) {
+      plan = best->first;
+      net = std::move(best->second);
+    }
+  } else {
+    plan = ChoosePlan(o, in, &det, report);
+  }
   report->timings.Add("planning", Since(t1));
   if (!plan) {
     report->details = det;
@@ -310,11 +384,9 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
   det.capacity = internal::BitextractCapacity(k);
   det.payload_bits = k.n == 1 ? det.c : k.n * (keys->rho + det.c);
   const auto t2 = Clock::now();
-  std::vector<int64_t> label(ctx.data.n());
-  for (int64_t i = 0; i < ctx.data.n(); ++i) label[i] = int64_t(ctx.data.y[i]) + 1;  // 0: empty
-  Network net = internal::EmitBitextract(*keys, label, classes, det.c, k, int32_t(ctx.data.d()));
+  if (!net) net = internal::EmitBitextract(*keys, label, classes, det.c, k, int32_t(ctx.data.d()));
   report->timings.Add("assembly", Since(t2));
-  const NetworkStats st = net.Stats();
+  const NetworkStats st = net->Stats();
   // A table column that is zero for some super-block (equal labels in consecutive groups) lets
   // the selector die a round early, so the width can come out below the plan, never above.
   MNEMO_CHECK(st.width <= plan->sizes.width && st.depth == plan->sizes.depth,
@@ -329,7 +401,7 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
   if (k.float_safe) CompareUncapped(o, in, &det);
   Describe(*plan, det, st, ctx, report);
   report->details = det;
-  return net;
+  return std::move(net);
 }
 
 bool BitextractOptions::IsValid(std::string* why) const {
@@ -353,6 +425,10 @@ bool BitextractOptions::IsValid(std::string* why) const {
   else if (projection != "auto" && projection != "fused" && projection != "separate")
     *why = fmt::format("--projection: expected auto, fused or separate, got \"{}\"", projection);
   else if (pipeline == "on" && max_weight_bits) *why = "--pipeline on: not available with --max-weight-bits";
+  else if (minimize != "none" && minimize != "params" && minimize != "bits" && minimize != "depth" &&
+           minimize != "width")
+    *why = fmt::format("--minimize: expected params, bits, depth or width, got \"{}\"", minimize);
+  else if (minimize != "none" && any) *why = "--minimize: not together with --a/--wprime/--lprime";
   else if (bits_per_layer != "auto") {
     char* end = nullptr;
     long q = std::strtol(bits_per_layer.c_str(), &end, 10);

@@ -43,6 +43,8 @@ struct BitextractOptions {
   std::string projection = "auto";      ///< auto | fused | separate
   std::optional<int64_t> a, wprime, lprime;  ///< explicit shape (all three)
   int tries = 20;
+  std::string minimize = "none";  ///< none | params | bits | depth | width
+
 
   template <class V>
   void Visit(V& v) {
@@ -56,8 +58,16 @@ struct BitextractOptions {
     v("wprime", &wprime, "W'", "explicit thresholds per round", "");
     v("lprime", &lprime, "L'", "explicit point-location rounds", "");
     v("tries", &tries, "T", "random projection directions tried (the best separated is kept)");
+    v("minimize", &minimize, "params|bits|depth|width",
+      "search the shapes, return the smallest network for this measure (--width, --depth: caps)");
   }
   bool IsValid(std::string* why) const;
+};
+
+/// One shape tried by --minimize, with the sizes of the network it gave.
+struct BitextractCandidate {
+  std::string config;
+  int64_t width = 0, depth = 0, params_nonzero = 0, total_weight_bits = 0;
 };
 
 /// Typed details of a bitextract build (Report::details); the extras carry the same by name.
@@ -87,6 +97,9 @@ struct BitextractDetails {
   int64_t smallest_feasible_width = -1;
   /// Under a bit budget: the uncapped network's shape for the same request (0: not computed).
   int64_t uncapped_width = 0, uncapped_depth = 0, uncapped_points_per_group = 0;
+  /// --minimize: the objective and every shape tried (the network returned is the smallest).
+  std::string minimized;
+  std::vector<BitextractCandidate> tried;
 };
 
 std::optional<Network> BuildBitextract(const BitextractOptions& options, const BuildContext& ctx,
@@ -162,12 +175,18 @@ struct Plan {
 Plan PlanForShape(const PlanInputs& in, int64_t a, int64_t wprime, int64_t lprime);
 /// The smallest W²L² with width ≤ w_max and depth ≤ l_max (nullopt: none).
 std::optional<Plan> BestWithin(const PlanInputs& in, int64_t w_max, int64_t l_max);
+/// The narrowest layout whose depth lies in [l_lo, l_hi] (then the smallest W²L²); when none is
+/// within a quarter of the narrowest width at depth ≤ l_hi, that narrowest layout.
+std::optional<Plan> BestInDepthBand(const PlanInputs& in, int64_t l_lo, int64_t l_hi);
 /// The smallest width admitting depth ≤ l_max (nullopt: none below 2^24).
 std::optional<int64_t> MinWidth(const PlanInputs& in, int64_t l_max);
 /// The smallest depth at width ≤ w_max (nullopt: none).
 std::optional<Plan> MinDepthPlan(const PlanInputs& in, int64_t w_max);
 /// No size asked: the smallest W²L² over a geometric grid of depths 4..4096.
 Plan AutoPlan(const PlanInputs& in);
+/// --minimize params|bits: the narrowest layout at each depth of a geometric grid up to
+/// `l_cap` (and width ≤ w_cap), one per distinct shape; the caller builds them all.
+std::vector<Plan> CandidatePlans(const PlanInputs& in, int64_t w_cap, int64_t l_cap);
 
 /// Lays out the network for `keys`, labels 1..C (0 = empty slot) in point order, and `config`.
 Network EmitBitextract(const BitextractKeys& keys, const std::vector<int64_t>& label,

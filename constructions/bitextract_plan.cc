@@ -330,6 +330,21 @@ std::optional<Plan> BestWithin(const PlanInputs& in, int64_t w_max, int64_t l_ma
   return best;
 }
 
+std::optional<Plan> BestInDepthBand(const PlanInputs& in, int64_t l_lo, int64_t l_hi) {
+  std::optional<int64_t> w_min = MinWidth(in, l_hi);
+  if (!w_min) return std::nullopt;
+  // The narrowest width with a layout of depth in [l_lo, l_hi]; a little wider than the
+  // narrowest layout of any depth ≤ l_hi at most (then the depth band is given up).
+  for (int64_t w = *w_min; w <= *w_min + std::max<int64_t>(2, *w_min / 4); ++w) {
+    std::optional<Plan> best;
+    Enumerate(in, w, l_hi, true, [&](const Plan& p) {
+      if (p.sizes.depth >= l_lo && (!best || Better(p, *best))) best = p;
+    });
+    if (best) return best;
+  }
+  return BestWithin(in, *w_min, l_hi);
+}
+
 std::optional<int64_t> MinWidth(const PlanInputs& in, int64_t l_max) {
   int64_t hi = 8;
   while (!Feasible(in, hi, l_max)) {
@@ -353,6 +368,21 @@ std::optional<Plan> MinDepthPlan(const PlanInputs& in, int64_t w_max) {
       best = p;
   });
   return best;
+}
+
+std::vector<Plan> CandidatePlans(const PlanInputs& in, int64_t w_cap, int64_t l_cap) {
+  std::vector<Plan> out;
+  for (int64_t l = 4; l <= l_cap; l = l * 3 / 2 + 1) {
+    std::optional<int64_t> w = MinWidth(in, l);
+    if (!w || *w > w_cap) continue;
+    std::optional<Plan> p = BestWithin(in, *w, l);
+    if (!p) continue;
+    const std::string key = BitextractConfigString(p->cfg);
+    if (std::none_of(out.begin(), out.end(),
+                     [&](const Plan& q) { return BitextractConfigString(q.cfg) == key; }))
+      out.push_back(*p);
+  }
+  return out;
 }
 
 Plan AutoPlan(const PlanInputs& in) {
