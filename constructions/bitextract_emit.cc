@@ -128,7 +128,7 @@ void Emitter::RoundsExact() {
   for (int64_t l = 0; l <= k_.lprime; ++l, ++layer_) {
     const Form acc = Form(a_.Relu(acc_, layer_));
     std::vector<Form> e_now = e_;
-    if (l == 0 && k_.lprime >= 1)
+    if (l == 0 && k_.lprime >= 1 && k_.a > 1)  // (one super-block: e_0 = 1, tables are biases)
       for (Form& e : e_) e = Form(a_.Relu(e, layer_));
     Form gates;
     std::vector<Form> next;
@@ -153,7 +153,7 @@ void Emitter::RoundsFloatSafe() {
   for (int64_t l = 0; l < rounds; ++l, ++layer_) {
     const Form acc = Form(a_.Relu(acc_, layer_));
     std::vector<Form> e_now = e_;
-    if (l == 0 && k_.lprime >= 1)
+    if (l == 0 && k_.lprime >= 1 && k_.a > 1)  // (one super-block: e_0 = 1, tables are biases)
       for (Form& e : e_) e = Form(a_.Relu(e, layer_));
     std::swap(e_now, e_);
     std::vector<Node> next_ramps, next_rests;

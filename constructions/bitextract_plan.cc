@@ -8,6 +8,8 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
+#include <tuple>
 
 #include "constructions/bitextract.h"
 #include "mnemo/error.h"
@@ -47,13 +49,14 @@ void StageCSizes(const BitextractConfig& k, bool decode, Tally* tally) {
   }
   // Rounds: special rounds only (the middle ones repeat round 2's width).
   const int64_t rounds = k.float_safe ? (lp > 0 ? lp + 2 : 1) : lp + 1;
+  const int64_t sel = a > 1 ? a : 0;  // one super-block: e_0 = 1 is a constant, not a neuron
   auto round_width = [&](int64_t l) {
     int64_t e = 0, work = 1;  // the accumulator
     if (!k.float_safe) {
-      e = lp >= 1 && l <= lp - 1 ? a : 0;
+      e = lp >= 1 && l <= lp - 1 ? sel : 0;
       work += (l < lp ? 2 * w : 0) + (l >= 1 ? 2 * w : 0);
     } else {
-      e = lp >= 1 && l <= lp ? a : 0;
+      e = lp >= 1 && l <= lp ? sel : 0;
       work += (l < lp ? w : 0) + (l >= 1 && l <= lp ? w : 0) + (l >= 2 && l <= lp + 1 ? 2 * w : 0);
     }
     return work + e + t_live(r0 + l);
@@ -145,7 +148,21 @@ BitextractSizes BitextractPlanSizes(const BitextractConfig& k, int rho, int c) {
   if (IsSinglePoint(k)) return {1, 2};  // one constant neuron, the output
   Tally tally;
   StageCSizes(k, k.n > 1, &tally);
-  if (k.n > 1) DecodeSizes(k, rho, c, &tally);
+  if (k.n > 1) {
+    // The decoder depends on (n, q, pipelining, budget, ρ, c) only; the search asks for the same
+    // one for many shapes, so it is counted once.
+    thread_local std::map<std::tuple<int64_t, int, bool, bool, int, int, int>, Tally> memo;
+    const auto key = std::make_tuple(k.n, k.q, k.pipeline, k.float_safe, k.cap, rho, c);
+    auto it = memo.find(key);
+    if (it == memo.end()) {
+      if (memo.size() > 100000) memo.clear();
+      Tally dec;
+      DecodeSizes(k, rho, c, &dec);
+      it = memo.emplace(key, dec).first;
+    }
+    tally.width = std::max(tally.width, it->second.width);
+    tally.depth += it->second.depth;
+  }
   tally.Layer(0);  // the output layer (not a hidden width)
   return {tally.width, tally.depth};
 }

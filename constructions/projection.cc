@@ -94,6 +94,32 @@ double ColumnGap(const Eigen::MatrixXd& proj, int64_t t, std::vector<int64_t>* o
   return gap;
 }
 
+// Which tries can have the largest smallest gap: every rounded projection is within
+// E = (d + 2)·2^-52·max_i Σ_j |x'_ij|·2^frac·max_j |v_j| of the exact one, so a rounded smallest
+// gap is within 2E of the exact one; tries more than 4E below the best rounded gap cannot win.
+std::vector<bool> CandidateTries(const RowMatrix& xn, int frac,
+                                 const std::vector<std::vector<int64_t>>& dirs) {
+  const int tries = int(dirs.size());
+  std::vector<bool> keep(tries, true);
+  if (xn.rows() < 2 || tries == 1) return keep;
+  const Eigen::MatrixXd proj = ProjectAll(xn, frac, dirs);
+  double row_max = 0;
+  for (int64_t i = 0; i < xn.rows(); ++i) row_max = std::max(row_max, xn.row(i).cwiseAbs().sum());
+  const double slack = double(xn.cols() + 2) * 0x1.0p-52 * std::ldexp(row_max, frac) * 1.01;
+  std::vector<double> gap(tries), bound(tries);
+  std::vector<int64_t> order;
+  double best = -HUGE_VAL;
+  for (int t = 0; t < tries; ++t) {
+    int64_t vmax = 0;
+    for (int64_t x : dirs[t]) vmax = std::max<int64_t>(vmax, std::llabs(x));
+    bound[t] = slack * double(vmax);
+    gap[t] = ColumnGap(proj, t, &order);
+    best = std::max(best, gap[t] - 2 * bound[t]);
+  }
+  for (int t = 0; t < tries; ++t) keep[t] = gap[t] + 2 * bound[t] >= best;
+  return keep;
+}
+
 DyadicProjection ChooseProjection(const RowMatrix& xn, int tries, Rng& rng, int dir_bits,
                                   bool first_distinct) {
   MNEMO_CHECK(tries >= 1, "at least one direction");
@@ -123,9 +149,17 @@ DyadicProjection ChooseProjection(const RowMatrix& xn, int tries, Rng& rng, int 
     best.tries = used;
     return best;
   }
+  // General data: a double product ranks the tries; only those whose rounded gap is within the
+  // rounding bound of the best are projected exactly (usually one), and the exact gaps decide.
+  // The result is the one an exact projection of every try would give.
+  const std::vector<bool> candidate =
+      first_distinct ? std::vector<bool>(tries, true) : CandidateTries(xn, frac, dirs);
   DyadicProjection best;
   bool have = false;
+  int used = 0;
   for (int t = 0; t < tries; ++t) {
+    used = t + 1;
+    if (!candidate[t]) continue;
     DyadicProjection c;
     c.v = dirs[t];
     c.dir_bits = dir_bits;
@@ -136,9 +170,9 @@ DyadicProjection ChooseProjection(const RowMatrix& xn, int tries, Rng& rng, int 
       best = std::move(c);
       have = true;
     }
-    best.tries = t + 1;
     if (n <= 1 || (first_distinct && best.min_gap > 0)) break;
   }
+  best.tries = used;
   return best;
 }
 

@@ -289,7 +289,7 @@ TEST(Bitextract, SameSeedSameBytes) {
 
 // Depth gain: in the decode regime W²L² stays within a small factor while L grows 4×.
 TEST(Bitextract, WidthDepthTradeoffKeepsW2L2) {
-  Dataset data = LoadDataset("synthetic:ball?n=20000&d=8&classes=10&seed=1");
+  Dataset data = LoadDataset("synthetic:ball?n=10000&d=8&classes=10&seed=1");
   std::vector<double> w2l2;
   for (int64_t depth : {150, 300, 600}) {
     Built b = BuildAndVerify(data, {{"depth", std::to_string(depth)}});
@@ -303,8 +303,8 @@ TEST(Bitextract, WidthDepthTradeoffKeepsW2L2) {
 }
 
 // The closed forms (q = 1, no pipelining): width = max(2A − 1, A + 4W′ + 2, 8) in the steady
-// state; the label-only network with L′ = 2 drops t after its last steps (A + 4W′ + 1), and two
-// slots need one register less in the decoder (7).
+// state (A = 1: 4W′ + 2, the selector is a constant); the label-only network with L′ = 2 drops t
+// after its last steps (A + 4W′ + 1), and two slots need one register less in the decoder (7).
 TEST(Bitextract, PlanSizesClosedForms) {
   for (int64_t a : {1, 2, 5})
     for (int64_t wp : {1, 3})
@@ -313,7 +313,8 @@ TEST(Bitextract, PlanSizesClosedForms) {
           BitextractConfig k;
           k.a = a, k.wprime = wp, k.lprime = lp, k.n = n, k.q = 1;
           auto s = BitextractPlanSizes(k, 17, 3);
-          const int64_t rounds = n == 1 && lp == 2 ? a + 4 * wp + 1 : a + 4 * wp + 2;
+          const int64_t sel = a > 1 ? a : 0;  // one super-block: the selector is the constant 1
+          const int64_t rounds = n == 1 && lp == 2 ? sel + 4 * wp + 1 : sel + 4 * wp + 2;
           EXPECT_EQ(s.width, std::max<int64_t>({2 * a - 1, rounds, n == 2 ? 7 : n > 2 ? 8 : 0}));
           EXPECT_EQ(s.depth, n == 1 ? lp + 3 : lp + n * (17 + 3 + 2) + 3);
         }
@@ -371,6 +372,81 @@ TEST(Bitextract, PropertyRandomDataAlwaysVerifies) {
     ExpectVerified(b, spec + " " + p.begin()->first + "=" + p.begin()->second);
   }
   EXPECT_GE(built, 30);
+}
+
+}  // namespace
+}  // namespace mnemo
+
+namespace mnemo {
+namespace {
+
+// --depth L delivers a depth in [0.95L, L] (the narrowest such layout).
+TEST(Bitextract, DepthDeliveredWithinFivePercent) {
+  Dataset data = LoadDataset("synthetic:ball?n=4000&d=8&classes=10&seed=2");
+  for (int64_t depth : {20, 45, 130, 400, 900}) {
+    Built b = BuildAndVerify(data, {{"depth", std::to_string(depth)}});
+    ExpectVerified(b, fmt::format("depth {}", depth));
+    EXPECT_LE(b.report.network.depth, depth);
+    EXPECT_GE(b.report.network.depth, depth - depth / 20) << Details(b.report).config;
+  }
+}
+
+// --minimize params|bits returns the smallest of the networks it tried (all listed), within
+// the caps; depth|width are the planner's exact minima under the other cap.
+TEST(Bitextract, MinimizeReturnsTheSmallestTried) {
+  Dataset data = LoadDataset("synthetic:ball?n=1500&d=6&classes=10&seed=5");
+  for (const char* objective : {"params", "bits"}) {
+    Built b = BuildAndVerify(data, {{"minimize", objective}, {"depth", "400"}});
+    ExpectVerified(b, objective);
+    const BitextractDetails& d = Details(b.report);
+    EXPECT_EQ(d.minimized, objective);
+    ASSERT_GE(d.tried.size(), 3u);
+    const bool params = std::string(objective) == "params";
+    const int64_t got = params ? b.report.network.params_nonzero : b.report.network.total_weight_bits;
+    for (const BitextractCandidate& t : d.tried) {
+      EXPECT_LE(t.depth, 400) << t.config;
+      EXPECT_LE(got, params ? t.params_nonzero : t.total_weight_bits) << t.config;
+    }
+    EXPECT_TRUE(b.report.extras.contains("tried"));
+  }
+  Built depth = BuildAndVerify(data, {{"minimize", "depth"}, {"width", "30"}});
+  ExpectVerified(depth, "minimize depth");
+  EXPECT_LE(depth.report.network.width, 30);
+  Built shallower = BuildAndVerify(data, {{"width", "30"}, {"depth", std::to_string(depth.report.network.depth - 1)}});
+  EXPECT_EQ(shallower.report.status, Status::kInfeasible);
+  Built width = BuildAndVerify(data, {{"minimize", "width"}, {"depth", "200"}});
+  ExpectVerified(width, "minimize width");
+  EXPECT_LE(width.report.network.depth, 200);
+  Built narrower = BuildAndVerify(data, {{"width", std::to_string(width.report.network.width - 1)}, {"depth", "200"}});
+  EXPECT_EQ(narrower.report.status, Status::kInfeasible);
+  // Impossible caps are named.
+  Built none = BuildAndVerify(data, {{"minimize", "params"}, {"width", "3"}});
+  EXPECT_EQ(none.report.status, Status::kInfeasible);
+  EXPECT_NE(none.report.reason.find("width ≤ 3"), std::string::npos) << none.report.reason;
+  Report r;
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"minimize", "neurons"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"minimize", "params"}, {"a", "2"},
+                                                       {"wprime", "1"}, {"lprime", "3"}}, 1, &r),
+               Error);
+}
+
+// The options a user types reach the construction through the binary.
+TEST(Bitextract, MinimizeThroughTheCli) {
+  testing::TempDir dir;
+  testing::CliResult r = testing::RunCli(
+      {"build", "synthetic:ball?n=600&d=5&classes=4&seed=3", "-c", "bitextract", "--minimize",
+       "params", "--depth", "300", "-o", dir.Path("net.json"), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::ordered_json::parse(r.out);
+  EXPECT_EQ(row["status"], "success");
+  EXPECT_TRUE(row["verification"]["all_correct"].get<bool>());
+  EXPECT_EQ(row["extras"]["minimized"], "params");
+  EXPECT_GE(row["extras"]["tried"].size(), 2u);
+  testing::CliResult bad = testing::RunCli({"build", "synthetic:ball?n=60&d=2&classes=2", "-c",
+                                            "bitextract", "--minimize", "size", "-o",
+                                            dir.Path("bad.json")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--minimize"), std::string::npos) << bad.err;
 }
 
 }  // namespace
