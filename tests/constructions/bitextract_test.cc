@@ -289,7 +289,7 @@ TEST(Bitextract, SameSeedSameBytes) {
 
 // Depth gain: in the decode regime W²L² stays within a small factor while L grows 4×.
 TEST(Bitextract, WidthDepthTradeoffKeepsW2L2) {
-  Dataset data = LoadDataset("synthetic:ball?n=10000&d=8&classes=10&seed=1");
+  Dataset data = LoadDataset("synthetic:ball?n=20000&d=8&classes=10&seed=1");
   std::vector<double> w2l2;
   for (int64_t depth : {150, 300, 600}) {
     Built b = BuildAndVerify(data, {{"depth", std::to_string(depth)}});
