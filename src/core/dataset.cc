@@ -868,17 +868,21 @@ std::vector<Integer> ProjectExact(const RowMatrix& xn, const std::vector<int64_t
 std::vector<Integer> ProjectExactWithBits(const RowMatrix& xn, const std::vector<int64_t>& v_num,
                                           int f) {
   MNEMO_CHECK(int64_t(v_num.size()) == xn.cols());
-  double max_v = 0, max_x = 0;
+  // Bounds from exponents (no ldexp that could overflow): |x·2^f| < 2^(ilogb|x| + 1 + f).
+  int64_t x_bits = 0;
+  double max_v = 0;
   for (int64_t v : v_num) max_v = std::max(max_v, std::fabs(double(v)));
-  for (int64_t i = 0; i < xn.size(); ++i) max_x = std::max(max_x, std::fabs(xn.data()[i]));
-  const double bound = max_v * std::ldexp(max_x, f) * double(xn.cols());
+  for (int64_t i = 0; i < xn.size(); ++i)
+    if (xn.data()[i] != 0) x_bits = std::max<int64_t>(x_bits, std::ilogb(xn.data()[i]) + 1 + int64_t(f));
+  const int v_bits = max_v > 0 ? std::ilogb(max_v) + 1 : 0;
+  const int d_bits = 64 - __builtin_clzll(uint64_t(xn.cols()) | 1);
   std::vector<Integer> out(xn.rows());
-  if (bound < 4503599627370496.0) {  // 2^52: every product and partial sum is exact in binary64
+  if (x_bits + v_bits + d_bits <= 52) {  // every product and partial sum is exact in binary64
     Eigen::VectorXd v(xn.cols());
     for (int64_t j = 0; j < xn.cols(); ++j) v[j] = double(v_num[j]);
     Eigen::VectorXd p = xn * v;
     for (int64_t i = 0; i < xn.rows(); ++i) out[i] = Integer(std::ldexp(p[i], f));
-  } else if (std::ldexp(max_x, f) < 9.2e18 && bound < 1e37) {
+  } else if (x_bits <= 63 && x_bits + v_bits + d_bits <= 126) {
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < xn.rows(); ++i) {
       int128 acc = 0;
@@ -890,8 +894,11 @@ std::vector<Integer> ProjectExactWithBits(const RowMatrix& xn, const std::vector
     for (int64_t i = 0; i < xn.rows(); ++i) {
       Integer acc = 0;
       for (int64_t j = 0; j < xn.cols(); ++j) {
-        Rational x = RationalFromDouble(std::ldexp(xn(i, j), f));
-        acc += Integer(v_num[j]) * x.get_num();
+        Rational x = RationalFromDouble(xn(i, j));  // exact; x·2^f is an integer
+        Integer num = x.get_num();
+        mpz_mul_2exp(num.get_mpz_t(), num.get_mpz_t(), mp_bitcnt_t(f));
+        mpz_divexact(num.get_mpz_t(), num.get_mpz_t(), x.get_den_mpz_t());
+        acc += Integer(v_num[j]) * num;
       }
       out[i] = acc;
     }
