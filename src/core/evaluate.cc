@@ -89,6 +89,7 @@ struct LayerPlan {
   std::vector<int32_t> col;
   std::vector<WeightLimbs> wl;
   std::vector<int64_t> wlog;
+  std::vector<int128> w_small, b_small;  // weights/biases that fit int128 (else 0, unused)
   std::vector<WeightLimbs> bl;
   std::vector<int64_t> bbits;
   std::vector<int64_t> row_lg;
@@ -196,12 +197,14 @@ void FillLimbWeights(const Layer& layer, const std::vector<Integer>& weight,
     lp->wl[p].negative = weight[p] < 0;
     AppendMagnitude(weight[p], &lp->pool, &lp->wl[p].mag_off, &lp->wl[p].mag_len);
     lp->wlog.push_back(weight[p] == 0 ? -1 : CeilLog2(weight[p]));
+    lp->w_small.push_back(Bits(weight[p]) <= 126 ? ToInt128(weight[p]) : 0);
   }
   lp->bl.resize(bias.size());
   for (size_t j = 0; j < bias.size(); ++j) {
     lp->bl[j].negative = bias[j] < 0;
     AppendMagnitude(bias[j], &lp->pool, &lp->bl[j].mag_off, &lp->bl[j].mag_len);
     lp->bbits.push_back(Bits(bias[j]));
+    lp->b_small.push_back(Bits(bias[j]) <= 126 ? ToInt128(bias[j]) : 0);
   }
   for (int32_t j = 0; j < layer.outputs; ++j) {
     uint64_t terms = uint64_t(layer.row_ptr[j + 1] - layer.row_ptr[j]) + 1;
@@ -306,7 +309,9 @@ struct Workspace {
   std::vector<int128> h, z;
   std::vector<uint64_t> z64;
   std::vector<Limb> ha, za;
-  std::vector<uint32_t> hoff, hlen, zoff, zlen;
+  std::vector<uint32_t> hoff, hlen, zoff, zlen, zlen2;
+  std::vector<int8_t> zsign;
+  std::vector<int64_t> zbits;
   std::vector<int8_t> hsign;
   std::vector<int64_t> hbits;  // limbs: |h_k| < 2^hbits[k] (its exact bit length)
   bool limbs = false;
@@ -518,6 +523,39 @@ uint32_t RowLimbs(const LayerPlan& lp, int32_t j, const Workspace& ws) {
   return uint32_t((top + lp.row_lg[j] + 1 + 63) / 64);
 }
 
+// Row j when this point's bound proves |Z_j| < 2^126: int128 arithmetic (every term's
+// weight and activation then fit too), the result stored as limbs.
+void SmallRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32_t* len,
+              int8_t* sign, int64_t* bits) {
+  uint128 acc = uint128(lp.b_small[j]);
+  for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
+    const int32_t k = lp.col[p];
+    if (ws.hsign[k] == 0) continue;
+    const Limb* h = ws.ha.data() + ws.hoff[k];
+    uint128 a = ws.hlen[k] == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
+    uint128 v = ws.hsign[k] < 0 ? uint128(0) - a : a;
+    acc += uint128(lp.w_small[p]) * v;
+  }
+  int128 v = Activate(lp.act, int128(acc));
+  uint128 a = v < 0 ? uint128(0) - uint128(v) : uint128(v);
+  z[0] = Limb(a);
+  z[1] = Limb(a >> 64);
+  *len = a == 0 ? 0 : (a >> 64) ? 2 : 1;
+  *sign = int8_t(v < 0 ? -1 : v > 0);
+  *bits = a == 0 ? 0 : (a >> 64) ? 128 - __builtin_clzll(uint64_t(a >> 64)) : 64 - __builtin_clzll(uint64_t(a));
+}
+
+void BigRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32_t n) {
+  InitBias(lp, j, z, n);
+  for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
+    const int32_t k = lp.col[p];
+    const int sk = ws.hsign[k];
+    if (sk == 0) continue;
+    const WeightLimbs& w = lp.wl[p];
+    MulAccumulate(z, n, lp.pool.data(), w, ws.ha.data() + ws.hoff[k], ws.hlen[k], w.negative != (sk < 0));
+  }
+}
+
 void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   std::vector<uint32_t>& off = ws.zoff;
   std::vector<uint32_t>& len = ws.zlen;
@@ -525,28 +563,26 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   len.resize(lp.out);
   size_t total = 0;
   for (int32_t j = 0; j < lp.out; ++j) {
-    len[j] = std::max<uint32_t>(1, RowLimbs(lp, j, ws));
+    len[j] = std::max<uint32_t>(2, RowLimbs(lp, j, ws));  // ≥ 2: room for a small row's result
     off[j] = uint32_t(total);
     total += len[j];
   }
   if (ws.za.size() < total) ws.za.resize(total);
+  ws.zlen2.resize(lp.out);
+  ws.zsign.resize(lp.out);
+  ws.zbits.resize(lp.out);
   for (int32_t j = 0; j < lp.out; ++j) {
     Limb* z = ws.za.data() + off[j];
-    InitBias(lp, j, z, len[j]);
-    for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
-      const int32_t k = lp.col[p];
-      const int sk = ws.hsign[k];
-      if (sk == 0) continue;
-      const WeightLimbs& w = lp.wl[p];
-      MulAccumulate(z, len[j], lp.pool.data(), w, ws.ha.data() + ws.hoff[k], ws.hlen[k],
-                    w.negative != (sk < 0));
+    if (len[j] == 2) {  // the bound is < 2^127: one limb pair holds Z
+      SmallRow(lp, j, ws, z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+      continue;
     }
+    BigRow(lp, j, ws, z, len[j]);
+    ActivateLimbs(lp.act, z, len[j], &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
   }
-  ws.hlen.resize(lp.out);
-  ws.hsign.resize(lp.out);
-  ws.hbits.resize(lp.out);
-  for (int32_t j = 0; j < lp.out; ++j)
-    ActivateLimbs(lp.act, ws.za.data() + off[j], len[j], &ws.hlen[j], &ws.hsign[j], &ws.hbits[j]);
+  std::swap(ws.hlen, ws.zlen2);
+  std::swap(ws.hsign, ws.zsign);
+  std::swap(ws.hbits, ws.zbits);
   std::swap(ws.hoff, ws.zoff);
   std::swap(ws.ha, ws.za);
 }
