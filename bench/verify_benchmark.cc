@@ -11,7 +11,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "mnemo/construction.h"
+#include "mnemo/pipeline.h"
 #include "mnemo/dataset.h"
 #include "mnemo/verify.h"
 
@@ -34,10 +34,11 @@ const Case& Get(const std::string& construction, int depth, int64_t n) {
     c.data = std::make_unique<mnemo::Dataset>(mnemo::LoadDataset(spec));
     mnemo::ParamMap params;
     if (depth > 0) params["depth"] = std::to_string(depth);
-    mnemo::Report report;
-    auto net = mnemo::BuildNetwork(construction, *c.data, params, 1, &report);
-    if (!net) throw std::runtime_error("build failed: " + report.reason);
-    c.net = std::make_unique<mnemo::Network>(std::move(*net));
+    mnemo::RunOptions run;
+    run.verify = false;  // the benchmark verifies
+    mnemo::RunResult r = mnemo::RunConstruction(construction, params, *c.data, run);
+    if (!r.network) throw std::runtime_error("build failed: " + r.report.reason);
+    c.net = std::make_unique<mnemo::Network>(std::move(*r.network));
   }
   return c;
 }
@@ -79,9 +80,8 @@ BENCHMARK(BM_BitextractFloat64)->Args({20, 100000})->Args({100, 100000})->Args({
 void BM_EndToEndMillion(benchmark::State& state) {
   for (auto _ : state) {
     mnemo::Dataset data = mnemo::LoadDataset("synthetic:ball?n=1000000&d=100&classes=10");
-    mnemo::Report report;
-    auto net = mnemo::BuildNetwork("bitextract", data, {}, 1, &report);
-    if (!net || !mnemo::Verify(*net, data).all_correct()) state.SkipWithError("not verified");
+    mnemo::RunResult r = mnemo::RunConstruction("bitextract", {}, data);  // builds and verifies
+    if (!r.network) state.SkipWithError("not verified");
   }
   state.counters["peak_rss_MiB"] = double(PeakRssMiB());
 }

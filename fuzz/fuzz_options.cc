@@ -1,9 +1,11 @@
 // Construction options as the CLI passes them (--key value ...): parsed, checked and built on
-// a tiny dataset by every construction. A network that is built must verify exactly.
+// a tiny dataset by every construction through the pipeline. A network the pipeline returns
+// has been verified; it must verify again.
 #include <sstream>
 
 #include "fuzz/fuzz_util.h"
 #include "mnemo/construction.h"
+#include "mnemo/pipeline.h"
 #include "mnemo/verify.h"
 #include "src/cli/cli_util.h"
 
@@ -29,9 +31,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (std::string word; in >> word && args.size() < 16;) args.push_back(word);
   mnemo::fuzz::Expect([&] {
     mnemo::ParamMap params = mnemo::cli::ParseConstructionOptions(args);
-    mnemo::Report report;
-    std::optional<mnemo::Network> net = mnemo::BuildNetwork(name, ds, params, 7, &report);
-    if (net && !mnemo::Verify(*net, ds).all_correct()) __builtin_trap();
+    mnemo::RunOptions run;
+    run.seed = 7;
+    run.attempts = 1;
+    mnemo::RunResult r = mnemo::RunConstruction(name, params, ds, run);
+    if (r.network && !mnemo::Verify(*r.network, ds).all_correct()) __builtin_trap();
   });
   return 0;
 }
