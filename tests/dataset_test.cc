@@ -393,3 +393,48 @@ TEST(DatasetTest, ProjectExactMatchesRationalProducts) {
 
 }  // namespace
 }  // namespace mnemo
+
+namespace mnemo {
+namespace {
+
+std::string CsvError(const std::string& text, bool normalize) {
+  try {
+    Dataset ds = internal::DatasetFromCsvText(text, "e.csv", {});
+    if (normalize) ComputeNormalization(ds);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(DatasetEdgeTest, ValuesAtTheEdgesOfBinary64AreExactOrRejectedWithAPlace) {
+  // Tiny values: an exact scale, distinct normalized points (not identical, not scale INT_MIN).
+  Dataset tiny = internal::DatasetFromCsvText("1e-300,0,0\n2e-300,0,1\n3e-300,0,0\n", "t.csv", {});
+  InputMap map = ComputeNormalization(tiny);
+  EXPECT_LT(map.scale_log2, -990);
+  RowMatrix xn = Normalized(tiny, map);
+  EXPECT_NE(xn(0, 0), xn(1, 0));
+  EXPECT_NE(xn(1, 0), xn(2, 0));
+  EXPECT_LE(xn.rowwise().norm().maxCoeff(), 1.0);
+  // 1e-300 beside 0.5, huge values, subnormals: exact normalizations.
+  for (const char* text : {"1e-300,0.5,0\n0.5,1e-300,1\n", "1e200,1,0\n-1e200,2,1\n3,4,1\n",
+                           "5e-324,0,1\n1e-323,2.5e-323,0\n", "1e300,-1e300,0\n-1e300,1e300,1\n"}) {
+    Dataset ds = internal::DatasetFromCsvText(text, "m.csv", {});
+    InputMap m = ComputeNormalization(ds);
+    RowMatrix n = Normalized(ds, m);
+    for (int64_t i = 0; i < ds.n(); ++i)
+      for (int64_t j = 0; j < ds.d(); ++j)
+        EXPECT_EQ(RationalFromDouble(n(i, j)),
+                  (RationalFromDouble(ds.x(i, j)) - m.center[j]) *
+                      (m.scale_log2 >= 0 ? Rational(1, Pow2(m.scale_log2)) : Rational(Pow2(-m.scale_log2))))
+            << text;
+  }
+  // A range no binary64 normalization can hold, and an underflowing literal: located errors.
+  EXPECT_THAT(CsvError("1e300,0,0\n1e-300,1,1\n", true), HasSubstr("e.csv:2:1: 1e-300 cannot be normalized exactly"));
+  EXPECT_THAT(CsvError("5e-324,0,1\n1e-323,1,0\n", true), HasSubstr("e.csv:1:1: 5e-324 cannot be normalized"));
+  EXPECT_THAT(CsvError("1,2,0\n1e-400,1,1\n", false), HasSubstr("e.csv:2:1: number underflows binary64"));
+  EXPECT_EQ(CsvError("0.0,0e-400,1\n1,2,0\n", true), "");
+}
+
+}  // namespace
+}  // namespace mnemo

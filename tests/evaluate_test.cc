@@ -131,7 +131,7 @@ TEST(EvaluateTest, ExactMatchesRationalReferenceOnRandomNetworks) {
   }
   EXPECT_TRUE(seen.count(ExactKernel::kInt64));
   EXPECT_TRUE(seen.count(ExactKernel::kInt128));
-  EXPECT_TRUE(seen.count(ExactKernel::kMpz));
+  EXPECT_TRUE(seen.count(ExactKernel::kLimbs));
 }
 
 // One layer x → w·x + 1 with a chosen |w|: the kernel follows the proven bound.
@@ -150,7 +150,7 @@ TEST(EvaluateTest, KernelFollowsTheBitBound) {
   };
   for (const Case& c : {Case{Integer(12345), ExactKernel::kInt64},
                         Case{Pow2(80) + 1, ExactKernel::kInt128},
-                        Case{Pow2(200) - 1, ExactKernel::kMpz}}) {
+                        Case{Pow2(200) - 1, ExactKernel::kLimbs}}) {
     Network net = ScaledIdentity(c.w);
     ExactOutputs out = EvaluateExact(net, x);
     ASSERT_EQ(out.kernels.size(), 1u);
@@ -175,7 +175,7 @@ TEST(EvaluateTest, MixedKernelsAcrossLayersStayExact) {
   x << 0, 1, -1, 0.5;
   std::set<ExactKernel> seen;
   ExpectMatchesReference(net, x, &seen);
-  EXPECT_TRUE(seen.count(ExactKernel::kMpz));
+  EXPECT_TRUE(seen.count(ExactKernel::kLimbs));
 }
 
 TEST(EvaluateTest, FloatPathAgreesWithExactOnBenignNetworks) {

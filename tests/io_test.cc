@@ -112,11 +112,11 @@ TEST(IoTest, MalformedNetworkFilesAreErrorsNamingThePlace) {
   EXPECT_THAT(ErrorOf([&] { NetworkFromJson(broken("\"relu\"", "\"swish\""), "n.json"); }),
               HasSubstr("unknown activation \"swish\""));
   EXPECT_THAT(ErrorOf([&] { NetworkFromJson(broken("\"argmax\"", "\"soft\""), "n.json"); }),
-              HasSubstr("n.json: output must be value, argmax or bits"));
+              HasSubstr("n.json: output: must be \"value\", \"argmax\" or \"bits\", got \"soft\""));
   EXPECT_THAT(ErrorOf([&] { NetworkFromJson(broken("\"row_ptr\":[0,1,2,3]", "\"row_ptr\":[0,2,1,3]"), "n.json"); }),
-              HasSubstr("n.json: layers[0].row_ptr decreases"));
+              HasSubstr("n.json: layers[0].row_ptr[2]: 1 is smaller than the entry before it (2)"));
   EXPECT_THAT(ErrorOf([&] { NetworkFromJson(broken("\"col\":[0,1,0]", "\"col\":[0,5,0]"), "n.json"); }),
-              HasSubstr("n.json: layers[0].col out of range"));
+              HasSubstr("n.json: layers[0].col[1]: column 5 out of range (layer has 2 inputs)"));
   EXPECT_THAT(ErrorOf([&] { LoadNetwork("/nonexistent/net.json"); }),
               HasSubstr("/nonexistent/net.json: cannot open"));
 }

@@ -43,6 +43,9 @@ struct Dataset {
   int64_t merged_duplicates = 0;
   int input_exponent = 0;            ///< smallest E ≥ 0 with x·2^E integral
   std::vector<std::string> warnings; ///< e.g. merged duplicates; the CLI prints them
+  std::string csv_path;                  ///< CSV: the file (for messages)
+  std::vector<int64_t> row_lines;        ///< CSV: the file line of each original row
+  std::vector<int64_t> feature_columns;  ///< CSV: the 1-based file column of each feature
 
   int64_t n() const { return x.rows(); }
   int64_t d() const { return x.cols(); }
@@ -51,6 +54,9 @@ struct Dataset {
   double Expected(int64_t i) const { return classification ? y[i] : target[i]; }
   /// The user's label for point i.
   std::string LabelString(int64_t i) const;
+  /// Where point i's coordinate `col` (0-based) came from: "data.csv:17:3" for CSV, else
+  /// "SOURCE: row R, column C" (0-based original row and column).
+  std::string Where(int64_t point, int64_t col) const;
   DatasetFingerprint Fingerprint() const;
 };
 
@@ -62,11 +68,21 @@ Dataset LoadDataset(const std::string& spec, const DataOptions& options = {});
 /// `labels` are real values; integral ones make a classification dataset.
 Dataset MakeDataset(std::string source, RowMatrix x, const std::vector<double>& labels);
 
+namespace internal {
+/// The CSV loader on text in memory (fuzzing, tests); `path` names it in messages.
+Dataset DatasetFromCsvText(const std::string& text, const std::string& path,
+                           const DataOptions& options);
+/// A synthetic:... dataset with at most `max_cells` values n·d (fuzzing keeps it small).
+Dataset SyntheticDataset(const std::string& spec, int64_t max_cells);
+}  // namespace internal
+
 /// Generator names and their parameters, for `--help`.
 std::string SyntheticHelp();
 
-/// Dyadic centre (mean rounded to the data grid) and the smallest scale 2^s with
-/// max ‖(x − c)·2^−s‖ ≤ 1, checked exactly.
+/// Dyadic centre (mean rounded to the data grid, or 0 when x − c would not be exact in
+/// binary64) and the smallest scale 2^s with max ‖(x − c)·2^−s‖ ≤ 1, checked exactly. Throws
+/// mnemo::Error naming the value when a normalized coordinate is not exact in binary64 (data
+/// spanning more than binary64's range, e.g. 1e-300 beside 1e10).
 InputMap ComputeNormalization(const Dataset& data);
 /// The normalized points (x − c)·2^−s (exact: dyadic shifts of exact values).
 RowMatrix Normalized(const Dataset& data, const InputMap& map);

@@ -1,13 +1,21 @@
-// Evaluation of a Network on a batch of raw inputs. Two paths:
-//  * exact: dyadic/rational integer fixed point. Each layer's activations are integers over a
-//    scale that depends only on the layer (never on the point), so the per-point work is integer
-//    arithmetic; each layer runs in int64, __int128 or mpz as a bound proven from the weights and
-//    the batch's input magnitudes allows. Zero activations are skipped; points run in parallel.
+// Evaluation of a Network on a batch of raw inputs. Three paths:
+//  * reference: rationals (mpq), one point at a time, no bounds and no cleverness — the small
+//    trusted core that every faster path is tested against;
+//  * exact: integer fixed point. Each layer's activations are integers over a scale that
+//    depends only on the layer, so the per-point work is integer arithmetic. A bound on every
+//    neuron, proven in exact integer arithmetic (bit lengths) from the weights and the inputs'
+//    exponent and magnitude, picks the kernel of each layer: int64, int128, or fixed-width
+//    multi-limb two's complement (GMP mpn, sized per neuron from its bound; no allocation per
+//    operation). Arithmetic wraps modulo 2^64, 2^128 or 2^(64·limbs): the bound proves that the
+//    final value of every neuron fits, so the wrapped result is the exact one. Points whose
+//    inputs fall outside the batch's common bounds (a 1e-300 among pixels) are evaluated with
+//    their own plan, so one hard point never slows the others. Points run in parallel.
 //  * float64: Eigen sparse products over blocks of points. A fast path and an export check,
 //    never the judge.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "mnemo/dataset.h"
@@ -16,18 +24,22 @@
 
 namespace mnemo {
 
-/// Which integer type each layer used in the exact path (for reports and benchmarks).
-enum class ExactKernel { kInt64, kInt128, kMpz };
+/// Which integer type a layer used in the exact path (for reports, tests and benchmarks).
+enum class ExactKernel { kInt64, kInt128, kLimbs };
 
 struct ExactOutputs {
   int64_t rows = 0, cols = 0;
-  /// Output numerators, row-major rows × cols; output = numerator / scale.
+  /// Output numerators, row-major rows × cols; output (r, c) = numerator / Scale(r).
   std::vector<Integer> numerator;
-  Integer scale = 1;
-  std::vector<ExactKernel> kernels;  ///< per layer
+  std::vector<Integer> scales;       ///< the distinct scales
+  std::vector<uint32_t> row_scale;   ///< per row: index into scales
+  std::vector<ExactKernel> kernels;  ///< per layer, for the plan of most rows
+  int64_t separate_rows = 0;         ///< rows evaluated under their own plan (outliers)
+
+  const Integer& Scale(int64_t r) const { return scales[row_scale[r]]; }
   /// The exact output (reduced).
   Rational At(int64_t r, int64_t c) const {
-    Rational v(numerator[r * cols + c], scale);
+    Rational v(numerator[r * cols + c], Scale(r));
     v.canonicalize();
     return v;
   }
@@ -37,12 +49,22 @@ struct ExactOutputs {
 /// activation is exact (identity, relu, step) — callers check Activation::IsExact first.
 ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress = false);
 
+/// Streams the exact outputs: calls `visit(row, numerators, scale)` once per row, from several
+/// threads at once (the pointers are valid during the call only); output c of the row is
+/// numerators[c] / scale. Nothing is kept, so memory does not grow with the number of rows.
+using ExactVisitor = std::function<void(int64_t row, const Integer* numerators, const Integer& scale)>;
+void ForEachExactOutput(const Network& net, const RowMatrix& x, const ExactVisitor& visit,
+                        bool progress = false);
+
+/// The reference: the network's definition evaluated in rationals on one raw input row.
+std::vector<Rational> EvaluateReference(const Network& net, const double* x);
+
 /// Float64 outputs, rows × output_dim.
 RowMatrix EvaluateFloat(const Network& net, const RowMatrix& x, bool progress = false);
 
-/// The class index (or −1 for "no class") that a network's outputs denote, and the margin:
-/// kValue classes: output must equal the index exactly (float: nearest integer), margin
-/// ½ − |out − y|; kArgmax: unique maximum, margin out_y − max_{c≠y} out_c; kBits: outputs 0/1.
+/// The class index (or −1 for "no class") that float64 outputs denote (the float fast path;
+/// the exact decision is Decide in mnemo/decide.h): kValue: nearest integer within ½; kArgmax:
+/// unique maximum; kBits: outputs ≥ ½ read as binary digits.
 int64_t DecodeClass(const Network& net, const std::vector<double>& outputs);
 
 }  // namespace mnemo

@@ -21,10 +21,16 @@ void WriteFileAtomic(const std::string& path, const std::string& contents);
 std::string ReadFile(const std::string& path);
 /// Reads a file, gunzipping it when it starts with the gzip magic (throws on corrupt/truncated).
 std::string ReadMaybeGzip(const std::string& path);
+/// Gunzips `raw` when it starts with the gzip magic, else returns it unchanged; `path` names it
+/// in messages.
+std::string GunzipIfNeeded(std::string raw, const std::string& path);
 
+/// The network format (docs/network-format.md, JSON Schema docs/network-format.schema.json).
+/// Readers accept every version from 1 to this one.
 inline constexpr int kNetworkFormatVersion = 1;
 std::string NetworkToJson(const Network& net);
-/// Throws mnemo::Error naming `where` (usually the path) on malformed input.
+/// Validates the whole file against the format and throws mnemo::Error with one line naming
+/// `where` (usually the path) and the JSON path of the offending value.
 Network NetworkFromJson(const std::string& text, const std::string& where);
 void SaveNetwork(const Network& net, const std::string& path);
 Network LoadNetwork(const std::string& path);
@@ -44,6 +50,8 @@ struct NpyArray {
   std::string dtype;
 };
 NpyArray ReadNpy(const std::string& path);
+/// The same on the bytes of a .npy file; `path` names it in messages.
+NpyArray ParseNpy(const std::string& raw, const std::string& path);
 /// Writes a C-order float64 .npy (used by tests and exports).
 std::string NpyBytes(const std::vector<int64_t>& shape, const std::vector<double>& data);
 
@@ -53,5 +61,7 @@ struct IdxArray {
   std::vector<uint8_t> data;
 };
 IdxArray ReadIdx(const std::string& path);
+/// The same on the (gunzipped) bytes of an IDX file; `path` names it in messages.
+IdxArray ParseIdx(const std::string& raw, const std::string& path);
 
 }  // namespace mnemo

@@ -33,7 +33,8 @@ class Progress {
   bool active_;
   bool finished_ = false;
   std::mutex mutex_;
-  std::chrono::steady_clock::time_point start_, last_draw_;
+  std::chrono::steady_clock::time_point start_;
+  std::atomic<int64_t> last_draw_ns_{0};  ///< since start_; read by every thread without the lock
 };
 
 }  // namespace mnemo

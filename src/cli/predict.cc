@@ -1,4 +1,5 @@
 // mnemo predict: the network's answer for every row of DATA, in the user's labels.
+#include "mnemo/decide.h"
 #include "mnemo/error.h"
 #include "mnemo/evaluate.h"
 #include "mnemo/io.h"
@@ -24,28 +25,11 @@ void AddPredictCommand(CLI::App& app, int* exit_code) {
            net.input_dim(), data.d());
     bool exact = o->mode == "exact";
     if (!exact && o->mode != "float64") Fail("--mode: expected exact or float64, got \"{}\"", o->mode);
-    for (const Layer& l : net.layers)
-      if (exact && !l.activation.IsExact())
-        Fail("the network uses the activation {}: use --mode float64", ToString(l.activation));
     std::vector<std::string> answers(data.n());
     if (exact) {
-      ExactOutputs out = EvaluateExact(net, data.x, o->output.size() > 0);
-      for (int64_t p = 0; p < data.n(); ++p) {
-        std::vector<double> v(out.cols);
-        bool integral = true;
-        for (int64_t c = 0; c < out.cols; ++c) {
-          Rational r = out.At(p, c);
-          v[c] = ToDouble(r);
-          integral = integral && r.get_den() == 1;
-        }
-        if (!net.classification) {
-          answers[p] = fmt::format("{}", v[0]);
-        } else {
-          // kValue: only an exact integer output names a class.
-          int64_t cls = (net.output == OutputKind::kValue && !integral) ? -1 : DecodeClass(net, v);
-          answers[p] = cls >= 0 ? fmt::format("{}", net.class_values[cls]) : "none";
-        }
-      }
+      // The library's exact decision (mnemo/decide.h): the same one `mnemo verify` uses.
+      std::vector<Answer> exact_answers = Predict(net, data.x, o->output.size() > 0);
+      for (int64_t p = 0; p < data.n(); ++p) answers[p] = AnswerString(net, exact_answers[p]);
     } else {
       RowMatrix out = EvaluateFloat(net, data.x, false);
       for (int64_t p = 0; p < data.n(); ++p) {
@@ -68,7 +52,9 @@ void AddPredictCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("NETWORK", o->network, "network file (JSON)")->required();
   AddDataFlags(cmd, &o->data);
   cmd->add_option("-o,--output", o->output, "CSV file to write (default: stdout)");
-  cmd->add_option("--mode", o->mode, "exact | float64")->default_str("exact");
+  cmd->add_option("--mode", o->mode,
+                  "exact (decided in exact arithmetic, as verify does) | float64 (fast, not a proof)")
+      ->default_str("exact");
   cmd->footer("Unlabeled data: CSV with --label-column none, or .npy without --labels.");
 }
 

@@ -19,6 +19,7 @@ namespace mnemo {
 namespace {
 
 constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
+constexpr int64_t kMaxSyntheticCells = int64_t(1) << 31;  // 16 GB of doubles
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -29,6 +30,14 @@ std::string Trim(const std::string& s) {
   if (a == std::string::npos) return "";
   size_t b = s.find_last_not_of(" \t\r");
   return s.substr(a, b - a + 1);
+}
+
+// Whether a number's text has a nonzero digit before its exponent (so 0 is an underflow).
+bool HasNonzeroMantissa(const std::string& s) {
+  bool hex = s.find_first_of("xX") != std::string::npos;
+  size_t exp = s.find_first_of(hex ? "pP" : "eE");
+  size_t nonzero = s.find_first_of(hex ? "123456789abcdefABCDEF" : "123456789", hex ? s.find_first_of("xX") + 1 : 0);
+  return nonzero < exp;
 }
 
 // Parses a numeric cell; returns false if it is not a number. Throws on NaN/Inf/overflow.
@@ -45,6 +54,8 @@ bool ParseCell(const std::string& cell, double* out, const std::string& where) {
     if (errno == ERANGE) Fail("{}: number overflows binary64: \"{}\"", where, s);
     Fail("{}: infinity is not allowed: \"{}\"", where, s);
   }
+  if (v == 0 && HasNonzeroMantissa(s))
+    Fail("{}: number underflows binary64 (rounds to 0): \"{}\"", where, s);
   *out = v;
   return true;
 }
@@ -66,13 +77,16 @@ struct RawData {
   RowMatrix x;
   std::vector<double> labels;
   std::vector<std::string> row_names;  // for messages: "data.csv:17" per row; empty = "row i"
+  std::vector<int64_t> row_lines;      // CSV: the line of each row
+  std::string path;                    // CSV: the file
+  std::vector<int64_t> feature_columns;  // CSV: the 1-based file column of each feature
 };
 
-RawData ReadCsv(const std::string& path, const DataOptions& opt) {
-  std::string text = ReadMaybeGzip(path);
+RawData CsvFromText(const std::string& text, const std::string& path, const DataOptions& opt) {
   std::vector<std::vector<double>> rows;
   std::vector<double> labels;
   std::vector<std::string> names;
+  std::vector<int64_t> lines;
   size_t pos = 0;
   int64_t line_no = 0, data_rows = 0;
   int64_t cols = -1, label_col = -1;
@@ -130,6 +144,7 @@ RawData ReadCsv(const std::string& path, const DataOptions& opt) {
     }
     rows.push_back(std::move(values));
     names.push_back(fmt::format("{}:{}", path, line_no));
+    lines.push_back(line_no);
   }
   if (rows.empty()) Fail("{}: no data rows", path);
   RawData raw;
@@ -139,6 +154,10 @@ RawData ReadCsv(const std::string& path, const DataOptions& opt) {
     for (int64_t c = 0; c < d; ++c) raw.x(int64_t(i), c) = rows[i][c];
   raw.labels = std::move(labels);
   raw.row_names = std::move(names);
+  raw.row_lines = std::move(lines);
+  raw.path = path;
+  for (int64_t c = 0; c < cols; ++c)
+    if (c != label_col) raw.feature_columns.push_back(c + 1);
   return raw;
 }
 
@@ -230,9 +249,11 @@ RawData ReadIdxData(const std::string& path, const std::string& labels_path, con
   if (labels.shape.size() != 1) Fail("{}: labels must be 1-dimensional (idx1)", lp);
   int64_t n = images.shape[0];
   int64_t d = 1;
-  for (size_t i = 1; i < images.shape.size(); ++i) d *= images.shape[i];
+  for (size_t i = 1; i < images.shape.size(); ++i) {
+    if (images.shape[i] == 0 || n == 0) Fail("{}: empty data", path);
+    d *= images.shape[i];  // n·d ≤ the file's size (ParseIdx checked it): no overflow
+  }
   if (labels.shape[0] != n) Fail("{}: {} labels for {} images in {}", lp, labels.shape[0], n, path);
-  if (n == 0 || d == 0) Fail("{}: empty data", path);
   int64_t keep = opt.limit > 0 ? std::min(opt.limit, n) : n;
   RawData raw;
   raw.x.resize(keep, d);
@@ -299,10 +320,11 @@ class SyntheticSpec {
 // Rounds to the 2^-30 grid so inputs stay cheap in fixed point.
 double Grid(double v) { return std::ldexp(std::nearbyint(std::ldexp(v, 30)), -30); }
 
-RawData Generate(const std::string& spec) {
+RawData Generate(const std::string& spec, int64_t max_cells) {
   SyntheticSpec s(spec);
   int64_t n = s.Int("n", 1000, 1);
   int64_t d = s.Int("d", 2, 1);
+  if (n * d > max_cells) Fail("{}: n·d = {} values is more than {}", spec, n * d, max_cells);
   int64_t classes = s.Int("classes", 2, 1);
   uint64_t seed = uint64_t(s.Int("seed", 1, 0));
   std::string targets = s.Str("targets", "classes");
@@ -336,6 +358,7 @@ RawData Generate(const std::string& spec) {
     }
   } else if (kind == "gaussian-clusters") {
     int64_t k = s.Int("clusters", classes, 1);
+    if (k * d > max_cells) Fail("{}: clusters·d = {} values is more than {}", spec, k * d, max_cells);
     double sigma = s.Real("sigma", 0.1);
     std::string labels = s.Str("labels", "random");
     if (labels != "random" && labels != "cluster")
@@ -485,6 +508,9 @@ Dataset Finish(std::string source, RawData raw) {
     ds.x = std::move(raw.x);
   }
   ds.point_to_row = keep;
+  ds.row_lines = std::move(raw.row_lines);
+  ds.csv_path = std::move(raw.path);
+  ds.feature_columns = std::move(raw.feature_columns);
 
   std::vector<double> labels(keep.size());
   for (size_t p = 0; p < keep.size(); ++p) labels[p] = raw.labels[keep[p]];
@@ -530,6 +556,28 @@ int FractionBits(const RowMatrix& x) {
   return f;
 }
 
+std::string Dataset::Where(int64_t point, int64_t col) const {
+  int64_t row = point < int64_t(point_to_row.size()) ? point_to_row[point] : point;
+  if (!row_lines.empty() && !csv_path.empty())
+    return fmt::format("{}:{}:{}", csv_path, row_lines[row],
+                       col < int64_t(feature_columns.size()) ? feature_columns[col] : col + 1);
+  return fmt::format("{}: row {}, column {}", source, row, col);
+}
+
+namespace internal {
+
+Dataset DatasetFromCsvText(const std::string& text, const std::string& path,
+                           const DataOptions& options) {
+  return Finish(path, CsvFromText(text, path, options));
+}
+
+Dataset SyntheticDataset(const std::string& spec, int64_t max_cells) {
+  if (spec.rfind("synthetic:", 0) != 0) Fail("{}: not a synthetic: spec", spec);
+  return Finish(spec, Generate(spec, max_cells));
+}
+
+}  // namespace internal
+
 std::string Dataset::LabelString(int64_t i) const {
   if (classification) return fmt::format("{}", class_values[y[i]]);
   return FormatLabel(target[i]);
@@ -572,7 +620,7 @@ Dataset LoadDataset(const std::string& spec, const DataOptions& options) {
   if (options.limit < 0) Fail("--limit must be ≥ 0");
   RawData raw;
   if (spec.rfind("synthetic:", 0) == 0) {
-    raw = Generate(spec);
+    raw = Generate(spec, kMaxSyntheticCells);
     if (options.limit > 0 && options.limit < raw.x.rows()) {
       raw.x.conservativeResize(options.limit, Eigen::NoChange);
       raw.labels.resize(options.limit);
@@ -593,7 +641,7 @@ Dataset LoadDataset(const std::string& spec, const DataOptions& options) {
   } else if (spec.find("idx3-ubyte") != std::string::npos) {
     raw = ReadIdxData(spec, options.labels_path, options);
   } else if (EndsWith(spec, ".csv") || EndsWith(spec, ".csv.gz") || EndsWith(spec, ".txt")) {
-    raw = ReadCsv(spec, options);
+    raw = CsvFromText(ReadMaybeGzip(spec), spec, options);
     if (!options.labels_path.empty()) Fail("--labels is for .npy and IDX data; a CSV carries its label column");
   } else if (!std::filesystem::exists(spec)) {
     Fail("{}: no such file, and not a known name (fashion-mnist[:train|:test], synthetic:KIND?...)", spec);
@@ -614,59 +662,97 @@ std::string SyntheticHelp() {
 
 // ---------------------------------------------------------------- normalization
 
-InputMap ComputeNormalization(const Dataset& data) {
-  InputMap map;
+namespace {
+
+// The dyadic centre: each coordinate's mean rounded to the data grid 2^-e (zeros if that is
+// not finite).
+std::vector<double> Center(const Dataset& data, int e) {
   const int64_t n = data.n(), d = data.d();
-  const int e = data.input_exponent;
-  // Dyadic centre: the mean rounded to the data grid 2^-E.
   std::vector<double> center(d, 0.0);
   for (int64_t j = 0; j < d; ++j) {
     long double sum = 0;
     for (int64_t i = 0; i < n; ++i) sum += data.x(i, j);
     center[j] = std::ldexp(std::nearbyint(std::ldexp(double(sum / n), e)), -e);
+    if (!std::isfinite(center[j])) return std::vector<double>(d, 0.0);
   }
-  auto max_norm2 = [&](const std::vector<double>& c) {
-    long double best = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      long double s = 0;
-      for (int64_t j = 0; j < d; ++j) {
-        long double v = (long double)data.x(i, j) - c[j];
-        s += v * v;
-      }
-      best = std::max(best, s);
+  return center;
+}
+
+// max_i ‖x_i − c‖², in long double (15-bit exponent: squares of binary64 values and their sums
+// neither overflow nor underflow). An estimate; the exact check below is the judge.
+long double MaxNorm2(const Dataset& data, const std::vector<double>& c) {
+  long double best = 0;
+  for (int64_t i = 0; i < data.n(); ++i) {
+    long double s = 0;
+    for (int64_t j = 0; j < data.d(); ++j) {
+      long double v = (long double)data.x(i, j) - c[j];
+      s += v * v;
     }
-    return best;
-  };
-  long double m2 = max_norm2(center);
-  int s = m2 > 0 ? int(std::ceil(0.5 * std::log2((double)m2))) : 0;
-  // x − c must be exact in binary64: its magnitude is < 2^(s+1) on the grid 2^-E.
+    best = std::max(best, s);
+  }
+  return best;
+}
+
+// Smallest s with m2 ≤ 4^s by the estimate (exponent arithmetic, no log of 0).
+int ScaleOf(long double m2) {
+  if (!(m2 > 0)) return 0;
+  int k;
+  std::frexp(m2, &k);  // m2 = f·2^k, f ∈ [1/2, 1): m2 ≤ 2^k
+  return k >= 0 ? (k + 1) / 2 : -((-k) / 2);
+}
+
+// ‖x_i − c‖² ≤ 4^s for every point, decided exactly for points near the boundary.
+bool FitsScale(const Dataset& data, const std::vector<double>& c, int s) {
+  Rational bound = s >= 0 ? Rational(Pow2(2 * s)) : Rational(1, Pow2(-2 * s));
+  long double limit = std::ldexp(1.0L, 2 * s) * (1 - 1e-12L);
+  for (int64_t i = 0; i < data.n(); ++i) {
+    long double approx = 0;
+    for (int64_t j = 0; j < data.d(); ++j) {
+      long double v = (long double)data.x(i, j) - c[j];
+      approx += v * v;
+    }
+    if (approx < limit) continue;
+    Rational sum = 0;
+    for (int64_t j = 0; j < data.d(); ++j) {
+      Rational v = RationalFromDouble(data.x(i, j)) - RationalFromDouble(c[j]);
+      sum += v * v;
+    }
+    if (sum > bound) return false;
+  }
+  return true;
+}
+
+// The smallest s with every ‖x_i − c‖ ≤ 2^s (exactly checked).
+int ScaleFor(const Dataset& data, const std::vector<double>& center) {
+  long double m2 = MaxNorm2(data, center);
+  if (!(m2 > 0)) return 0;
+  int s = ScaleOf(m2) - 1;
+  while (!FitsScale(data, center, s)) ++s;
+  return s;
+}
+
+}  // namespace
+
+InputMap ComputeNormalization(const Dataset& data) {
+  const int e = data.input_exponent;
+  std::vector<double> center = Center(data, e);
+  int s = ScaleFor(data, center);
+  // x − c must be exact in binary64: both lie on the grid 2^-e and |x − c| < 2^(s+1).
   if (s + 1 + e > 53) {
     std::fill(center.begin(), center.end(), 0.0);
-    m2 = max_norm2(center);
-    s = m2 > 0 ? int(std::ceil(0.5 * std::log2((double)m2))) : 0;
+    s = ScaleFor(data, center);
   }
-  // Exact check of ‖x − c‖² ≤ 4^s for the points near the boundary (long double is not the judge).
-  auto exact_ok = [&](int scale) {
-    Rational bound = scale >= 0 ? Rational(Pow2(2 * scale)) : Rational(1, Pow2(-2 * scale));
-    long double limit = std::ldexp(1.0L, 2 * scale) * (1 - 1e-12L);
-    for (int64_t i = 0; i < n; ++i) {
-      long double approx = 0;
-      for (int64_t j = 0; j < d; ++j) {
-        long double v = (long double)data.x(i, j) - center[j];
-        approx += v * v;
-      }
-      if (approx < limit) continue;
-      Rational sum = 0;
-      for (int64_t j = 0; j < d; ++j) {
-        Rational v = RationalFromDouble(data.x(i, j)) - RationalFromDouble(center[j]);
-        sum += v * v;
-      }
-      if (sum > bound) return false;
+  // Every normalized coordinate must be exact in binary64 (no subnormal rounding).
+  for (int64_t i = 0; i < data.n(); ++i)
+    for (int64_t j = 0; j < data.d(); ++j) {
+      double v = data.x(i, j) - center[j];
+      if (std::ldexp(std::ldexp(v, -s), s) != v)
+        Fail("{}: {} cannot be normalized exactly: the data needs the scale 2^{} and {}·2^-{} is "
+             "below binary64's resolution (the values span too many orders of magnitude)",
+             data.Where(i, j), data.x(i, j), s, v, s);
     }
-    return true;
-  };
-  while (m2 > 0 && !exact_ok(s)) ++s;
-  map.center.reserve(d);
+  InputMap map;
+  map.center.reserve(data.d());
   for (double c : center) map.center.push_back(RationalFromDouble(c));
   map.scale_log2 = s;
   return map;
@@ -678,7 +764,7 @@ RowMatrix Normalized(const Dataset& data, const InputMap& map) {
   for (size_t j = 0; j < map.center.size(); ++j) c[j] = ToDouble(map.center[j]);
   for (int64_t i = 0; i < data.n(); ++i)
     for (int64_t j = 0; j < data.d(); ++j)
-      out(i, j) = std::ldexp(data.x(i, j) - c[j], -map.scale_log2);  // exact (see above)
+      out(i, j) = std::ldexp(data.x(i, j) - c[j], -map.scale_log2);  // exact (checked above)
   return out;
 }
 
@@ -782,17 +868,21 @@ std::vector<Integer> ProjectExact(const RowMatrix& xn, const std::vector<int64_t
 std::vector<Integer> ProjectExactWithBits(const RowMatrix& xn, const std::vector<int64_t>& v_num,
                                           int f) {
   MNEMO_CHECK(int64_t(v_num.size()) == xn.cols());
-  double max_v = 0, max_x = 0;
+  // Bounds from exponents (no ldexp that could overflow): |x·2^f| < 2^(ilogb|x| + 1 + f).
+  int64_t x_bits = 0;
+  double max_v = 0;
   for (int64_t v : v_num) max_v = std::max(max_v, std::fabs(double(v)));
-  for (int64_t i = 0; i < xn.size(); ++i) max_x = std::max(max_x, std::fabs(xn.data()[i]));
-  const double bound = max_v * std::ldexp(max_x, f) * double(xn.cols());
+  for (int64_t i = 0; i < xn.size(); ++i)
+    if (xn.data()[i] != 0) x_bits = std::max<int64_t>(x_bits, std::ilogb(xn.data()[i]) + 1 + int64_t(f));
+  const int v_bits = max_v > 0 ? std::ilogb(max_v) + 1 : 0;
+  const int d_bits = 64 - __builtin_clzll(uint64_t(xn.cols()) | 1);
   std::vector<Integer> out(xn.rows());
-  if (bound < 4503599627370496.0) {  // 2^52: every product and partial sum is exact in binary64
+  if (x_bits + v_bits + d_bits <= 52) {  // every product and partial sum is exact in binary64
     Eigen::VectorXd v(xn.cols());
     for (int64_t j = 0; j < xn.cols(); ++j) v[j] = double(v_num[j]);
     Eigen::VectorXd p = xn * v;
     for (int64_t i = 0; i < xn.rows(); ++i) out[i] = Integer(std::ldexp(p[i], f));
-  } else if (std::ldexp(max_x, f) < 9.2e18 && bound < 1e37) {
+  } else if (x_bits <= 63 && x_bits + v_bits + d_bits <= 126) {
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < xn.rows(); ++i) {
       int128 acc = 0;
@@ -804,8 +894,11 @@ std::vector<Integer> ProjectExactWithBits(const RowMatrix& xn, const std::vector
     for (int64_t i = 0; i < xn.rows(); ++i) {
       Integer acc = 0;
       for (int64_t j = 0; j < xn.cols(); ++j) {
-        Rational x = RationalFromDouble(std::ldexp(xn(i, j), f));
-        acc += Integer(v_num[j]) * x.get_num();
+        Rational x = RationalFromDouble(xn(i, j));  // exact; x·2^f is an integer
+        Integer num = x.get_num();
+        mpz_mul_2exp(num.get_mpz_t(), num.get_mpz_t(), mp_bitcnt_t(f));
+        mpz_divexact(num.get_mpz_t(), num.get_mpz_t(), x.get_den_mpz_t());
+        acc += Integer(v_num[j]) * num;
       }
       out[i] = acc;
     }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include <Eigen/Sparse>
 
@@ -13,298 +14,762 @@
 namespace mnemo {
 namespace {
 
-// Exact path. Activations of layer l are integers h over a scale S_l that depends only on the
-// layer: z = W h_{l−1} + b with W = w/den, h_{l−1} = h/S_{l−1} gives
-// z·den·S_{l−1} = w·h + b·S_{l−1} =: z_int. relu/identity keep the scale den·S_{l−1};
-// step maps z_int to 0/1 with scale 1.
+// Exact path. Activations of layer l are integers H over a scale S_l that depends only on the
+// layer: z = W h + b with W = w/den, h = H/S_{l−1} gives z·den·S_{l−1} = w·H + b·S_{l−1} =: Z.
+// relu/identity keep the scale den·S_{l−1} (divided by the gcd of every numerator); step maps
+// Z to 0/1 with scale 1. Every neuron carries a proven bound |value| < 2^bits.
 
-constexpr double kLimit64 = 4611686018427387904.0;                    // 2^62
-constexpr double kLimit128 = 42535295865117307932921825928971026432.0;  // 2^125
+using Limb = mp_limb_t;
+static_assert(sizeof(Limb) == 8, "64-bit GMP limbs");
+using uint128 = unsigned __int128;
+
+
+int64_t Bits(const Integer& x) { return x == 0 ? 0 : int64_t(mpz_sizeinbase(x.get_mpz_t(), 2)); }
+
+// ⌈log2 |x|⌉ for x ≠ 0: |x·h| < 2^(CeilLog2(x) + b) whenever |h| < 2^b.
+int64_t CeilLog2(const Integer& x) {
+  int64_t bits = Bits(x);
+  return mpz_scan1(x.get_mpz_t(), 0) == mp_bitcnt_t(bits - 1) ? bits - 1 : bits;
+}
+
+// For terms |v_i| < 2^t_i: a b with |Σ v_i| < 2^b, within one bit of log2 Σ 2^t_i, in integer
+// arithmetic.
+class BitSum {
+ public:
+  void Add(int64_t t) { terms_.push_back(t); }
+  int64_t Bound() {
+    if (terms_.empty()) return 0;
+    int64_t top = *std::max_element(terms_.begin(), terms_.end());
+    int64_t base = top - 62;
+    uint128 acc = 0;
+    for (int64_t t : terms_) acc += t - base >= 0 ? uint128(1) << (t - base) : uint128(1);
+    terms_.clear();
+    int64_t len = 0;
+    while (acc >> len) ++len;
+    bool power = (acc & (acc - 1)) == 0;
+    // Each term is < 2^t strictly, so the sum is < acc·2^base ≤ 2^(len − power + base).
+    return std::max<int64_t>(0, len - (power ? 1 : 0) + base);
+  }
+
+ private:
+  std::vector<int64_t> terms_;
+};
+
+// The inputs of one plan: X = x·2^e is an integer with |X| < 2^x_bits for every point the plan
+// takes; the first layer reads H0 = (X·q − C_j)·2^shift over the scale q·2^max(0, e + s).
+struct InputPlan {
+  int e = 0;
+  int64_t x_bits = 0;
+  int shift = 0;
+  Integer q = 1;
+  std::vector<Integer> offset;  // C_j = c_j·q·2^e
+  bool small = false;           // H0 and X proven to fit int128 / int64
+  int128 q128 = 1;
+  std::vector<int128> offset128;
+  std::vector<int64_t> bits;    // per coordinate: |H0_j| < 2^bits
+};
+
+// A weight for the multi-limb kernel: magnitude limbs and the list of its nonzero limbs.
+struct WeightLimbs {
+  uint32_t mag_off = 0, mag_len = 0, nz_off = 0, nz_len = 0;
+  bool negative = false;
+};
 
 struct LayerPlan {
-  ExactKernel kernel = ExactKernel::kMpz;
+  ExactKernel kernel = ExactKernel::kLimbs;
   Activation::Kind act = Activation::kIdentity;
   int32_t in = 0, out = 0;
   std::vector<int64_t> col_ptr;  // CSC over inputs
   std::vector<int32_t> row;
   std::vector<int64_t> w64, b64;
   std::vector<int128> w128, b128;
-  std::vector<Integer> wz, bz;
+  // Multi-limb kernel, row by row (CSR): every nonzero's weight limbs and ⌈log2 |w|⌉, every
+  // bias's limbs, and per row ⌈log2(terms + 1)⌉, for the per-point bound on the row's value.
+  std::vector<int64_t> row_ptr;
+  std::vector<int32_t> col;
+  std::vector<WeightLimbs> wl;
+  std::vector<int64_t> wlog;
+  std::vector<int128> w_small, b_small;  // weights/biases that fit int128 (else 0, unused)
+  std::vector<WeightLimbs> bl;
+  std::vector<int64_t> bbits;
+  std::vector<int64_t> row_lg;
+  std::vector<Limb> pool;           // magnitudes, then (index, limb) pairs of weights
+  std::vector<int64_t> out_bits;    // |output| < 2^out_bits (after the activation)
 };
-
-struct InputPlan {
-  int e = 0;             // x·2^e integral
-  Integer factor = 1;    // multiplies x·2^e
-  std::vector<Integer> offset;  // subtracted, per coordinate
-  bool fast = false;     // int128 arithmetic is proven safe
-  int128 factor128 = 1;
-  std::vector<int128> offset128;
-};
-
-double AbsD(const Integer& x) { return std::fabs(x.get_d()); }
 
 struct Plan {
   InputPlan input;
   std::vector<LayerPlan> layers;
   Integer out_scale = 1;
-  int32_t max_width = 0;
 };
 
-Plan MakePlan(const Network& net, const RowMatrix& x) {
-  Plan plan;
-  const int32_t d = net.input_dim();
-  MNEMO_CHECK(x.cols() == d, "batch has {} columns, network reads {}", x.cols(), d);
-  // Input map x' = (x − c)·2^−s with c = cnum/cden: with q = lcm(cden), E = max fraction bits,
-  // x' = (x·2^E·q − c·q·2^E)·2^max(0,−s) / (q·2^E·2^max(0,s)).
-  InputPlan& ip = plan.input;
-  ip.e = FractionBits(x);
-  Integer q = 1;
-  for (const Rational& c : net.input.center) mpz_lcm(q.get_mpz_t(), q.get_mpz_t(), c.get_den_mpz_t());
-  int s = net.input.scale_log2;
-  Integer up = Pow2(std::max(0, -s));
-  ip.factor = q * up;
-  ip.offset.assign(d, Integer(0));
-  for (size_t j = 0; j < net.input.center.size(); ++j) {
-    const Rational& c = net.input.center[j];
-    ip.offset[j] = c.get_num() * (q / c.get_den()) * Pow2(ip.e) * up;
-  }
-  Integer scale = q * Pow2(ip.e) * Pow2(std::max(0, s));
-  // Input magnitudes of this batch, per coordinate.
-  std::vector<double> hb(d, 0.0);
-  double max_x = 0;
-  for (int64_t i = 0; i < x.rows(); ++i)
-    for (int32_t j = 0; j < d; ++j) max_x = std::max(max_x, std::fabs(x(i, j)));
-  double fx = std::ldexp(max_x, ip.e) * AbsD(ip.factor);
-  double max_off = 0;
-  for (int32_t j = 0; j < d; ++j) {
-    max_off = std::max(max_off, AbsD(ip.offset[j]));
-    hb[j] = (fx + AbsD(ip.offset[j])) * (1 + 1e-9);
-  }
-  ip.fast = std::ldexp(max_x, ip.e) < kLimit64 && fx + max_off < kLimit128;
-  if (ip.fast) {
-    ip.factor128 = ToInt128(ip.factor);
-    for (int32_t j = 0; j < d; ++j) ip.offset128.push_back(ToInt128(ip.offset[j]));
-  }
+// ---------------------------------------------------------------- the plan
 
-  for (const Layer& layer : net.layers) {
-    MNEMO_CHECK(layer.activation.IsExact(), "exact evaluation of activation {}",
-                ToString(layer.activation));
-    LayerPlan lp;
-    lp.act = layer.activation.kind;
-    lp.in = layer.inputs;
-    lp.out = layer.outputs;
-    plan.max_width = std::max({plan.max_width, lp.in, lp.out});
-    // Scaled bias and bounds.
-    lp.bz.resize(layer.outputs);
-    std::vector<double> zb(layer.outputs, 0.0);
-    bool weights_fit64 = true, weights_fit128 = true;
-    for (int32_t j = 0; j < layer.outputs; ++j) {
-      lp.bz[j] = layer.bias[j] * scale;
-      double acc = AbsD(lp.bz[j]);
-      for (int64_t k = layer.row_ptr[j]; k < layer.row_ptr[j + 1]; ++k) {
-        double w = AbsD(layer.weight[k]);
-        weights_fit64 = weights_fit64 && w < kLimit64;
-        weights_fit128 = weights_fit128 && w < kLimit128;
-        acc += w * hb[layer.col[k]];
-      }
-      zb[j] = acc * (1 + 1e-9);
+// Splits a finite double into x = m·2^k with an odd (or zero) integer m.
+void Decompose(double x, int64_t* m, int* k) {
+  if (x == 0) { *m = 0; *k = 0; return; }
+  int ex;
+  double f = std::frexp(x, &ex);
+  int64_t mant = int64_t(std::ldexp(f, 53));
+  int tz = __builtin_ctzll(uint64_t(mant < 0 ? -mant : mant));
+  *m = mant >> tz;
+  *k = ex - 53 + tz;
+}
+
+InputPlan MakeInputPlan(const Network& net, int e, int64_t x_bits, Integer* scale) {
+  InputPlan ip;
+  const int32_t d = net.input_dim();
+  ip.e = e;
+  ip.x_bits = x_bits;
+  for (const Rational& c : net.input.center) mpz_lcm(ip.q.get_mpz_t(), ip.q.get_mpz_t(), c.get_den_mpz_t());
+  // x' = (x − c)·2^−s = (X·q − c·q·2^e) / (q·2^(e+s)).
+  int64_t es = int64_t(e) + net.input.scale_log2;
+  ip.shift = int(std::max<int64_t>(0, -es));
+  *scale = ip.q;
+  mpz_mul_2exp(scale->get_mpz_t(), scale->get_mpz_t(), mp_bitcnt_t(std::max<int64_t>(0, es)));
+  ip.offset.assign(d, Integer(0));
+  ip.bits.assign(d, 0);
+  bool small = x_bits <= 63;
+  for (int32_t j = 0; j < d; ++j) {
+    if (j < int32_t(net.input.center.size())) {
+      const Rational& c = net.input.center[j];
+      ip.offset[j] = c.get_num() * (ip.q / c.get_den());
+      mpz_mul_2exp(ip.offset[j].get_mpz_t(), ip.offset[j].get_mpz_t(), mp_bitcnt_t(e));
     }
-    // Divide out the common factor g of every numerator, scaled bias and the new scale: the
-    // activations keep their value with a scale g times smaller (often int128 → int64).
-    Integer new_scale = scale * layer.denominator;
-    Integer g = lp.act == Activation::kStep ? Integer(0) : new_scale;
-    std::vector<Integer> weight = layer.weight;
-    for (const Integer& w : weight) {
-      if (g == 1) break;
-      mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), w.get_mpz_t());
+    int64_t product = x_bits > 0 ? x_bits + Bits(ip.q) : 0;
+    ip.bits[j] = std::max(product, Bits(ip.offset[j])) + 1 + ip.shift;
+    small = small && ip.bits[j] <= 126;
+  }
+  ip.small = small;
+  if (small) {
+    ip.q128 = ToInt128(ip.q);
+    for (const Integer& o : ip.offset) ip.offset128.push_back(ToInt128(o));
+  }
+  return ip;
+}
+
+// Divides the weights, scaled biases and (for relu/identity) the new scale by their gcd: the
+// activations keep their value over a scale g times smaller.
+void DivideCommonFactor(Activation::Kind act, std::vector<Integer>* weight,
+                        std::vector<Integer>* bias, Integer* new_scale) {
+  Integer g = act == Activation::kStep ? Integer(0) : *new_scale;
+  for (const Integer& w : *weight) {
+    if (g == 1) return;
+    mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), w.get_mpz_t());
+  }
+  for (const Integer& b : *bias) {
+    if (g == 1) return;
+    mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), b.get_mpz_t());
+  }
+  if (g <= 1) return;
+  for (Integer& w : *weight) mpz_divexact(w.get_mpz_t(), w.get_mpz_t(), g.get_mpz_t());
+  for (Integer& b : *bias) mpz_divexact(b.get_mpz_t(), b.get_mpz_t(), g.get_mpz_t());
+  if (act != Activation::kStep) mpz_divexact(new_scale->get_mpz_t(), new_scale->get_mpz_t(), g.get_mpz_t());
+}
+
+// Bounds |Z_j| < 2^bits for every output from the input bounds.
+std::vector<int64_t> OutputBounds(const Layer& layer, const std::vector<Integer>& weight,
+                                  const std::vector<Integer>& bias, const std::vector<int64_t>& in_bits) {
+  std::vector<int64_t> bits(layer.outputs);
+  BitSum sum;
+  for (int32_t j = 0; j < layer.outputs; ++j) {
+    if (bias[j] != 0) sum.Add(Bits(bias[j]));
+    for (int64_t k = layer.row_ptr[j]; k < layer.row_ptr[j + 1]; ++k)
+      if (weight[k] != 0 && in_bits[layer.col[k]] > 0) sum.Add(CeilLog2(weight[k]) + in_bits[layer.col[k]]);
+    bits[j] = sum.Bound();
+  }
+  return bits;
+}
+
+void AppendMagnitude(const Integer& x, std::vector<Limb>* pool, uint32_t* off, uint32_t* len) {
+  *off = uint32_t(pool->size());
+  *len = uint32_t(mpz_size(x.get_mpz_t()));
+  const Limb* p = mpz_limbs_read(x.get_mpz_t());
+  pool->insert(pool->end(), p, p + *len);
+}
+
+void FillLimbWeights(const Layer& layer, const std::vector<Integer>& weight,
+                     const std::vector<Integer>& bias, LayerPlan* lp) {
+  lp->row_ptr = layer.row_ptr;
+  lp->col = layer.col;
+  lp->wl.resize(weight.size());
+  for (size_t p = 0; p < weight.size(); ++p) {
+    lp->wl[p].negative = weight[p] < 0;
+    AppendMagnitude(weight[p], &lp->pool, &lp->wl[p].mag_off, &lp->wl[p].mag_len);
+    lp->wlog.push_back(weight[p] == 0 ? -1 : CeilLog2(weight[p]));
+    lp->w_small.push_back(Bits(weight[p]) <= 126 ? ToInt128(weight[p]) : 0);
+  }
+  lp->bl.resize(bias.size());
+  for (size_t j = 0; j < bias.size(); ++j) {
+    lp->bl[j].negative = bias[j] < 0;
+    AppendMagnitude(bias[j], &lp->pool, &lp->bl[j].mag_off, &lp->bl[j].mag_len);
+    lp->bbits.push_back(Bits(bias[j]));
+    lp->b_small.push_back(Bits(bias[j]) <= 126 ? ToInt128(bias[j]) : 0);
+  }
+  for (int32_t j = 0; j < layer.outputs; ++j) {
+    uint64_t terms = uint64_t(layer.row_ptr[j + 1] - layer.row_ptr[j]) + 1;
+    lp->row_lg.push_back(64 - __builtin_clzll(terms) - ((terms & (terms - 1)) == 0 ? 1 : 0));
+  }
+  for (WeightLimbs& wl : lp->wl) {
+    wl.nz_off = uint32_t(lp->pool.size());
+    for (uint32_t i = 0; i < wl.mag_len; ++i) {
+      Limb v = lp->pool[wl.mag_off + i];
+      if (v == 0) continue;
+      lp->pool.push_back(i);
+      lp->pool.push_back(v);
+      ++wl.nz_len;
     }
-    for (const Integer& b : lp.bz) {
-      if (g == 1) break;
-      mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), b.get_mpz_t());
+  }
+}
+
+// CSC order of the layer's nonzeros: perm[p] is the CSR index of CSC position p.
+std::vector<int64_t> MakeCsc(const Layer& layer, LayerPlan* lp) {
+  lp->col_ptr.assign(size_t(layer.inputs) + 1, 0);
+  for (int32_t c : layer.col) ++lp->col_ptr[c + 1];
+  for (int32_t k = 0; k < layer.inputs; ++k) lp->col_ptr[k + 1] += lp->col_ptr[k];
+  std::vector<int64_t> fill(lp->col_ptr.begin(), lp->col_ptr.end() - 1);
+  std::vector<int64_t> perm(layer.nonzeros());
+  lp->row.resize(layer.nonzeros());
+  for (int32_t j = 0; j < layer.outputs; ++j)
+    for (int64_t k = layer.row_ptr[j]; k < layer.row_ptr[j + 1]; ++k) {
+      int64_t pos = fill[layer.col[k]]++;
+      lp->row[pos] = j;
+      perm[pos] = k;
     }
-    if (g > 1) {
-      for (Integer& w : weight) mpz_divexact(w.get_mpz_t(), w.get_mpz_t(), g.get_mpz_t());
-      for (Integer& b : lp.bz) mpz_divexact(b.get_mpz_t(), b.get_mpz_t(), g.get_mpz_t());
-      mpz_divexact(new_scale.get_mpz_t(), new_scale.get_mpz_t(), g.get_mpz_t());
-      double gd = AbsD(g);
-      for (int32_t j = 0; j < layer.outputs; ++j) zb[j] = zb[j] / gd * (1 + 1e-9);
-    }
-    double max_zb = 0, max_hb = 0;
-    for (double v : zb) max_zb = std::max(max_zb, v);
-    for (double v : hb) max_hb = std::max(max_hb, v);
-    weights_fit64 = weights_fit128 = true;
-    for (const Integer& w : weight) {
-      weights_fit64 = weights_fit64 && AbsD(w) < kLimit64;
-      weights_fit128 = weights_fit128 && AbsD(w) < kLimit128;
-    }
-    bool bias64 = true, bias128 = true;
-    for (const Integer& b : lp.bz) {
-      bias64 = bias64 && AbsD(b) < kLimit64;
-      bias128 = bias128 && AbsD(b) < kLimit128;
-    }
-    if (weights_fit64 && bias64 && max_zb < kLimit64 && max_hb < kLimit64)
-      lp.kernel = ExactKernel::kInt64;
-    else if (weights_fit128 && bias128 && max_zb < kLimit128 && max_hb < kLimit128)
-      lp.kernel = ExactKernel::kInt128;
-    else
-      lp.kernel = ExactKernel::kMpz;
-    // CSC.
-    lp.col_ptr.assign(layer.inputs + 1, 0);
-    for (int32_t c : layer.col) ++lp.col_ptr[c + 1];
-    for (int32_t k = 0; k < layer.inputs; ++k) lp.col_ptr[k + 1] += lp.col_ptr[k];
-    std::vector<int64_t> fill(lp.col_ptr.begin(), lp.col_ptr.end() - 1);
-    std::vector<int64_t> perm(layer.nonzeros());
-    lp.row.resize(layer.nonzeros());
-    for (int32_t j = 0; j < layer.outputs; ++j)
-      for (int64_t k = layer.row_ptr[j]; k < layer.row_ptr[j + 1]; ++k) {
-        int64_t pos = fill[layer.col[k]]++;
-        lp.row[pos] = j;
-        perm[pos] = k;
-      }
-    switch (lp.kernel) {
-      case ExactKernel::kInt64:
-        lp.w64.resize(perm.size());
-        for (size_t p = 0; p < perm.size(); ++p) lp.w64[p] = weight[perm[p]].get_si();
-        for (const Integer& b : lp.bz) lp.b64.push_back(b.get_si());
-        break;
-      case ExactKernel::kInt128:
-        lp.w128.resize(perm.size());
-        for (size_t p = 0; p < perm.size(); ++p) lp.w128[p] = ToInt128(weight[perm[p]]);
-        for (const Integer& b : lp.bz) lp.b128.push_back(ToInt128(b));
-        break;
-      case ExactKernel::kMpz:
-        lp.wz.resize(perm.size());
-        for (size_t p = 0; p < perm.size(); ++p) lp.wz[p] = weight[perm[p]];
-        break;
-    }
-    // Next layer's bounds and scale.
-    if (lp.act == Activation::kStep) {
-      hb.assign(layer.outputs, 1.0);
-      scale = 1;
-    } else {
-      hb = zb;
-      scale = new_scale;
-    }
-    plan.layers.push_back(std::move(lp));
+  return perm;
+}
+
+ExactKernel ChooseKernel(const std::vector<Integer>& weight, const std::vector<Integer>& bias,
+                         const std::vector<int64_t>& in_bits, const std::vector<int64_t>& z_bits) {
+  int64_t top = 0;
+  for (const Integer& w : weight) top = std::max(top, Bits(w));
+  for (const Integer& b : bias) top = std::max(top, Bits(b));
+  for (int64_t b : in_bits) top = std::max(top, b);
+  for (int64_t b : z_bits) top = std::max(top, b);
+  if (top <= 63) return ExactKernel::kInt64;
+  if (top <= 127) return ExactKernel::kInt128;
+  return ExactKernel::kLimbs;
+}
+
+LayerPlan MakeLayerPlan(const Layer& layer, std::vector<int64_t>* bits, Integer* scale) {
+  MNEMO_CHECK(layer.activation.IsExact(), "exact evaluation of activation {}", ToString(layer.activation));
+  LayerPlan lp;
+  lp.act = layer.activation.kind;
+  lp.in = layer.inputs;
+  lp.out = layer.outputs;
+  std::vector<Integer> weight = layer.weight;
+  std::vector<Integer> bias(layer.outputs);
+  for (int32_t j = 0; j < layer.outputs; ++j) bias[j] = layer.bias[j] * *scale;
+  Integer new_scale = *scale * layer.denominator;
+  DivideCommonFactor(lp.act, &weight, &bias, &new_scale);
+  std::vector<int64_t> z_bits = OutputBounds(layer, weight, bias, *bits);
+  lp.kernel = ChooseKernel(weight, bias, *bits, z_bits);
+  std::vector<int64_t> perm = lp.kernel == ExactKernel::kLimbs ? std::vector<int64_t>() : MakeCsc(layer, &lp);
+  switch (lp.kernel) {
+    case ExactKernel::kInt64:
+      for (int64_t k : perm) lp.w64.push_back(weight[k].get_si());
+      for (const Integer& b : bias) lp.b64.push_back(b.get_si());
+      break;
+    case ExactKernel::kInt128:
+      for (int64_t k : perm) lp.w128.push_back(ToInt128(weight[k]));
+      for (const Integer& b : bias) lp.b128.push_back(ToInt128(b));
+      break;
+    case ExactKernel::kLimbs:
+      FillLimbWeights(layer, weight, bias, &lp);
+      break;
+  }
+  if (lp.act == Activation::kStep) {
+    bits->assign(layer.outputs, 1);
+    *scale = 1;
+  } else {
+    *bits = z_bits;
+    *scale = new_scale;
+  }
+  lp.out_bits = *bits;
+  return lp;
+}
+
+Plan MakePlan(const Network& net, int e, int64_t x_bits) {
+  Plan plan;
+  Integer scale;
+  plan.input = MakeInputPlan(net, e, x_bits, &scale);
+  std::vector<int64_t> bits = plan.input.bits;
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    plan.layers.push_back(MakeLayerPlan(net.layers[l], &bits, &scale));
   }
   plan.out_scale = scale;
   return plan;
 }
 
-// Per-thread buffers.
+// ---------------------------------------------------------------- per point
+
+// Per-thread state. Activations are either small (int128 values in h) or limbs (sign and
+// magnitude of neuron k at ha[hoff[k] .. + hlen[k]]).
 struct Workspace {
-  std::vector<int128> h128, next128;
-  std::vector<int64_t> z64;
-  std::vector<Integer> hz, nextz;
-  bool in_z = false;
+  std::vector<int128> h, z;
+  std::vector<uint64_t> z64;
+  std::vector<Limb> ha, za;
+  std::vector<uint32_t> hoff, hlen, zoff, zlen, zlen2;
+  std::vector<int8_t> zsign;
+  std::vector<int64_t> zbits;
+  std::vector<int8_t> hsign;
+  std::vector<int64_t> hbits;  // limbs: |h_k| < 2^hbits[k] (its exact bit length)
+  bool limbs = false;
+  std::vector<Integer> out;
+  Integer tmp;
 };
 
-void EvaluatePoint(const Plan& plan, const RowMatrix& x, int64_t i, Workspace& ws,
-                   Integer* out) {
-  const InputPlan& ip = plan.input;
-  const int64_t d = x.cols();
-  if (ip.fast) {
-    ws.h128.resize(d);
-    for (int64_t j = 0; j < d; ++j) {
-      int128 xi = int128(int64_t(std::ldexp(x(i, j), ip.e)));
-      ws.h128[j] = xi * ip.factor128 - ip.offset128[j];
-    }
-    ws.in_z = false;
-  } else {
-    ws.hz.resize(d);
-    for (int64_t j = 0; j < d; ++j) {
-      Rational v = RationalFromDouble(std::ldexp(x(i, j), ip.e));
-      ws.hz[j] = v.get_num() * ip.factor - ip.offset[j];
-    }
-    ws.in_z = true;
+void InputsSmall(const InputPlan& ip, const double* x, int32_t d, Workspace& ws) {
+  ws.h.resize(d);
+  for (int32_t j = 0; j < d; ++j) {
+    int64_t m;
+    int k;
+    Decompose(x[j], &m, &k);
+    int sh = k + ip.e;  // ≥ 0 unless m is divisible (the plan checked the point)
+    uint64_t xv = sh >= 0 ? uint64_t(m) << sh : uint64_t(m >> -sh);
+    uint128 v = uint128(int128(int64_t(xv))) * uint128(ip.q128) - uint128(ip.offset128[j]);
+    ws.h[j] = int128(v << ip.shift);
   }
-  for (const LayerPlan& lp : plan.layers) {
-    if (lp.kernel == ExactKernel::kMpz) {
-      if (!ws.in_z) {
-        ws.hz.resize(lp.in);
-        for (int32_t k = 0; k < lp.in; ++k) ws.hz[k] = FromInt128(ws.h128[k]);
-        ws.in_z = true;
-      }
-      ws.nextz.resize(lp.out);
-      for (int32_t j = 0; j < lp.out; ++j) ws.nextz[j] = lp.bz[j];
-      for (int32_t k = 0; k < lp.in; ++k) {
-        const Integer& h = ws.hz[k];
-        if (sgn(h) == 0) continue;
-        for (int64_t p = lp.col_ptr[k]; p < lp.col_ptr[k + 1]; ++p)
-          mpz_addmul(ws.nextz[lp.row[p]].get_mpz_t(), lp.wz[p].get_mpz_t(), h.get_mpz_t());
-      }
-      for (int32_t j = 0; j < lp.out; ++j) {
-        if (lp.act == Activation::kRelu) {
-          if (sgn(ws.nextz[j]) < 0) ws.nextz[j] = 0;
-        } else if (lp.act == Activation::kStep) {
-          ws.nextz[j] = sgn(ws.nextz[j]) >= 0 ? 1 : 0;
-        }
-      }
-      std::swap(ws.hz, ws.nextz);
-      continue;
-    }
-    if (ws.in_z) {
-      // Proven to fit: this layer's input bound is below the kernel's limit.
-      ws.h128.resize(lp.in);
-      for (int32_t k = 0; k < lp.in; ++k) ws.h128[k] = ToInt128(ws.hz[k]);
-      ws.in_z = false;
-    }
-    ws.next128.resize(lp.out);
-    if (lp.kernel == ExactKernel::kInt64) {
-      ws.z64.assign(lp.b64.begin(), lp.b64.end());
-      int64_t* z = ws.z64.data();
-      for (int32_t k = 0; k < lp.in; ++k) {
-        int64_t h = int64_t(ws.h128[k]);
-        if (h == 0) continue;
-        const int64_t end = lp.col_ptr[k + 1];
-        for (int64_t p = lp.col_ptr[k]; p < end; ++p) z[lp.row[p]] += lp.w64[p] * h;
-      }
-      for (int32_t j = 0; j < lp.out; ++j) {
-        int64_t v = z[j];
-        if (lp.act == Activation::kRelu) v = v > 0 ? v : 0;
-        else if (lp.act == Activation::kStep) v = v >= 0 ? 1 : 0;
-        ws.next128[j] = v;
-      }
-    } else {
-      int128* z = ws.next128.data();
-      for (int32_t j = 0; j < lp.out; ++j) z[j] = lp.b128[j];
-      for (int32_t k = 0; k < lp.in; ++k) {
-        int128 h = ws.h128[k];
-        if (h == 0) continue;
-        for (int64_t p = lp.col_ptr[k]; p < lp.col_ptr[k + 1]; ++p) z[lp.row[p]] += lp.w128[p] * h;
-      }
-      for (int32_t j = 0; j < lp.out; ++j) {
-        if (lp.act == Activation::kRelu) z[j] = z[j] > 0 ? z[j] : 0;
-        else if (lp.act == Activation::kStep) z[j] = z[j] >= 0 ? 1 : 0;
-      }
-    }
-    std::swap(ws.h128, ws.next128);
-  }
-  const int32_t outs = plan.layers.back().out;
-  for (int32_t j = 0; j < outs; ++j) out[j] = ws.in_z ? ws.hz[j] : FromInt128(ws.h128[j]);
+  ws.limbs = false;
 }
 
-}  // namespace
+void StoreLimbs(const Integer& v, uint32_t k, uint32_t stride, Workspace& ws) {
+  uint32_t n = uint32_t(mpz_size(v.get_mpz_t()));
+  MNEMO_CHECK(n <= stride, "value exceeds its proven bound");
+  ws.hoff[k] = k * stride;
+  ws.hlen[k] = n;
+  ws.hsign[k] = int8_t(sgn(v));
+  ws.hbits[k] = Bits(v);
+  std::copy_n(mpz_limbs_read(v.get_mpz_t()), n, ws.ha.data() + ws.hoff[k]);
+}
 
-ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress) {
-  Plan plan = MakePlan(net, x);
-  ExactOutputs result;
-  result.rows = x.rows();
-  result.cols = net.output_dim();
-  result.numerator.resize(size_t(result.rows) * result.cols);
-  result.scale = plan.out_scale;
-  for (const auto& lp : plan.layers) result.kernels.push_back(lp.kernel);
-  Progress bar("exact eval", progress ? x.rows() : 0);
+void InputsLimbs(const InputPlan& ip, const double* x, int32_t d, Workspace& ws) {
+  int64_t top = *std::max_element(ip.bits.begin(), ip.bits.end());
+  uint32_t stride = uint32_t(std::max<int64_t>(1, (top + 63) / 64));
+  ws.ha.assign(size_t(stride) * d, 0);
+  ws.hoff.resize(d);
+  ws.hlen.resize(d);
+  ws.hsign.resize(d);
+  ws.hbits.resize(d);
+  for (int32_t j = 0; j < d; ++j) {
+    int64_t m;
+    int k;
+    Decompose(x[j], &m, &k);
+    mpz_set_si(ws.tmp.get_mpz_t(), m);
+    int sh = k + ip.e;
+    if (sh >= 0) mpz_mul_2exp(ws.tmp.get_mpz_t(), ws.tmp.get_mpz_t(), mp_bitcnt_t(sh));
+    else mpz_divexact(ws.tmp.get_mpz_t(), ws.tmp.get_mpz_t(), Pow2(-sh).get_mpz_t());
+    ws.tmp = ws.tmp * ip.q - ip.offset[j];
+    mpz_mul_2exp(ws.tmp.get_mpz_t(), ws.tmp.get_mpz_t(), mp_bitcnt_t(ip.shift));
+    StoreLimbs(ws.tmp, uint32_t(j), stride, ws);
+  }
+  ws.limbs = true;
+}
+
+void ToLimbs(int32_t n, Workspace& ws) {
+  if (ws.limbs) return;
+  ws.ha.assign(size_t(2) * n, 0);
+  ws.hoff.resize(n);
+  ws.hlen.resize(n);
+  ws.hsign.resize(n);
+  ws.hbits.resize(n);
+  for (int32_t k = 0; k < n; ++k) {
+    int128 v = ws.h[k];
+    uint128 a = v < 0 ? -uint128(v) : uint128(v);
+    ws.hoff[k] = uint32_t(2 * k);
+    ws.ha[2 * k] = Limb(a);
+    ws.ha[2 * k + 1] = Limb(a >> 64);
+    ws.hlen[k] = a == 0 ? 0 : (a >> 64) ? 2 : 1;
+    ws.hsign[k] = int8_t(v < 0 ? -1 : v > 0);
+    ws.hbits[k] = a == 0 ? 0 : (a >> 64) ? 128 - __builtin_clzll(uint64_t(a >> 64)) : 64 - __builtin_clzll(uint64_t(a));
+  }
+  ws.limbs = true;
+}
+
+void ToSmall(int32_t n, Workspace& ws) {
+  if (!ws.limbs) return;
+  ws.h.resize(n);
+  for (int32_t k = 0; k < n; ++k) {
+    const Limb* p = ws.ha.data() + ws.hoff[k];
+    uint128 a = ws.hlen[k] == 0 ? 0 : ws.hlen[k] == 1 ? uint128(p[0]) : (uint128(p[1]) << 64) | p[0];
+    ws.h[k] = ws.hsign[k] < 0 ? -int128(a) : int128(a);  // the bound proves |v| < 2^127
+  }
+  ws.limbs = false;
+}
+
+template <typename T>
+T Activate(Activation::Kind act, T v) {
+  if (act == Activation::kRelu) return v > 0 ? v : T(0);
+  if (act == Activation::kStep) return v >= 0 ? T(1) : T(0);
+  return v;
+}
+
+void Int64Layer(const LayerPlan& lp, Workspace& ws) {
+  ws.z64.assign(lp.b64.begin(), lp.b64.end());
+  uint64_t* z = ws.z64.data();
+  for (int32_t k = 0; k < lp.in; ++k) {
+    uint64_t h = uint64_t(int64_t(ws.h[k]));
+    if (h == 0) continue;
+    const int64_t end = lp.col_ptr[k + 1];
+    for (int64_t p = lp.col_ptr[k]; p < end; ++p) z[lp.row[p]] += uint64_t(lp.w64[p]) * h;
+  }
+  ws.z.resize(lp.out);
+  for (int32_t j = 0; j < lp.out; ++j) ws.z[j] = Activate(lp.act, int64_t(z[j]));
+  std::swap(ws.h, ws.z);
+}
+
+void Int128Layer(const LayerPlan& lp, Workspace& ws) {
+  ws.z.resize(lp.out);
+  uint128* z = reinterpret_cast<uint128*>(ws.z.data());
+  for (int32_t j = 0; j < lp.out; ++j) z[j] = uint128(lp.b128[j]);
+  for (int32_t k = 0; k < lp.in; ++k) {
+    uint128 h = uint128(ws.h[k]);
+    if (h == 0) continue;
+    for (int64_t p = lp.col_ptr[k]; p < lp.col_ptr[k + 1]; ++p) z[lp.row[p]] += uint128(lp.w128[p]) * h;
+  }
+  for (int32_t j = 0; j < lp.out; ++j) ws.z[j] = Activate(lp.act, int128(z[j]));
+  std::swap(ws.h, ws.z);
+}
+
+// Carries (or borrows) `c` into z[from .. n) modulo 2^(64n).
+inline void Propagate(Limb* z, uint32_t from, uint32_t n, Limb c, bool borrow) {
+  if (!borrow) {
+    for (uint32_t t = from; c && t < n; ++t) {
+      Limb v = z[t] + c;
+      c = v < c;
+      z[t] = v;
+    }
+  } else {
+    for (uint32_t t = from; c && t < n; ++t) {
+      Limb v = z[t];
+      z[t] = v - c;
+      c = v < c;
+    }
+  }
+}
+
+// z ± w·h modulo 2^(64n): loops over whichever of h's limbs or w's nonzero limbs is fewer.
+inline void MulAccumulate(Limb* z, uint32_t n, const Limb* pool, const WeightLimbs& w,
+                          const Limb* h, uint32_t nh, bool neg) {
+  if (nh <= w.nz_len) {
+    for (uint32_t t = 0; t < nh && t < n; ++t) {
+      if (h[t] == 0) continue;
+      uint32_t len = std::min(w.mag_len, n - t);
+      Limb c = neg ? mpn_submul_1(z + t, pool + w.mag_off, len, h[t])
+                   : mpn_addmul_1(z + t, pool + w.mag_off, len, h[t]);
+      Propagate(z, t + len, n, c, neg);
+    }
+    return;
+  }
+  const Limb* nz = pool + w.nz_off;
+  for (uint32_t u = 0; u < w.nz_len; ++u) {
+    uint32_t i = uint32_t(nz[2 * u]);
+    if (i >= n) break;
+    uint32_t len = std::min(nh, n - i);
+    Limb c = neg ? mpn_submul_1(z + i, h, len, nz[2 * u + 1]) : mpn_addmul_1(z + i, h, len, nz[2 * u + 1]);
+    Propagate(z, i + len, n, c, neg);
+  }
+}
+
+// Two's complement z (n limbs) → the activation's sign and magnitude, in place.
+void ActivateLimbs(Activation::Kind act, Limb* z, uint32_t n, uint32_t* len, int8_t* sign,
+                   int64_t* bits) {
+  bool negative = z[n - 1] >> 63;
+  if (act == Activation::kStep || (act == Activation::kRelu && negative)) {
+    bool one = act == Activation::kStep && !negative;
+    z[0] = one;
+    *len = one;
+    *sign = one;
+    *bits = one;
+    return;
+  }
+  if (negative) {
+    Limb carry = 1;
+    for (uint32_t t = 0; t < n; ++t) {
+      Limb v = ~z[t] + carry;
+      carry = carry && v == 0;
+      z[t] = v;
+    }
+  }
+  uint32_t m = n;
+  while (m > 0 && z[m - 1] == 0) --m;
+  *len = m;
+  *sign = int8_t(m == 0 ? 0 : negative ? -1 : 1);
+  *bits = m == 0 ? 0 : 64 * int64_t(m - 1) + 64 - __builtin_clzll(z[m - 1]);
+}
+
+// z = bias (two's complement in n limbs).
+void InitBias(const LayerPlan& lp, int32_t j, Limb* z, uint32_t n) {
+  const WeightLimbs& b = lp.bl[j];
+  std::fill_n(z, n, Limb(0));
+  std::copy_n(lp.pool.data() + b.mag_off, std::min(b.mag_len, n), z);
+  if (!b.negative) return;
+  Limb carry = 1;
+  for (uint32_t t = 0; t < n; ++t) {
+    Limb v = ~z[t] + carry;
+    carry = carry && v == 0;
+    z[t] = v;
+  }
+}
+
+// Row j's limb count for this point: |Z_j| ≤ |b_j| + Σ |w_jk|·|h_k| < 2^(top + ⌈log2(terms+1)⌉),
+// from the actual sizes of this point's activations; one more bit for the sign.
+uint32_t RowLimbs(const LayerPlan& lp, int32_t j, const Workspace& ws) {
+  int64_t top = lp.bbits[j];
+  for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
+    int64_t hb = ws.hbits[lp.col[p]];
+    if (hb > 0 && lp.wlog[p] >= 0) top = std::max(top, hb + lp.wlog[p]);
+  }
+  return uint32_t((top + lp.row_lg[j] + 1 + 63) / 64);
+}
+
+// Row j when this point's bound proves |Z_j| < 2^126: int128 arithmetic (every term's
+// weight and activation then fit too), the result stored as limbs.
+void SmallRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32_t* len,
+              int8_t* sign, int64_t* bits) {
+  uint128 acc = uint128(lp.b_small[j]);
+  for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
+    const int32_t k = lp.col[p];
+    if (ws.hsign[k] == 0) continue;
+    const Limb* h = ws.ha.data() + ws.hoff[k];
+    uint128 a = ws.hlen[k] == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
+    uint128 v = ws.hsign[k] < 0 ? uint128(0) - a : a;
+    acc += uint128(lp.w_small[p]) * v;
+  }
+  int128 v = Activate(lp.act, int128(acc));
+  uint128 a = v < 0 ? uint128(0) - uint128(v) : uint128(v);
+  z[0] = Limb(a);
+  z[1] = Limb(a >> 64);
+  *len = a == 0 ? 0 : (a >> 64) ? 2 : 1;
+  *sign = int8_t(v < 0 ? -1 : v > 0);
+  *bits = a == 0 ? 0 : (a >> 64) ? 128 - __builtin_clzll(uint64_t(a >> 64)) : 64 - __builtin_clzll(uint64_t(a));
+}
+
+void BigRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32_t n) {
+  InitBias(lp, j, z, n);
+  for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
+    const int32_t k = lp.col[p];
+    const int sk = ws.hsign[k];
+    if (sk == 0) continue;
+    const WeightLimbs& w = lp.wl[p];
+    MulAccumulate(z, n, lp.pool.data(), w, ws.ha.data() + ws.hoff[k], ws.hlen[k], w.negative != (sk < 0));
+  }
+}
+
+void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
+  std::vector<uint32_t>& off = ws.zoff;
+  std::vector<uint32_t>& len = ws.zlen;
+  off.resize(lp.out);
+  len.resize(lp.out);
+  size_t total = 0;
+  for (int32_t j = 0; j < lp.out; ++j) {
+    len[j] = std::max<uint32_t>(2, RowLimbs(lp, j, ws));  // ≥ 2: room for a small row's result
+    off[j] = uint32_t(total);
+    total += len[j];
+  }
+  if (ws.za.size() < total) ws.za.resize(total);
+  ws.zlen2.resize(lp.out);
+  ws.zsign.resize(lp.out);
+  ws.zbits.resize(lp.out);
+  for (int32_t j = 0; j < lp.out; ++j) {
+    Limb* z = ws.za.data() + off[j];
+    if (len[j] == 2) {  // the bound is < 2^127: one limb pair holds Z
+      SmallRow(lp, j, ws, z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+      continue;
+    }
+    BigRow(lp, j, ws, z, len[j]);
+    ActivateLimbs(lp.act, z, len[j], &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+  }
+  std::swap(ws.hlen, ws.zlen2);
+  std::swap(ws.hsign, ws.zsign);
+  std::swap(ws.hbits, ws.zbits);
+  std::swap(ws.hoff, ws.zoff);
+  std::swap(ws.ha, ws.za);
+}
+
+void EvaluatePoint(const Plan& plan, const double* x, int32_t d, Workspace& ws) {
+  if (plan.input.small) InputsSmall(plan.input, x, d, ws);
+  else InputsLimbs(plan.input, x, d, ws);
+  for (const LayerPlan& lp : plan.layers) {
+    if (lp.kernel == ExactKernel::kLimbs) {
+      ToLimbs(lp.in, ws);
+      LimbsLayer(lp, ws);
+    } else {
+      ToSmall(lp.in, ws);
+      if (lp.kernel == ExactKernel::kInt64) Int64Layer(lp, ws);
+      else Int128Layer(lp, ws);
+    }
+  }
+  const int32_t outs = plan.layers.back().out;
+  ws.out.resize(outs);
+  for (int32_t j = 0; j < outs; ++j) {
+    if (!ws.limbs) {
+      ws.out[j] = FromInt128(ws.h[j]);
+      continue;
+    }
+    mpz_import(ws.out[j].get_mpz_t(), ws.hlen[j], -1, sizeof(Limb), 0, 0, ws.ha.data() + ws.hoff[j]);
+    if (ws.hsign[j] < 0) mpz_neg(ws.out[j].get_mpz_t(), ws.out[j].get_mpz_t());
+  }
+}
+
+// ---------------------------------------------------------------- which plan takes a point
+
+// Per point: the fraction bits e (x·2^e integral) and the magnitude exponent m (|x| < 2^m).
+struct PointShape {
+  int e = 0;
+  int m = -1100;  // all zero
+};
+
+PointShape ShapeOf(const double* x, int32_t d) {
+  PointShape s;
+  for (int32_t j = 0; j < d; ++j) {
+    if (x[j] == 0) continue;
+    s.e = std::max(s.e, FractionBits(x[j]));
+    s.m = std::max(s.m, std::ilogb(x[j]) + 1);
+  }
+  return s;
+}
+
+// The value at or above which lie at most n/1000 of `values`; the maximum itself when it is
+// within 16 of that (then nothing is set apart).
+int Cutoff(std::vector<int> values) {
+  int top = *std::max_element(values.begin(), values.end());
+  size_t k = values.size() - 1 - values.size() / 1000;
+  std::nth_element(values.begin(), values.begin() + k, values.end());
+  return top - values[k] <= 16 ? top : values[k];
+}
+
+// Rows for the main plan and the rest; the exponent and magnitude each group needs.
+struct Split {
+  std::vector<int64_t> main, rest;
+  int main_e = 0, rest_e = 0;
+  int64_t main_bits = 0, rest_bits = 0;
+};
+
+Split SplitRows(const RowMatrix& x) {
+  const int64_t n = x.rows();
+  std::vector<PointShape> shapes(n);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) shapes[i] = ShapeOf(x.row(i).data(), int32_t(x.cols()));
+  std::vector<int> es(n), ms;
+  for (int64_t i = 0; i < n; ++i) es[i] = shapes[i].e;
+  const int e_cut = n ? Cutoff(es) : 0;
+  for (int64_t i = 0; i < n; ++i)
+    if (shapes[i].e <= e_cut) ms.push_back(shapes[i].m);
+  const int m_cut = ms.empty() ? 0 : Cutoff(ms);
+  Split split;
+  for (int64_t i = 0; i < n; ++i) {
+    bool main = shapes[i].e <= e_cut && shapes[i].m <= m_cut;
+    (main ? split.main : split.rest).push_back(i);
+    int& e = main ? split.main_e : split.rest_e;
+    e = std::max(e, shapes[i].e);
+  }
+  auto bits_of = [&](const std::vector<int64_t>& rows, int e) {
+    int64_t bits = 0;  // |X| = |x|·2^e < 2^(m + e)
+    for (int64_t i : rows) bits = std::max<int64_t>(bits, shapes[i].m > -1100 ? shapes[i].m + e : 0);
+    return bits;
+  };
+  split.main_bits = bits_of(split.main, split.main_e);
+  split.rest_bits = bits_of(split.rest, split.rest_e);
+  return split;
+}
+
+// Visits (row, numerators, index of the plan).
+using PlanVisitor = std::function<void(int64_t, const Integer*, int)>;
+
+void RunPlan(const Plan& plan, int index, const RowMatrix& x, const std::vector<int64_t>& rows,
+             const PlanVisitor& visit, Progress& bar) {
+  const int32_t d = int32_t(x.cols());
 #pragma omp parallel
   {
     Workspace ws;
 #pragma omp for schedule(dynamic, 16)
-    for (int64_t i = 0; i < x.rows(); ++i) {
-      EvaluatePoint(plan, x, i, ws, &result.numerator[size_t(i) * result.cols]);
-      if ((i & 63) == 0) bar.Add(64);
+    for (int64_t r = 0; r < int64_t(rows.size()); ++r) {
+      EvaluatePoint(plan, x.row(rows[r]).data(), d, ws);
+      visit(rows[r], ws.out.data(), index);
+      if ((r & 63) == 0) bar.Add(64);
     }
   }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- public
+
+std::vector<Rational> EvaluateReference(const Network& net, const double* x) {
+  const int32_t d = net.input_dim();
+  std::vector<Rational> h(d);
+  const int s = net.input.scale_log2;
+  Rational scale = s >= 0 ? Rational(1, Pow2(s)) : Rational(Pow2(-s));
+  for (int32_t j = 0; j < d; ++j) {
+    Rational c = net.input.center.empty() ? Rational(0) : net.input.center[j];
+    h[j] = (RationalFromDouble(x[j]) - c) * scale;
+  }
+  for (const Layer& layer : net.layers) {
+    MNEMO_CHECK(layer.activation.IsExact(), "exact evaluation of activation {}", ToString(layer.activation));
+    std::vector<Rational> z(layer.outputs);
+    for (int32_t j = 0; j < layer.outputs; ++j) {
+      z[j] = layer.Bias(j);
+      for (int64_t k = layer.row_ptr[j]; k < layer.row_ptr[j + 1]; ++k)
+        z[j] += layer.Weight(k) * h[layer.col[k]];
+      if (layer.activation.kind == Activation::kRelu && z[j] < 0) z[j] = 0;
+      if (layer.activation.kind == Activation::kStep) z[j] = z[j] >= 0 ? 1 : 0;
+    }
+    h = std::move(z);
+  }
+  return h;
+}
+
+namespace {
+
+// Evaluates every row under one of at most two plans; `scales` receives each plan's output
+// scale, `kernels` the main plan's kernels.
+void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor& visit,
+                      bool progress, std::vector<Integer>* scales,
+                      std::vector<ExactKernel>* kernels, int64_t* separate) {
+  MNEMO_CHECK(x.cols() == net.input_dim(), "batch has {} columns, network reads {}", x.cols(),
+              net.input_dim());
+  Split split = SplitRows(x);
+  Progress bar("exact eval", progress ? x.rows() : 0);
+  Plan main = MakePlan(net, split.main_e, split.main_bits);
+  for (const LayerPlan& lp : main.layers) kernels->push_back(lp.kernel);
+  scales->push_back(main.out_scale);
+  RunPlan(main, 0, x, split.main, visit, bar);
+  if (!split.rest.empty()) {
+    Plan rest = MakePlan(net, split.rest_e, split.rest_bits);
+    scales->push_back(rest.out_scale);
+    RunPlan(rest, 1, x, split.rest, visit, bar);
+  }
+  *separate = int64_t(split.rest.size());
   bar.Finish();
+}
+
+}  // namespace
+
+void ForEachExactOutput(const Network& net, const RowMatrix& x, const ExactVisitor& visit,
+                        bool progress) {
+  std::vector<Integer> scales;
+  std::vector<ExactKernel> kernels;
+  int64_t separate = 0;
+  scales.reserve(2);  // stable references while the plans run
+  ForEachWithPlans(
+      net, x, [&](int64_t row, const Integer* num, int plan) { visit(row, num, scales[plan]); },
+      progress, &scales, &kernels, &separate);
+}
+
+ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress) {
+  ExactOutputs result;
+  result.rows = x.rows();
+  result.cols = net.output_dim();
+  result.numerator.resize(size_t(result.rows) * result.cols);
+  result.row_scale.assign(result.rows, 0);
+  ForEachWithPlans(
+      net, x,
+      [&](int64_t row, const Integer* num, int plan) {
+        std::copy_n(num, result.cols, result.numerator.begin() + row * result.cols);
+        result.row_scale[row] = uint32_t(plan);
+      },
+      progress, &result.scales, &result.kernels, &result.separate_rows);
   return result;
 }
 
@@ -375,7 +840,9 @@ int64_t DecodeClass(const Network& net, const std::vector<double>& outputs) {
     case OutputKind::kBits: {
       int64_t v = 0;
       for (size_t b = 0; b < outputs.size(); ++b) {
-        if (outputs[b] >= 0.5) v |= int64_t(1) << b;
+        if (!(outputs[b] >= 0.5)) continue;
+        if (b >= 62) return -1;  // an index ≥ 2^62 is never a class
+        v |= int64_t(1) << b;
       }
       return v < classes ? v : -1;
     }

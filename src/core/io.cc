@@ -21,14 +21,7 @@ using json = nlohmann::ordered_json;
 
 // ---------------------------------------------------------------- files
 
-std::string TempPathFor(const std::string& path) {
-  std::random_device rd;
-  return fmt::format("{}.tmp.{}.{:x}", path, getpid(), rd());
-}
-
-// ---------------------------------------------------------------- network json
-
-const char* OutputKindName(OutputKind k) {
+const char* OutputName(OutputKind k) {
   switch (k) {
     case OutputKind::kValue: return "value";
     case OutputKind::kArgmax: return "argmax";
@@ -37,87 +30,9 @@ const char* OutputKindName(OutputKind k) {
   return "?";
 }
 
-json LayerToJson(const Layer& layer) {
-  json j;
-  j["inputs"] = layer.inputs;
-  j["outputs"] = layer.outputs;
-  j["activation"] = ToString(layer.activation);
-  j["denominator"] = ToString(layer.denominator);
-  j["row_ptr"] = layer.row_ptr;
-  j["col"] = layer.col;
-  json w = json::array(), b = json::array();
-  for (const Integer& v : layer.weight) w.push_back(ToString(v));
-  for (const Integer& v : layer.bias) b.push_back(ToString(v));
-  j["weight"] = std::move(w);
-  j["bias"] = std::move(b);
-  return j;
-}
-
-// Reads fields of the network json with errors that name the place.
-class JsonReader {
- public:
-  explicit JsonReader(std::string where) : where_(std::move(where)) {}
-  const json& Get(const json& obj, const std::string& key, const std::string& ctx) const {
-    if (!obj.is_object() || !obj.contains(key))
-      Fail("{}: missing \"{}\" in {}", where_, key, ctx.empty() ? "the top-level object" : ctx);
-    return obj.at(key);
-  }
-  int64_t Int(const json& obj, const std::string& key, const std::string& ctx) const {
-    const json& v = Get(obj, key, ctx);
-    if (!v.is_number_integer()) Fail("{}: {}{} must be an integer", where_, ctx, key);
-    return v.get<int64_t>();
-  }
-  std::string Str(const json& obj, const std::string& key, const std::string& ctx) const {
-    const json& v = Get(obj, key, ctx);
-    if (!v.is_string()) Fail("{}: {}{} must be a string", where_, ctx, key);
-    return v.get<std::string>();
-  }
-  const std::string& where() const { return where_; }
-
- private:
-  std::string where_;
-};
-
-Layer LayerFromJson(const json& j, const JsonReader& r, size_t index) {
-  std::string ctx = fmt::format("layers[{}].", index);
-  Layer layer;
-  layer.inputs = static_cast<int32_t>(r.Int(j, "inputs", ctx));
-  layer.outputs = static_cast<int32_t>(r.Int(j, "outputs", ctx));
-  if (layer.inputs <= 0 || layer.outputs <= 0)
-    Fail("{}: {}inputs/outputs must be positive", r.where(), ctx);
-  layer.activation = ParseActivation(r.Str(j, "activation", ctx));
-  layer.denominator = ParseInteger(r.Str(j, "denominator", ctx), r.where() + ": " + ctx + "denominator");
-  if (layer.denominator <= 0) Fail("{}: {}denominator must be positive", r.where(), ctx);
-  try {
-    layer.row_ptr = r.Get(j, "row_ptr", ctx).get<std::vector<int64_t>>();
-    layer.col = r.Get(j, "col", ctx).get<std::vector<int32_t>>();
-  } catch (const nlohmann::json::exception&) {
-    Fail("{}: {}row_ptr/col must be integer arrays", r.where(), ctx);
-  }
-  const json& w = r.Get(j, "weight", ctx);
-  const json& b = r.Get(j, "bias", ctx);
-  if (!w.is_array() || !b.is_array()) Fail("{}: {}weight/bias must be arrays", r.where(), ctx);
-  layer.weight.reserve(w.size());
-  for (size_t k = 0; k < w.size(); ++k) {
-    if (!w[k].is_string()) Fail("{}: {}weight[{}] must be a string", r.where(), ctx, k);
-    layer.weight.push_back(ParseInteger(w[k].get_ref<const std::string&>(),
-                                        fmt::format("{}: {}weight[{}]", r.where(), ctx, k)));
-  }
-  for (size_t k = 0; k < b.size(); ++k) {
-    if (!b[k].is_string()) Fail("{}: {}bias[{}] must be a string", r.where(), ctx, k);
-    layer.bias.push_back(ParseInteger(b[k].get_ref<const std::string&>(),
-                                      fmt::format("{}: {}bias[{}]", r.where(), ctx, k)));
-  }
-  // Structural checks as user-input errors (a hand-edited file must not abort).
-  if (layer.row_ptr.size() != size_t(layer.outputs) + 1 || layer.row_ptr.front() != 0 ||
-      layer.row_ptr.back() != int64_t(layer.weight.size()) ||
-      layer.col.size() != layer.weight.size() || layer.bias.size() != size_t(layer.outputs))
-    Fail("{}: {}: inconsistent sizes of row_ptr/col/weight/bias", r.where(), ctx);
-  for (int32_t i = 0; i < layer.outputs; ++i)
-    if (layer.row_ptr[i] > layer.row_ptr[i + 1]) Fail("{}: {}row_ptr decreases", r.where(), ctx);
-  for (int32_t c : layer.col)
-    if (c < 0 || c >= layer.inputs) Fail("{}: {}col out of range", r.where(), ctx);
-  return layer;
+std::string TempPathFor(const std::string& path) {
+  std::random_device rd;
+  return fmt::format("{}.tmp.{}.{:x}", path, getpid(), rd());
 }
 
 // ---------------------------------------------------------------- npy
@@ -240,8 +155,9 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-std::string ReadMaybeGzip(const std::string& path) {
-  std::string raw = ReadFile(path);
+std::string ReadMaybeGzip(const std::string& path) { return GunzipIfNeeded(ReadFile(path), path); }
+
+std::string GunzipIfNeeded(std::string raw, const std::string& path) {
   if (raw.size() < 2 || uint8_t(raw[0]) != 0x1f || uint8_t(raw[1]) != 0x8b) return raw;
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) Fail("{}: zlib init failed", path);
@@ -267,125 +183,6 @@ std::string ReadMaybeGzip(const std::string& path) {
   inflateEnd(&zs);
   return out;
 }
-
-// ---------------------------------------------------------------- network json
-
-std::string NetworkToJson(const Network& net) {
-  json top;
-  top["format"] = "mnemo-network";
-  top["version"] = kNetworkFormatVersion;
-  top["construction"] = net.construction;
-  top["options"] = net.options;
-  top["seed"] = net.seed;
-  json ds;
-  ds["hash"] = net.dataset.hash;
-  ds["n"] = net.dataset.n;
-  ds["d"] = net.dataset.d;
-  ds["classes"] = net.dataset.classes;
-  top["dataset"] = ds;
-  json labels;
-  labels["kind"] = net.classification ? "classes" : "real";
-  if (net.classification) labels["values"] = net.class_values;
-  top["labels"] = labels;
-  top["output"] = OutputKindName(net.output);
-  json input;
-  json center = json::array();
-  for (const Rational& c : net.input.center) center.push_back(ToString(c));
-  input["center"] = center;
-  input["scale_log2"] = net.input.scale_log2;
-  top["input"] = input;
-  top["statistics"] = ToJson(net.Stats());
-  top["report"] = net.report;
-  // One key per line, one layer per line: diffable, deterministic, byte-stable.
-  std::string out = "{\n";
-  for (auto it = top.begin(); it != top.end(); ++it) {
-    out += fmt::format("  {}: {},\n", json(it.key()).dump(), it.value().dump());
-  }
-  out += "  \"layers\": [";
-  for (size_t l = 0; l < net.layers.size(); ++l) {
-    out += l ? ",\n    " : "\n    ";
-    out += LayerToJson(net.layers[l]).dump();
-  }
-  out += "\n  ]\n}\n";
-  return out;
-}
-
-Network NetworkFromJson(const std::string& text, const std::string& where) {
-  json top;
-  try {
-    top = json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    Fail("{}: not valid JSON (byte {}): {}", where, e.byte, e.what());
-  }
-  JsonReader r(where);
-  if (!top.is_object() || !top.contains("format") || top["format"] != "mnemo-network")
-    Fail("{}: not a mnemo network file (missing \"format\": \"mnemo-network\")", where);
-  int64_t version = r.Int(top, "version", "");
-  if (version != kNetworkFormatVersion)
-    Fail("{}: unsupported format version {} (this mnemo reads {})", where, version,
-         kNetworkFormatVersion);
-  Network net;
-  net.construction = r.Str(top, "construction", "");
-  net.options = r.Get(top, "options", "");
-  const json& seed = r.Get(top, "seed", "");
-  if (!seed.is_number_unsigned() && !seed.is_number_integer()) Fail("{}: seed must be an integer", where);
-  net.seed = seed.get<uint64_t>();
-  const json& ds = r.Get(top, "dataset", "");
-  net.dataset.hash = r.Str(ds, "hash", "dataset.");
-  net.dataset.n = r.Int(ds, "n", "dataset.");
-  net.dataset.d = r.Int(ds, "d", "dataset.");
-  net.dataset.classes = r.Int(ds, "classes", "dataset.");
-  const json& labels = r.Get(top, "labels", "");
-  std::string kind = r.Str(labels, "kind", "labels.");
-  if (kind != "classes" && kind != "real") Fail("{}: labels.kind must be classes or real", where);
-  net.classification = kind == "classes";
-  if (net.classification) {
-    try {
-      net.class_values = r.Get(labels, "values", "labels.").get<std::vector<int64_t>>();
-    } catch (const nlohmann::json::exception&) {
-      Fail("{}: labels.values must be an integer array", where);
-    }
-  }
-  std::string output = r.Str(top, "output", "");
-  if (output == "value") net.output = OutputKind::kValue;
-  else if (output == "argmax") net.output = OutputKind::kArgmax;
-  else if (output == "bits") net.output = OutputKind::kBits;
-  else Fail("{}: output must be value, argmax or bits (got \"{}\")", where, output);
-  const json& input = r.Get(top, "input", "");
-  const json& center = r.Get(input, "center", "input.");
-  if (!center.is_array()) Fail("{}: input.center must be an array", where);
-  for (size_t i = 0; i < center.size(); ++i) {
-    if (!center[i].is_string()) Fail("{}: input.center[{}] must be a string", where, i);
-    net.input.center.push_back(ParseRational(center[i].get<std::string>(),
-                                             fmt::format("{}: input.center[{}]", where, i)));
-  }
-  net.input.scale_log2 = static_cast<int>(r.Int(input, "scale_log2", "input."));
-  net.report = r.Get(top, "report", "");
-  const json& stats = r.Get(top, "statistics", "");
-  net.relays = stats.contains("relays") && stats["relays"].is_number_integer()
-                   ? stats["relays"].get<int64_t>() : 0;
-  const json& layers = r.Get(top, "layers", "");
-  if (!layers.is_array() || layers.empty()) Fail("{}: layers must be a non-empty array", where);
-  for (size_t l = 0; l < layers.size(); ++l) net.layers.push_back(LayerFromJson(layers[l], r, l));
-  for (size_t l = 1; l < net.layers.size(); ++l)
-    if (net.layers[l].inputs != net.layers[l - 1].outputs)
-      Fail("{}: layers[{}] has {} inputs but layers[{}] has {} outputs", where, l,
-           net.layers[l].inputs, l - 1, net.layers[l - 1].outputs);
-  if (!net.input.center.empty() && int32_t(net.input.center.size()) != net.input_dim())
-    Fail("{}: input.center has {} entries, the first layer reads {}", where,
-         net.input.center.size(), net.input_dim());
-  if (net.classification && net.output == OutputKind::kArgmax &&
-      net.output_dim() != int32_t(net.class_values.size()))
-    Fail("{}: argmax output has {} outputs for {} classes", where, net.output_dim(),
-         net.class_values.size());
-  return net;
-}
-
-void SaveNetwork(const Network& net, const std::string& path) {
-  WriteFileAtomic(path, NetworkToJson(net));
-}
-
-Network LoadNetwork(const std::string& path) { return NetworkFromJson(ReadFile(path), path); }
 
 // ---------------------------------------------------------------- float export
 
@@ -423,7 +220,7 @@ void ExportNetwork(const Network& net, ExportFormat format, ExportDtype dtype,
     acts.push_back(ToString(layer.activation));
   }
   meta["activations"] = acts;
-  meta["output"] = OutputKindName(net.output);
+  meta["output"] = OutputName(net.output);
   meta["classification"] = net.classification;
   meta["class_values"] = net.class_values;
   meta["construction"] = net.construction;
@@ -478,8 +275,9 @@ std::string NpyBytes(const std::vector<int64_t>& shape, const std::vector<double
   return NpyOf("<f8", shape, data);
 }
 
-NpyArray ReadNpy(const std::string& path) {
-  std::string raw = ReadFile(path);
+NpyArray ReadNpy(const std::string& path) { return ParseNpy(ReadFile(path), path); }
+
+NpyArray ParseNpy(const std::string& raw, const std::string& path) {
   if (raw.size() < 10 || raw.compare(0, 6, "\x93NUMPY") != 0)
     Fail("{}: not a .npy file (bad magic)", path);
   int major = uint8_t(raw[6]);
@@ -501,11 +299,16 @@ NpyArray ReadNpy(const std::string& path) {
     size_t k = header.find("'" + key + "'");
     if (k == std::string::npos) Fail("{}: .npy header has no '{}'", path, key);
     size_t colon = header.find(':', k);
-    size_t start = header.find_first_not_of(' ', colon + 1);
-    if (header[start] == '\'') return header.substr(start + 1, header.find('\'', start + 1) - start - 1);
-    if (header[start] == '(') return header.substr(start + 1, header.find(')', start) - start - 1);
+    size_t start = colon == std::string::npos ? colon : header.find_first_not_of(' ', colon + 1);
+    if (start == std::string::npos) Fail("{}: malformed .npy header at '{}'", path, key);
+    char open = header[start];
+    if (open == '\'' || open == '(') {
+      size_t end = header.find(open == '(' ? ')' : '\'', start + 1);
+      if (end == std::string::npos) Fail("{}: malformed .npy header at '{}'", path, key);
+      return header.substr(start + 1, end - start - 1);
+    }
     size_t end = header.find_first_of(",}", start);
-    return header.substr(start, end - start);
+    return header.substr(start, end == std::string::npos ? std::string::npos : end - start);
   };
   NpyArray a;
   a.dtype = field("descr");
@@ -536,6 +339,8 @@ NpyArray ReadNpy(const std::string& path) {
   std::string t = a.dtype;
   char order = t.empty() ? '?' : t[0];
   std::string code = t.size() > 1 ? t.substr(1) : "";
+  if (order != '<' && order != '|' && order != '=' && order != '>')
+    Fail("{}: unsupported dtype '{}' (use float64, float32, int or uint8)", path, t);
   if (order == '>' && code != "u1" && code != "i1" && code != "b1")
     Fail("{}: big-endian dtype {} is not supported", path, t);
   size_t item = 0;
@@ -579,8 +384,9 @@ NpyArray ReadNpy(const std::string& path) {
 
 // ---------------------------------------------------------------- idx reader
 
-IdxArray ReadIdx(const std::string& path) {
-  std::string raw = ReadMaybeGzip(path);
+IdxArray ReadIdx(const std::string& path) { return ParseIdx(ReadMaybeGzip(path), path); }
+
+IdxArray ParseIdx(const std::string& raw, const std::string& path) {
   if (raw.size() < 4 || raw[0] != 0 || raw[1] != 0)
     Fail("{}: not an IDX file (bad magic)", path);
   if (uint8_t(raw[2]) != 0x08)

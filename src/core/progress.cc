@@ -15,19 +15,19 @@ Progress::Progress(std::string label, int64_t total)
     : label_(std::move(label)),
       total_(total),
       active_(g_enabled && isatty(STDERR_FILENO) && total > 0),
-      start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+      start_(std::chrono::steady_clock::now()) {}
 
 Progress::~Progress() { Finish(); }
 
 void Progress::Add(int64_t amount) {
   int64_t done = done_.fetch_add(amount) + amount;
   if (!active_) return;
-  auto now = std::chrono::steady_clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(100) && done < total_) return;
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now() - start_).count();
+  if (now - last_draw_ns_.load(std::memory_order_relaxed) < 100'000'000 && done < total_) return;
   std::unique_lock lock(mutex_, std::try_to_lock);
-  if (!lock.owns_lock()) return;
-  last_draw_ = now;
+  if (!lock.owns_lock() || finished_) return;
+  last_draw_ns_.store(now, std::memory_order_relaxed);
   Draw(false);
 }
 

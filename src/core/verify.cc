@@ -5,6 +5,11 @@
 #include <cmath>
 #include <optional>
 
+#include <omp.h>
+
+#include <unordered_map>
+
+#include "mnemo/decide.h"
 #include "mnemo/error.h"
 #include "mnemo/evaluate.h"
 
@@ -73,158 +78,138 @@ std::string VerifyReport::Brief() const {
   return s;
 }
 
-VerifyReport Verify(const Network& net, const Dataset& data, const VerifyOptions& options) {
+namespace {
+
+void CheckCompatible(const Network& net, const Dataset& data, VerifyMode mode) {
   if (net.input_dim() != data.d())
     Fail("{}: the network reads {} inputs but the data has {} columns", data.source,
          net.input_dim(), data.d());
   if (net.classification && !data.classification)
     Fail("{}: the network predicts classes but the data has real-valued labels", data.source);
-  if (!net.classification && net.output != OutputKind::kValue)
-    Fail("network: real targets need a value output");
+  for (size_t l = 0; l < net.layers.size() && mode != VerifyMode::kFloat64; ++l)
+    if (!net.layers[l].activation.IsExact())
+      Fail("layers[{}] uses the activation {}: exact evaluation is not defined for it; use "
+           "--mode float64 (with --tolerance)", l, ToString(net.layers[l].activation));
+}
+
+// What each point should get, in the network's label space (or its exact real target).
+std::vector<Expected> ExpectedOf(const Network& net, const Dataset& data) {
+  std::unordered_map<int64_t, int64_t> index;
+  for (size_t c = 0; c < net.class_values.size(); ++c) index.emplace(net.class_values[c], int64_t(c));
+  std::vector<Expected> out(data.n());
+  for (int64_t p = 0; p < data.n(); ++p) {
+    if (!data.classification) {
+      out[p].target = RationalFromDouble(data.target[p]);
+      continue;
+    }
+    int64_t label = data.class_values[data.y[p]];
+    if (net.classification) {
+      auto it = index.find(label);
+      out[p].class_index = it == index.end() ? -1 : it->second;
+    } else {
+      out[p].target = label;
+    }
+  }
+  return out;
+}
+
+std::string GotString(const Network& net, const Answer& a) {
+  std::string s = AnswerString(net, a);
+  if (net.classification && a.class_index < 0 && !a.why_none.empty()) s += " (" + a.why_none + ")";
+  return s;
+}
+
+// The exact pass: one decision per point and the smallest exact margin.
+std::vector<Decision> ExactDecisions(const Network& net, const Dataset& data,
+                                     const std::vector<Expected>& expected, bool progress,
+                                     std::optional<Rational>* min_margin) {
+  std::vector<Decision> dec(data.n());
+  std::vector<std::optional<Rational>> least(omp_get_max_threads());
+  ForEachExactOutput(
+      net, data.x,
+      [&](int64_t p, const Integer* o, const Integer& scale) {
+        Answer a = Decide(net, o, scale);
+        dec[p].correct = IsCorrect(net, a, expected[p]);
+        dec[p].got = GotString(net, a);
+        Rational m = Margin(net, o, scale, expected[p]);
+        std::optional<Rational>& slot = least[omp_get_thread_num()];
+        if (!slot || m < *slot) slot = std::move(m);
+      },
+      progress);
+  for (const auto& m : least)
+    if (m && (!*min_margin || *m < **min_margin)) *min_margin = *m;
+  return dec;
+}
+
+std::vector<Decision> FloatDecisions(const Network& net, const Dataset& data,
+                                     const std::vector<Expected>& expected,
+                                     const VerifyOptions& options, double* min_margin) {
+  RowMatrix out = EvaluateFloat(net, data.x, options.progress);
+  std::vector<Decision> dec(data.n());
+  *min_margin = HUGE_VAL;
+  for (int64_t p = 0; p < data.n(); ++p) {
+    double margin;
+    if (!net.classification) {
+      double v = out(p, 0);
+      double err = std::fabs(v - ToDouble(expected[p].target));
+      dec[p].correct = err <= options.tolerance;
+      margin = -err;
+      dec[p].got = FormatReal(v);
+    } else {
+      std::vector<double> o(out.row(p).data(), out.row(p).data() + out.cols());
+      int64_t got = DecodeClass(net, o);
+      int64_t y = expected[p].class_index;
+      dec[p].correct = y >= 0 && got == y;
+      dec[p].got = got >= 0 ? fmt::format("{}", net.class_values[got]) : "none";
+      if (net.output == OutputKind::kValue) {
+        margin = 0.5 - std::fabs(o[0] - double(y));
+        if (options.tolerance > 0) dec[p].correct = y >= 0 && std::fabs(o[0] - double(y)) <= options.tolerance;
+      } else if (net.output == OutputKind::kArgmax && y >= 0) {
+        double other = -HUGE_VAL;
+        for (int64_t c = 0; c < int64_t(o.size()); ++c)
+          if (c != y) other = std::max(other, o[c]);
+        margin = o[y] - other;
+      } else {
+        margin = dec[p].correct ? 0.5 : -0.5;
+      }
+    }
+    *min_margin = std::min(*min_margin, margin);
+  }
+  return dec;
+}
+
+}  // namespace
+
+VerifyReport Verify(const Network& net, const Dataset& data, const VerifyOptions& options) {
+  CheckCompatible(net, data, options.mode);
   bool exact_ok = true;
   for (const Layer& l : net.layers) exact_ok = exact_ok && l.activation.IsExact();
   VerifyReport report;
   report.mode = options.mode;
   report.exact_available = exact_ok;
-  if (!exact_ok && options.mode != VerifyMode::kFloat64) {
-    std::string act;
-    for (const Layer& l : net.layers)
-      if (!l.activation.IsExact()) act = ToString(l.activation);
-    Fail("the network uses the activation {}: exact evaluation is not defined for it; use "
-         "--mode float64 (with --tolerance)", act);
-  }
-
-  const int64_t n = data.n();
-  // The expected output per point in the network's label space.
-  std::vector<int64_t> expected_index(n, -1);
-  if (net.classification) {
-    for (int64_t p = 0; p < n; ++p) {
-      int64_t value = data.class_values[data.y[p]];
-      auto it = std::lower_bound(net.class_values.begin(), net.class_values.end(), value);
-      if (it != net.class_values.end() && *it == value) expected_index[p] = it - net.class_values.begin();
-    }
-  }
-  auto label_of = [&](int64_t index) -> std::string {
-    if (index < 0 || index >= int64_t(net.class_values.size())) return "none";
-    return fmt::format("{}", net.class_values[index]);
-  };
+  const std::vector<Expected> expected = ExpectedOf(net, data);
 
   std::vector<Decision> exact_dec, float_dec;
-  std::optional<Rational> min_exact;
-  double min_float = HUGE_VAL;
-
   if (options.mode != VerifyMode::kFloat64) {
     auto start = std::chrono::steady_clock::now();
-    ExactOutputs out = EvaluateExact(net, data.x, options.progress);
-    exact_dec.resize(n);
-    const Integer& scale = out.scale;
-    for (int64_t p = 0; p < n; ++p) {
-      const Integer* o = &out.numerator[size_t(p) * out.cols];
-      Decision& dec = exact_dec[p];
-      Rational margin;
-      if (!net.classification) {
-        Rational target = RationalFromDouble(data.target[p]);
-        Rational value(o[0], scale);
-        value.canonicalize();
-        dec.correct = value == target;
-        margin = -abs(value - target);
-        dec.got = FormatReal(ToDouble(value));
-        if (!dec.correct && FormatReal(ToDouble(value)) == data.LabelString(p))
-          dec.got = ToString(value);  // show the exact value when the decimal looks equal
-      } else if (net.output == OutputKind::kValue) {
-        int64_t y = expected_index[p];
-        Rational value(o[0], scale);
-        value.canonicalize();
-        dec.correct = y >= 0 && value == y;
-        margin = Rational(1, 2) - abs(value - Rational(y));
-        if (value.get_den() == 1 && value >= 0 && value < int64_t(net.class_values.size()))
-          dec.got = label_of(value.get_num().get_si());
-        else
-          dec.got = fmt::format("none (output {})", ToString(value));
-      } else if (net.output == OutputKind::kArgmax) {
-        int64_t y = expected_index[p];
-        int64_t best = 0;
-        for (int64_t c = 1; c < out.cols; ++c)
-          if (o[c] > o[best]) best = c;
-        bool tie = false;
-        for (int64_t c = 0; c < out.cols; ++c) tie = tie || (c != best && o[c] == o[best]);
-        dec.got = tie ? "none (tie)" : label_of(best);
-        if (y >= 0) {
-          Integer other;
-          bool first = true;
-          for (int64_t c = 0; c < out.cols; ++c)
-            if (c != y && (first || o[c] > other)) { other = o[c]; first = false; }
-          margin = first ? Rational(1) : Rational(o[y] - other, scale);
-          margin.canonicalize();
-          dec.correct = margin > 0;
-        } else {
-          margin = -1;
-        }
-      } else {  // kBits
-        int64_t y = expected_index[p];
-        int64_t value = 0;
-        bool binary = true;
-        Rational worst = 0;
-        for (int64_t b = 0; b < out.cols; ++b) {
-          Rational v(o[b], scale);
-          v.canonicalize();
-          binary = binary && (v == 0 || v == 1);
-          if (v == 1) value |= int64_t(1) << b;
-          Rational bit = (y >= 0 && ((y >> b) & 1)) ? 1 : 0;
-          worst = std::max(worst, Rational(abs(v - bit)));
-        }
-        margin = Rational(1, 2) - worst;
-        dec.correct = y >= 0 && binary && value == y;
-        dec.got = binary ? label_of(value) : "none (non-binary output)";
-      }
-      if (!min_exact || margin < *min_exact) min_exact = margin;
-    }
+    std::optional<Rational> min_exact;
+    exact_dec = ExactDecisions(net, data, expected, options.progress, &min_exact);
     report.seconds_exact = Seconds(start);
-    report.min_margin_exact = ToString(*min_exact);
-    report.min_margin = ToDouble(*min_exact);
+    if (min_exact) {
+      report.min_margin_exact = ToString(*min_exact);
+      report.min_margin = ToDouble(*min_exact);
+    }
   }
-
   if (options.mode != VerifyMode::kExact) {
     auto start = std::chrono::steady_clock::now();
-    RowMatrix out = EvaluateFloat(net, data.x, options.progress);
-    float_dec.resize(n);
-    for (int64_t p = 0; p < n; ++p) {
-      Decision& dec = float_dec[p];
-      double margin;
-      if (!net.classification) {
-        double v = out(p, 0);
-        double err = std::fabs(v - data.target[p]);
-        dec.correct = err <= options.tolerance;
-        margin = -err;
-        dec.got = FormatReal(v);
-      } else {
-        std::vector<double> o(out.row(p).data(), out.row(p).data() + out.cols());
-        int64_t got = DecodeClass(net, o);
-        int64_t y = expected_index[p];
-        dec.correct = y >= 0 && got == y;
-        dec.got = got >= 0 ? label_of(got) : "none";
-        if (net.output == OutputKind::kValue) {
-          margin = 0.5 - std::fabs(o[0] - double(y));
-          if (options.tolerance > 0 && net.output == OutputKind::kValue)
-            dec.correct = y >= 0 && std::fabs(o[0] - double(y)) <= options.tolerance;
-        } else if (net.output == OutputKind::kArgmax && y >= 0) {
-          double other = -HUGE_VAL;
-          for (int64_t c = 0; c < int64_t(o.size()); ++c)
-            if (c != y) other = std::max(other, o[c]);
-          margin = o[y] - other;
-        } else {
-          margin = dec.correct ? 0.5 : -0.5;
-        }
-      }
-      min_float = std::min(min_float, margin);
-    }
+    double min_float;
+    float_dec = FloatDecisions(net, data, expected, options, &min_float);
     report.seconds_float = Seconds(start);
     if (options.mode == VerifyMode::kFloat64) report.min_margin = min_float;
   }
-
   // Expand to original rows: every row of a merged point shares its decision.
   const std::vector<Decision>& judge = options.mode == VerifyMode::kFloat64 ? float_dec : exact_dec;
-  const int64_t rows = data.row_to_point.empty() ? n : int64_t(data.row_to_point.size());
+  const int64_t rows = data.row_to_point.empty() ? data.n() : int64_t(data.row_to_point.size());
   report.checked = rows;
   for (int64_t r = 0; r < rows; ++r) {
     int64_t p = data.row_to_point.empty() ? r : data.row_to_point[r];

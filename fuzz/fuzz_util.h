@@ -1,0 +1,29 @@
+// Shared by the libFuzzer harnesses: every harness feeds bytes to one reader and accepts only
+// two outcomes — a value, or mnemo::Error (a one-line message naming the place). Anything
+// else (a crash, an abort, a sanitizer report, another exception) is a finding.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "mnemo/error.h"
+
+namespace mnemo::fuzz {
+
+inline std::string Text(const uint8_t* data, size_t size) {
+  return std::string(reinterpret_cast<const char*>(data), size);
+}
+
+/// Runs f; a mnemo::Error is an expected rejection. Its message must be one line.
+template <typename F>
+void Expect(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    std::string m = e.what();
+    if (m.empty() || m.find('\n') != std::string::npos) __builtin_trap();
+  }
+}
+
+}  // namespace mnemo::fuzz
