@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
-#include <random>
 
+#include "constructions/gadgets.h"
 #include "constructions/hyperplane.h"
-#include "constructions/layer_writer.h"
+#include "mnemo/assembler.h"
 #include "mnemo/error.h"
 #include "mnemo/random.h"
 
@@ -15,15 +15,26 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+double Since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+Rational Dyadic(const Integer& num, int exp2) {  // num·2^-exp2, exp2 ≥ 0
+  Rational q(num, Pow2(exp2));
+  q.canonicalize();
+  return q;
+}
+
+// One gadget: selector s = ⟨u, x'⟩ − 1 (u = w·2^-kw), exactly |s| ≤ a_in on the group and
+// |s| ≥ a_out off it (units 2^-(kw+F)); ε the midpoint; η = 2^-e; readouts per class bit
+// (dyadic v_b·2^-kv_b) or, for real targets, V/D on the coordinates `support`.
 struct Gadget {
-  std::vector<int64_t> w;  // selection hyperplane u, numerators over 2^kw
+  std::vector<int64_t> w;
   int kw = 0;
-  Integer eps;             // ε numerator over 2^(kw + F + 1)
-  int e = 0;               // η = 2^-e
-  // classes: one dyadic readout per bit
+  Integer eps;  // ε numerator over 2^(kw + F + 1)
+  int e = 0;
   std::vector<std::vector<int64_t>> v;
   std::vector<int> kv;
-  // real targets: readout V/D on coordinates S
   std::vector<int32_t> support;
   std::vector<Integer> big_v;
   Integer den = 1;
@@ -53,246 +64,294 @@ std::optional<std::vector<Rational>> SolveExact(std::vector<std::vector<Rational
   return y;
 }
 
-std::optional<Network> Build(const BubeckOptions& o, const BuildContext& ctx, Report* report) {
-  const auto t0 = Clock::now();
-  const Dataset& data = ctx.data;
-  const RowMatrix& x = ctx.normalized;
-  const int64_t n = data.n(), d = data.d();
-  const bool real = !data.classification;
-  const int64_t classes = std::max<int64_t>(1, data.classes());
-  int bits = 1;
-  while (!real && (int64_t(1) << bits) < classes) ++bits;
-  const int64_t group_size = o.group.value_or(real ? std::min<int64_t>(d, 16) : d);
-  const int64_t max_den_bits = o.max_denominator_bits;
-  Rng rng(ctx.seed);
+class GadgetFitter {
+ public:
+  GadgetFitter(const Dataset& data, const RowMatrix& x, int bits)
+      : data_(data),
+        x_(x),
+        real_(!data.classification),
+        bits_(bits),
+        frac_bits_(FractionBits(x)),
+        in_group_(x.rows(), 0) {}
 
-  auto target = [&](int64_t i) -> Rational {
-    return real ? RationalFromDouble(data.target[i]) : Rational(data.y[i]);
-  };
-  std::vector<int32_t> pts;
-  for (int64_t i = 0; i < n; ++i)
-    if (target(i) != 0) pts.push_back(int32_t(i));
-  Shuffle(pts, rng);
-  std::deque<std::vector<int32_t>> queue;
-  for (size_t a = 0; a < pts.size(); a += group_size)
-    queue.emplace_back(pts.begin() + a, pts.begin() + std::min(pts.size(), a + group_size));
+  int frac_bits() const { return frac_bits_; }
 
+  std::optional<Gadget> Fit(const std::vector<int32_t>& group) {
+    for (int32_t i : group) in_group_[i] = 1;
+    std::optional<Gadget> g = FitInGroup(group);
+    for (int32_t i : group) in_group_[i] = 0;
+    return g;
+  }
+
+ private:
+  Rational Target(int64_t i) const {
+    return real_ ? RationalFromDouble(data_.target[i]) : Rational(data_.y[i]);
+  }
+
+  std::optional<Gadget> FitInGroup(const std::vector<int32_t>& group) {
+    const int64_t g = int64_t(group.size());
+    Gadget gd;
+    gd.size = g;
+    Eigen::MatrixXd rhs = Eigen::MatrixXd::Ones(g, real_ ? 1 : 1 + bits_);
+    if (!real_)
+      for (int64_t i = 0; i < g; ++i)
+        for (int b = 0; b < bits_; ++b) rhs(i, 1 + b) = (data_.y[group[i]] >> b) & 1;
+    const auto sol = internal::SolveInSpan(x_, group, rhs);
+    double gap = 0, rmax = 0;
+    if (!sol || !FitSelector(sol->col(0), &gd, &gap)) return std::nullopt;
+    const bool ok =
+        real_ ? FitRealReadout(group, &gd, &rmax) : FitBitReadouts(group, *sol, &gd, &rmax);
+    if (!ok) return std::nullopt;
+    gd.e = 0;  // η = 2^-e with 2.02·η·max|r| ≤ the margin between group and outsiders
+    while (rmax > 0 && std::ldexp(rmax, -gd.e) * 2.02 > gap) ++gd.e;
+    return gd;
+  }
+
+  // The rounded hyperplane through the group, checked exactly: max_g |a| < min_{others} |a|.
+  bool FitSelector(const Eigen::VectorXd& u, Gadget* gd, double* gap) {
+    auto w = internal::RoundToGrid(u, &gd->kw);
+    if (!w) return false;
+    gd->w = std::move(*w);
+    const std::vector<Integer> p = ProjectExactWithBits(x_, gd->w, frac_bits_);
+    const Integer one = Pow2(gd->kw + frac_bits_);
+    Integer a_in = 0, a_out = -1;
+    for (int64_t i = 0; i < x_.rows(); ++i) {
+      Integer a = abs(p[i] - one);
+      if (in_group_[i]) {
+        if (a > a_in) a_in = a;
+      } else if (a_out < 0 || a < a_out) {
+        a_out = a;
+      }
+    }
+    if (a_out < 0) a_out = a_in + 2;  // nothing outside the group
+    if (!(a_in < a_out)) return false;
+    gd->eps = a_in + a_out;
+    *gap = 0.99 * std::ldexp(ToDouble(Integer(a_out - a_in)), -(gd->kw + frac_bits_ + 1));
+    return true;
+  }
+
+  // One dyadic readout per bit of the class index, exactly on the right side of ½ on the group.
+  bool FitBitReadouts(const std::vector<int32_t>& group, const Eigen::MatrixXd& sol, Gadget* gd,
+                      double* rmax) {
+    for (int b = 0; b < bits_; ++b) {
+      int kv = 0;
+      auto v = internal::RoundToGrid(sol.col(1 + b), &kv);
+      if (!v) return false;
+      const std::vector<Integer> r = ProjectExactWithBits(x_, *v, frac_bits_);
+      const Integer half = Pow2(kv + frac_bits_ - 1);
+      for (int32_t i : group) {
+        // Written as a choice of comparison: GCC 12.2 at -O1+ miscompiles the equivalent
+        // `(r[i] >= half) != bool((y >> b) & 1)` in this loop (it drops the comparison).
+        const bool bit = (data_.y[i] >> b) & 1;
+        if (bit ? r[i] < half : r[i] >= half) return false;
+      }
+      double l1 = 0;
+      for (int64_t vj : *v) l1 += std::fabs(double(vj));
+      *rmax = std::max(*rmax, std::ldexp(l1, -kv) * 1.01);
+      gd->v.push_back(std::move(*v));
+      gd->kv.push_back(kv);
+    }
+    return true;
+  }
+
+  // The exact readout r = y on the group, supported on |g| pivot coordinates (rationals).
+  bool FitRealReadout(const std::vector<int32_t>& group, Gadget* gd, double* rmax) {
+    const int64_t g = int64_t(group.size());
+    Eigen::MatrixXd xg(g, x_.cols());
+    for (int64_t i = 0; i < g; ++i) xg.row(i) = x_.row(group[i]);
+    Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(xg);
+    if (qr.rank() < g) return false;
+    for (int64_t k = 0; k < g; ++k)
+      gd->support.push_back(int32_t(qr.colsPermutation().indices()[k]));
+    std::vector<std::vector<Rational>> m(g, std::vector<Rational>(g));
+    std::vector<Rational> yv(g);
+    for (int64_t i = 0; i < g; ++i) {
+      for (int64_t k = 0; k < g; ++k) m[i][k] = RationalFromDouble(x_(group[i], gd->support[k]));
+      yv[i] = Target(group[i]);
+    }
+    auto v = SolveExact(std::move(m), std::move(yv));
+    if (!v) return false;
+    gd->den = 1;
+    for (const Rational& q : *v)
+      mpz_lcm(gd->den.get_mpz_t(), gd->den.get_mpz_t(), q.get_den_mpz_t());
+    double l1 = 0;
+    for (const Rational& q : *v) {
+      Rational scaled = q * gd->den;
+      gd->big_v.push_back(scaled.get_num());
+      l1 += std::fabs(ToDouble(q));
+    }
+    *rmax = l1 * 1.01;
+    return true;
+  }
+
+  const Dataset& data_;
+  const RowMatrix& x_;
+  bool real_;
+  int bits_;
+  int frac_bits_;
+  std::vector<char> in_group_;
+};
+
+struct Plan {
   int frac_bits = 0;
   std::vector<Gadget> gadgets;
-  std::vector<char> in_group(n, 0);
-  int64_t splits = 0;
+  BubeckDetails details;
+};
+
+// Groups of ≤ G points with a nonzero target, shuffled; failing groups split in halves. Fails
+// the report when a single point has no gadget or the output denominator outgrows the budget.
+std::optional<Plan> MakePlan(const BubeckOptions& o, const BuildContext& ctx, int bits,
+                             Report* report) {
+  const Dataset& data = ctx.data;
+  Plan plan;
+  BubeckDetails& det = plan.details;
+  det.real_targets = !data.classification;
+  det.readouts = det.real_targets ? 1 : bits;
+  det.group_size = o.group.value_or(det.real_targets ? std::min<int64_t>(data.d(), 16) : data.d());
+  std::vector<int32_t> pts;
+  for (int64_t i = 0; i < data.n(); ++i)
+    if (det.real_targets ? data.target[i] != 0 : data.y[i] != 0) pts.push_back(int32_t(i));
+  Rng rng(ctx.seed);
+  Shuffle(pts, rng);
+  std::deque<std::vector<int32_t>> queue;
+  for (size_t a = 0; a < pts.size(); a += size_t(det.group_size))
+    queue.emplace_back(pts.begin() + a,
+                       pts.begin() + std::min(pts.size(), a + size_t(det.group_size)));
+  GadgetFitter fitter(data, ctx.normalized, bits);
+  plan.frac_bits = fitter.frac_bits();
   Integer lcm_den = 1;
   while (!queue.empty()) {
     std::vector<int32_t> group = std::move(queue.front());
     queue.pop_front();
-    const int64_t g = int64_t(group.size());
-    for (int32_t i : group) in_group[i] = 1;
-    Gadget gd;
-    gd.size = g;
-    bool ok = false;
-    Eigen::MatrixXd rhs = Eigen::MatrixXd::Ones(g, real ? 1 : 1 + bits);
-    if (!real)
-      for (int64_t i = 0; i < g; ++i)
-        for (int b = 0; b < bits; ++b) rhs(i, 1 + b) = (data.y[group[i]] >> b) & 1;
-    auto sol = internal::SolveInSpan(x, group, rhs);
-    std::optional<std::vector<int64_t>> u;
-    if (sol) u = internal::RoundToGrid(sol->col(0), &gd.kw);
-    if (u) {
-      gd.w = std::move(*u);
-      std::vector<Integer> p = ProjectExact(x, gd.w, gd.kw, &frac_bits);
-      const Integer one = Pow2(gd.kw + frac_bits);
-      Integer a_in = 0, a_out = -1;
-      for (int64_t i = 0; i < n; ++i) {
-        Integer a = abs(p[i] - one);
-        if (in_group[i]) {
-          if (a > a_in) a_in = a;
-        } else if (a_out < 0 || a < a_out) {
-          a_out = a;
-        }
-      }
-      if (a_out < 0) a_out = a_in + 2;  // nothing outside the group
-      ok = a_in < a_out;
-      if (ok) {
-        gd.eps = a_in + a_out;
-        const double gap = 0.99 * std::ldexp(ToDouble(Integer(a_out - a_in)), -(gd.kw + frac_bits + 1));
-        double rmax = 0;
-        if (!real) {
-          for (int b = 0; b < bits && ok; ++b) {
-            int kv = 0;
-            auto v = internal::RoundToGrid(sol->col(1 + b), &kv);
-            if (!v) { ok = false; break; }
-            std::vector<Integer> r = ProjectExact(x, *v, kv, &frac_bits);
-            const Integer half = Pow2(kv + frac_bits - 1);
-            for (int32_t i : group) {
-              const bool bit = (data.y[i] >> b) & 1;
-              if ((r[i] >= half) != bit) ok = false;
-            }
-            double l1 = 0;
-            for (int64_t vj : *v) l1 += std::fabs(double(vj));
-            rmax = std::max(rmax, std::ldexp(l1, -kv) * 1.01);
-            gd.v.push_back(std::move(*v));
-            gd.kv.push_back(kv);
-          }
-        } else {
-          // Exact readout on g pivot coordinates.
-          Eigen::MatrixXd xg(g, d);
-          for (int64_t i = 0; i < g; ++i) xg.row(i) = x.row(group[i]);
-          Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(xg);
-          ok = qr.rank() >= g;
-          if (ok) {
-            for (int64_t k = 0; k < g; ++k) gd.support.push_back(int32_t(qr.colsPermutation().indices()[k]));
-            std::vector<std::vector<Rational>> m(g, std::vector<Rational>(g));
-            std::vector<Rational> yv(g);
-            for (int64_t i = 0; i < g; ++i) {
-              for (int64_t k = 0; k < g; ++k) m[i][k] = RationalFromDouble(x(group[i], gd.support[k]));
-              yv[i] = target(group[i]);
-            }
-            auto v = SolveExact(std::move(m), std::move(yv));
-            ok = bool(v);
-            if (ok) {
-              gd.den = 1;
-              for (const Rational& q : *v) mpz_lcm(gd.den.get_mpz_t(), gd.den.get_mpz_t(), q.get_den_mpz_t());
-              double l1 = 0;
-              for (const Rational& q : *v) {
-                Rational scaled = q * gd.den;
-                gd.big_v.push_back(scaled.get_num());
-                l1 += std::fabs(ToDouble(q));
-              }
-              rmax = l1 * 1.01;
-            }
-          }
-        }
-        if (ok) {
-          gd.e = 0;
-          while (rmax > 0 && std::ldexp(rmax, -gd.e) * 2.02 > gap) ++gd.e;
-        }
-      }
-    }
-    for (int32_t i : group) in_group[i] = 0;
-    if (ok) {
-      if (real) mpz_lcm(lcm_den.get_mpz_t(), lcm_den.get_mpz_t(), gd.den.get_mpz_t());
-      gadgets.push_back(std::move(gd));
+    const size_t g = group.size();
+    if (std::optional<Gadget> gd = fitter.Fit(group)) {
+      mpz_lcm(lcm_den.get_mpz_t(), lcm_den.get_mpz_t(), gd->den.get_mpz_t());
+      det.points_with_gadget += gd->size;
+      plan.gadgets.push_back(std::move(*gd));
     } else if (g > 1) {
-      ++splits;
+      ++det.group_splits;
       queue.emplace_front(group.begin() + g / 2, group.end());
       queue.emplace_front(group.begin(), group.begin() + g / 2);
     } else {
       report->Fail(Status::kInfeasible,
                    fmt::format("no gadget isolates row {}: the hyperplane through it meets "
-                               "another point", data.point_to_row[group[0]]));
+                               "another point",
+                               data.point_to_row[group[0]] + 1));
       return std::nullopt;
     }
-    if (BitLength(lcm_den) > max_den_bits) {
+    if (BitLength(lcm_den) > o.max_denominator_bits) {
       report->Fail(Status::kBudgetExceeded,
                    fmt::format("exact real-valued readouts need a common output denominator of "
                                "more than {} bits (--max-denominator-bits); use a smaller --group",
-                               max_den_bits));
+                               o.max_denominator_bits));
       return std::nullopt;
     }
   }
-  const auto t1 = Clock::now();
+  det.gadgets = int64_t(plan.gadgets.size());
+  det.output_denominator_bits = det.real_targets ? BitLength(lcm_den) : 0;
+  return plan;
+}
 
-  // Hidden layer.
-  const int per = real ? 4 : 2 + 2 * bits;
-  int den = 1;
-  for (const Gadget& gd : gadgets) {
-    den = std::max(den, gd.kw + frac_bits + 1);
-    for (int kv : gd.kv) den = std::max(den, kv + gd.e);
-    if (real) den = std::max(den, gd.e);
+// The readouts of a gadget as forms over the inputs.
+std::vector<Form> Readouts(const Gadget& gd, int32_t d) {
+  std::vector<Form> r;
+  if (!gd.big_v.empty()) {
+    Form f;
+    for (size_t k = 0; k < gd.support.size(); ++k) f.AddTerm(Node(gd.support[k]), gd.big_v[k]);
+    f *= Rational(Integer(1), gd.den);
+    r.push_back(std::move(f));
   }
-  internal::LayerWriter hidden(int32_t(d), den, Activation::kRelu);
-  for (const Gadget& gd : gadgets) {
-    const int r0 = gd.kw + frac_bits + 1;
-    const Integer one2 = Pow2(r0);
-    for (int sign : {1, -1}) {  // φ(a + ε), φ(a − ε)
-      hidden.Begin(r0);
-      for (int64_t j = 0; j < d; ++j) hidden.Add(int32_t(j), gd.w[j], frac_bits + 1);
-      hidden.End(Integer(-one2 + sign * gd.eps));
-    }
-    const int readouts = real ? 1 : bits;
-    for (int b = 0; b < readouts; ++b) {
-      const int rd = real ? std::max(r0, gd.e) : std::max(r0, gd.kv[b] + gd.e);
-      for (int sign : {1, -1}) {  // φ(a + ηr + ε), φ(a + ηr − ε) (times D for real targets)
-        hidden.Begin(rd);
-        std::vector<Integer> row(d);
-        for (int64_t j = 0; j < d; ++j) row[j] = Integer(long(gd.w[j])) << (rd - gd.kw);
-        if (real) {
-          for (Integer& v : row) v *= gd.den;
-          for (size_t k = 0; k < gd.support.size(); ++k)
-            row[gd.support[k]] += gd.big_v[k] << (rd - gd.e);
-        } else {
-          for (int64_t j = 0; j < d; ++j) row[j] += Integer(long(gd.v[b][j])) << (rd - gd.kv[b] - gd.e);
-        }
-        for (int64_t j = 0; j < d; ++j) hidden.Add(int32_t(j), row[j]);
-        Integer bias = (Integer(-one2 + sign * gd.eps)) << (rd - r0);
-        if (real) bias *= gd.den;
-        hidden.End(bias);
-      }
-    }
+  for (size_t b = 0; b < gd.v.size(); ++b) {
+    Form f;
+    for (int32_t j = 0; j < d; ++j) f.AddTerm(Node(j), gd.v[b][j]);
+    f *= Rational(1, Pow2(gd.kv[b]));
+    r.push_back(std::move(f));
   }
-  if (gadgets.empty()) {
-    hidden.Begin(1);
-    hidden.End(Integer(-1));
+  return r;
+}
+
+// One hidden ReLU layer of bumps; real targets: output Σ_g f_g (linear); classes: bit b is
+// step(2·Σ_g f_{g,b} − 1).
+Network Emit(const Plan& plan, int32_t d, int bits) {
+  const bool real = plan.details.real_targets;
+  Assembler a(d);
+  std::vector<Form> out(real ? 1 : bits);
+  for (const Gadget& gd : plan.gadgets) {
+    Form s;
+    for (int32_t j = 0; j < d; ++j) s.AddTerm(a.Input(j), gd.w[j]);
+    s *= Rational(1, Pow2(gd.kw));
+    s -= Rational(1);
+    const Rational eps = Dyadic(gd.eps, gd.kw + plan.frac_bits + 1), eta(1, Pow2(gd.e));
+    // Real targets: readout neurons scaled by D, so their weights stay dyadic.
+    const std::vector<Form> f =
+        internal::DirectionalBumps(a, s, Readouts(gd, d), eta, eps, Rational(gd.den));
+    for (size_t b = 0; b < f.size(); ++b) out[b] += f[b];
   }
+  if (plan.gadgets.empty()) a.Relu(Form::Constant(Rational(-1)));  // keep one (silent) unit
   Network net;
-  net.layers.push_back(hidden.Finish());
-  const int32_t h = net.layers[0].outputs;
   if (real) {
-    std::vector<LayerEntry> entries;
-    for (size_t k = 0; k < gadgets.size(); ++k) {
-      const Gadget& gd = gadgets[k];
-      const int32_t base = int32_t(k * per);
-      Rational inv_eta(Pow2(gd.e));
-      Rational scaled = inv_eta / Rational(gd.den);
-      scaled.canonicalize();
-      entries.push_back({0, base + 0, -inv_eta});
-      entries.push_back({0, base + 1, inv_eta});
-      entries.push_back({0, base + 2, scaled});
-      entries.push_back({0, base + 3, -scaled});
-    }
-    net.layers.push_back(MakeLayer(h, 1, entries, {Rational(0)}, Activation{Activation::kIdentity}));
+    a.Output(out[0]);
+    net = a.Compile(Activation::kIdentity);
     net.output = OutputKind::kValue;
-  } else {
-    internal::LayerWriter out(h, 1, Activation::kStep);
-    for (int b = 0; b < bits; ++b) {
-      out.Begin(1);
-      for (size_t k = 0; k < gadgets.size(); ++k) {
-        const int32_t base = int32_t(k * per);
-        const int e = gadgets[k].e;
-        out.Add(base + 2 + 2 * b, 2, e);
-        out.Add(base + 0, -2, e);
-        out.Add(base + 3 + 2 * b, -2, e);
-        out.Add(base + 1, 2, e);
-      }
-      out.End(Integer(-1));
-    }
-    net.layers.push_back(out.Finish());
-    net.output = OutputKind::kBits;
+    return net;
   }
-  const auto t2 = Clock::now();
-  int64_t memorized = 0;
-  for (const Gadget& gd : gadgets) memorized += gd.size;
-  report->SetExtra("labels", real ? "real targets: exact rational readouts, linear output"
-                             : fmt::format("classes: {} bit readout(s) per gadget, threshold outputs", bits));
-  report->SetExtra("group_size", group_size);
-  report->SetExtra("points_with_gadget", memorized);
-  report->SetExtra("points_with_target_0", n - memorized);
-  report->SetExtra("gadgets", int64_t(gadgets.size()));
-  report->SetExtra("relus", int64_t(h));
-  report->SetExtra("paper_relus", 4 * ((n + d - 1) / d));
-  report->SetExtra("group_splits", splits);
-  if (real) report->SetExtra("output_denominator_bits", BitLength(lcm_den));
-  report->timings.Add("gadgets", std::chrono::duration<double>(t1 - t0).count());
-  report->timings.Add("assembly", std::chrono::duration<double>(t2 - t1).count());
+  for (const Form& f : out) a.Output(Rational(2) * f - Rational(1));
+  net = a.Compile(Activation::kStep);
+  net.output = OutputKind::kBits;
   return net;
+}
+
+void Describe(const BubeckDetails& det, Report* report) {
+  report->SetExtra("labels", det.real_targets ? "real targets: exact rational readouts, linear "
+                                                "output"
+                                              : fmt::format("classes: {} bit readout(s) per "
+                                                            "gadget, threshold outputs",
+                                                            det.readouts));
+  report->SetExtra("group_size", det.group_size);
+  report->SetExtra("points_with_gadget", det.points_with_gadget);
+  report->SetExtra("gadgets", det.gadgets);
+  report->SetExtra("group_splits", det.group_splits);
+  if (det.real_targets) report->SetExtra("output_denominator_bits", det.output_denominator_bits);
+  const int64_t per = 2 + 2 * det.readouts;
+  Bound b;
+  b.measure = "neurons";
+  b.formula = fmt::format(
+      "hidden ReLUs ≤ {}·⌈N′/G⌉ in general position (N′ points with a "
+      "nonzero target; paper: 4⌈N/d⌉)",
+      per);
+  b.tag = "derived";
+  b.scale = double(
+      std::max<int64_t>(per * ((det.points_with_gadget + det.group_size - 1) / det.group_size), 1));
+  b.constant = 1;
+  report->AddBound(b);
 }
 
 }  // namespace
 
 bool BubeckOptions::IsValid(std::string* why) const {
-  if (group && (*group < 1 || *group > 100000)) *why = fmt::format("--group: expected 1..10^5, got {}", *group);
-  else if (max_denominator_bits < 1) *why = fmt::format("--max-denominator-bits: expected a positive integer, got {}", max_denominator_bits);
+  if (group && (*group < 1 || *group > 100000))
+    *why = fmt::format("--group: expected 1..10^5, got {}", *group);
+  else if (max_denominator_bits < 1)
+    *why = fmt::format("--max-denominator-bits: expected a positive integer, got {}",
+                       max_denominator_bits);
   return why->empty();
+}
+
+std::optional<Network> BuildBubeck(const BubeckOptions& o, const BuildContext& ctx,
+                                   Report* report) {
+  const Dataset& data = ctx.data;
+  int bits = 1;
+  while (data.classification && (int64_t(1) << bits) < std::max<int64_t>(1, data.classes())) ++bits;
+  auto t0 = Clock::now();
+  std::optional<Plan> plan = MakePlan(o, ctx, bits, report);
+  report->timings.Add("gadgets", Since(t0));
+  if (!plan) return std::nullopt;
+  t0 = Clock::now();
+  Network net = Emit(*plan, int32_t(data.d()), bits);
+  report->timings.Add("assembly", Since(t0));
+  Describe(plan->details, report);
+  report->details = plan->details;
+  return net;
 }
 
 Construction BubeckConstruction() {
@@ -300,10 +359,11 @@ Construction BubeckConstruction() {
   c.name = "bubeck";
   c.summary = "one hidden ReLU layer of exact 4-ReLU gadgets (real labels, exact rationals)";
   c.bound = "4⌈N/d⌉ ReLUs (general position), depth 2; classes: (2 + 2⌈log2 C⌉)⌈N/d⌉";
-  c.citation = "Bubeck, Eldan, Lee, Mikulincer, Network size and weights size for memorization "
-               "with two-layers neural networks, NeurIPS 2020";
+  c.citation =
+      "Bubeck, Eldan, Lee, Mikulincer, Network size and weights size for memorization "
+      "with two-layers neural networks, NeurIPS 2020";
   c.needs_classes = false;
-  return MakeConstruction<BubeckOptions>(std::move(c), Build);
+  return MakeConstruction<BubeckOptions>(std::move(c), BuildBubeck);
 }
 
 }  // namespace mnemo

@@ -3,9 +3,10 @@
 // neural networks" (NeurIPS 2020): 4⌈N/d⌉ ReLUs memorize N points in general position with
 // real labels.
 //
-// Gadget for a group g of ≤ d points (design note §12.2): a(x) = ⟨u,x⟩ − 1 with u a dyadic
-// hyperplane through the group (least squares in the group's span, rounded, then checked
-// exactly: max_g |a| < ε ≤ min_{others} |a|), a readout r(x) = ⟨v,x⟩ with r = y on the group,
+// Gadget for a group g of ≤ d points (DirectionalBumps in constructions/gadgets.h):
+// a(x) = ⟨u,x⟩ − 1 with u a dyadic hyperplane through the group (least squares in the group's
+// span, rounded, then checked exactly: max_g |a| < ε < min_{others} |a|), a readout
+// r(x) = ⟨v,x⟩ with r = y on the group,
 // η a power of two with η·max|r| ≤ the margin, and
 //   f_g = [φ(a + ηr + ε) − φ(a + ε) − φ(a + ηr − ε) + φ(a − ε)]/η,
 // which is exactly r(x_i) = y_i on the group and exactly 0 off it (all four ReLUs on or all
@@ -42,6 +43,19 @@ struct BubeckOptions {
   bool IsValid(std::string* why) const;
 };
 
+/// Typed details of a bubeck build (the named extras carry them too).
+struct BubeckDetails {
+  bool real_targets = false;       ///< exact rational readouts, linear output
+  int64_t group_size = 0;          ///< points per gadget asked (failing groups are split)
+  int readouts = 1;                ///< per gadget: 1 (real targets) or ⌈log2 C⌉ bit readouts
+  int64_t points_with_gadget = 0;  ///< points with a nonzero target
+  int64_t gadgets = 0;             ///< 2 + 2·readouts ReLUs each
+  int64_t group_splits = 0;
+  int64_t output_denominator_bits = 0;  ///< real targets: the output's common denominator
+};
+
+std::optional<Network> BuildBubeck(const BubeckOptions& options, const BuildContext& ctx,
+                                   Report* report);
 Construction BubeckConstruction();
 
 }  // namespace mnemo

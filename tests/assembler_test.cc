@@ -194,6 +194,57 @@ TEST(AssemblerTest, StepValuesAreRelayedThroughStepLayers) {
   rb.ExpectSameFunction(net, Grid1D());
 }
 
+TEST(AssemblerTest, MarkedCarriersCountAsRelaysOnce) {
+  // One OR per layer carries two earlier decisions: a construction's own relay.
+  RecordingBuilder rb(1);
+  Node s = rb.Add(Activation::kStep, Form(0));
+  Node t = rb.Add(Activation::kStep, Form(0) - Rational(1, 2));
+  Node o = rb.Add(Activation::kStep, Form(s) + Form(t) - Rational(1, 2));
+  Node u = rb.Add(Activation::kStep, Rational(-1) * Form(s) + Rational(1, 2));
+  rb.g().MarkRelay(o);
+  rb.g().MarkRelay(o);
+  rb.Output(Form(o) + Form(u));
+  Network net = rb.g().Compile(Activation::kIdentity);
+  EXPECT_EQ(net.relays, 1);
+  EXPECT_EQ(net.Stats().relays, 1);
+  rb.ExpectSameFunction(net, Grid1D());
+}
+
+TEST(AssemblerTest, StepRowsAreScaledToFewerWeightBits) {
+  // step(c·z) = step(z) for c > 0: each step row gets the power of two that minimizes its
+  // weights' fixed-point bits, never raising its largest.
+  RecordingBuilder rb(2);
+  // 2-adic exponents 7, 7, 6: scaled by 2^-7 to 17, −15, −2303/2 (5 + 4 + 13 bits, was 41).
+  Node s = rb.Add(Activation::kStep, R(2176, 1) * Form(0) - R(1920, 1) * Form(1) - R(147392, 1));
+  // Exponents −16, −16, −17: scaled by 2^16 to 1, 3, −1/2 (1 + 2 + 2 bits, was 51).
+  Node t = rb.Add(Activation::kStep, R(1, 65536) * Form(0) + R(3, 65536) * Form(1) - R(1, 131072));
+  // Exponents −40, −40, 10: the median shift 2^40 would give the bias 51 bits; clamped to 2^30,
+  // no value has more bits than the 41 of 2^-40 before.
+  Node u = rb.Add(Activation::kStep,
+                  Rational(1, Pow2(40)) * Form(0) + Rational(3, Pow2(40)) * Form(1) + R(1024, 1));
+  rb.Output(Form(s) + Form(t) + Form(u));
+  Network net = rb.g().Compile(Activation::kIdentity);
+  const Layer& l = net.layers[0];
+  auto value = [&](const Integer& num) {
+    Rational v(num, l.denominator);
+    v.canonicalize();
+    return v;
+  };
+  EXPECT_EQ(value(l.weight[0]), 17);
+  EXPECT_EQ(value(l.weight[1]), -15);
+  EXPECT_EQ(value(l.bias[0]), R(-2303, 2));
+  EXPECT_EQ(value(l.weight[2]), 1);
+  EXPECT_EQ(value(l.weight[3]), 3);
+  EXPECT_EQ(value(l.bias[1]), R(-1, 2));
+  EXPECT_EQ(value(l.weight[4]), R(1, 1024));
+  EXPECT_EQ(value(l.bias[2]), Rational(Pow2(40)));
+  EXPECT_EQ(net.Stats().max_weight_bits, 41);
+  RowMatrix x(6, 2);
+  x << 68, 1, 67.5, 0.5, 67.7, 0.1, -1, 0, 1e-9, -1e-9, 0, 0;
+  rb.ExpectSameFunction(net, x);
+  rb.ExpectSameFunction(net, Grid1D2());
+}
+
 TEST(AssemblerTest, RandomReluDagsCompileToTheSameFunction) {
   for (uint64_t seed = 1; seed <= 30; ++seed) {
     Rng rng(seed);

@@ -75,20 +75,31 @@ TEST(PipelineTest, ExactDeltaOnRequest) {
 struct FakeOptions {
   int64_t value = 0;
   int fail_first = 0;
+  std::string remedy;
   template <class V>
   void Visit(V& v) {
     v("value", &value, "V", "the constant output");
     v("fail-first", &fail_first, "K", "attempts that fail");
+    v("remedy", &remedy, "R", "what a failed attempt says the next one changes");
   }
   bool IsValid(std::string*) const { return true; }
 };
 
 std::optional<Network> BuildFake(const FakeOptions& o, const BuildContext& ctx, Report* report) {
   report->SetExtra("attempt", ctx.attempt);
+  int64_t remedies_seen = 0;
+  for (const Attempt& a : *ctx.failed_attempts) remedies_seen += a.remedy == o.remedy;
+  report->SetExtra("remedies_seen", remedies_seen);
   if (ctx.attempt <= o.fail_first) {
     report->Fail(Status::kInfeasible, fmt::format("attempt {} fails", ctx.attempt));
+    report->remedy = o.remedy;
     return std::nullopt;
   }
+  Bound own;  // a measure the network statistics do not carry, measured by the construction
+  own.measure = "fake_units";
+  own.scale = 2;
+  own.measured = 1;
+  report->AddBound(own);
   Assembler a(int32_t(ctx.data.d()));
   a.Output(Form::Constant(Rational(o.value)));
   return a.Compile();
@@ -115,11 +126,27 @@ TEST(PipelineTest, RetriesWithNewSeedsUntilAnAttemptSucceeds) {
   ASSERT_EQ(r.report.failed_attempts.size(), 2u);
   EXPECT_EQ(r.report.failed_attempts[0].failure, "attempt 1 fails");
   EXPECT_NE(r.report.failed_attempts[0].seed, r.report.failed_attempts[1].seed);
+  EXPECT_EQ(r.report.failed_attempts[0].remedy, "retry with a new seed");
+  EXPECT_EQ(r.report.theory[0].measure, "fake_units");
+  EXPECT_EQ(r.report.theory[0].measured, 1);
   RunOptions once;
   once.attempts = 2;
   RunResult s = RunConstruction(c, c.parse({{"fail-first", "2"}}), data, once);
   EXPECT_FALSE(s.network);
   EXPECT_EQ(s.report.status, Status::kInfeasible);
+}
+
+TEST(PipelineTest, TheConstructionsRemedyIsRecordedAndComesBack) {
+  RowMatrix x(2, 1);
+  x << 0, 1;
+  Dataset data = MakeDataset("two", x, {0, 0});
+  const Construction c = Fake(3);
+  RunResult r = RunConstruction(c, c.parse({{"fail-first", "2"}, {"remedy", "widen"}}), data);
+  ASSERT_TRUE(r.network);
+  ASSERT_EQ(r.report.failed_attempts.size(), 2u);
+  for (const Attempt& a : r.report.failed_attempts) EXPECT_EQ(a.remedy, "widen");
+  EXPECT_EQ(r.report.extras["remedies_seen"], 2);  // the third attempt saw both
+  EXPECT_TRUE(r.report.remedy.empty());
 }
 
 TEST(PipelineTest, AWrongNetworkFailsVerificationAndIsNotReturned) {

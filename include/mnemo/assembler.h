@@ -8,10 +8,13 @@
 //    and a step neuron (0/1) through a step layer by step(x − ½);
 //  * any other value (an input, an identity neuron) through a ReLU layer by relu(x) − relu(−x);
 //  * through an identity layer by x.
-// Relays are counted (NetworkStats::relays). Every layer has one activation: a neuron placed in
-// a layer of another activation, or a value that cannot be relayed through a layer, is an
-// internal error (MNEMO_CHECK) naming the layer. Weights are exact: integer numerators over one
-// positive denominator per form, reduced per row, one common denominator per layer.
+// Relays are counted (NetworkStats::relays), with the carriers a construction marks
+// (MarkRelay). Every layer has one activation: a neuron placed in a layer of another activation,
+// or a value that cannot be relayed through a layer, is an internal error (MNEMO_CHECK) naming
+// the layer. Weights are exact: integer numerators over one positive denominator per form,
+// reduced per row, one common denominator per layer. A step neuron's row may be scaled by any
+// positive number: each is scaled by the power of two that minimizes its weights' fixed-point
+// bits (NetworkStats) without raising its largest.
 #pragma once
 
 #include <cstdint>
@@ -62,6 +65,7 @@ class Form {
   Rational Evaluate(const std::vector<Rational>& value) const;
 
  private:
+  friend class Assembler;  // Compile() moves the numerators out of the forms it consumes
   void Normalize() const;
   void Rescale(const Integer& new_den);  // multiplies numerators so den_ becomes new_den
 
@@ -80,15 +84,20 @@ class Assembler {
 
   int32_t input_dim() const;
   Node Input(int32_t i) const;
-  /// relu(form), ≥ 0. `at_least_layer` places it no earlier than that layer (1-based).
-  Node Relu(const Form& form, int32_t at_least_layer = 0);
+  /// relu(form), ≥ 0. `at_least_layer` places it no earlier than that layer (1-based). Forms
+  /// are taken by value: pass a temporary or std::move a large one to avoid copying its terms.
+  Node Relu(Form form, int32_t at_least_layer = 0);
   /// step(form) = 1[form ≥ 0], in {0, 1}.
-  Node Step(const Form& form, int32_t at_least_layer = 0);
+  Node Step(Form form, int32_t at_least_layer = 0);
   /// An identity neuron (a linear layer), e.g. a projection computed once.
-  Node Linear(const Form& form, int32_t at_least_layer = 0);
+  Node Linear(Form form, int32_t at_least_layer = 0);
   /// Declares an output (affine over neurons and inputs, in the output layer); outputs keep
   /// the order of the calls.
-  void Output(const Form& form);
+  void Output(Form form);
+  /// Counts `node` in NetworkStats::relays: a construction's own carrier neuron, e.g. one OR
+  /// per layer that carries every earlier decision forward in place of one relay per decision.
+  /// Marking a node twice counts it once.
+  void MarkRelay(Node node);
 
   int64_t neurons() const;
   /// The longest-path layer of a node (inputs: 0), known when the node is made.
@@ -102,7 +111,7 @@ class Assembler {
 
  private:
   struct Impl;
-  Node Add(Activation::Kind act, const Form& form, int32_t at_least_layer);
+  Node Add(Activation::Kind act, Form form, int32_t at_least_layer);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -33,7 +33,8 @@ struct BuildContext {
   const RowMatrix& normalized;  ///< (x − c)·2^−s, rows of data.x, exact
   uint64_t seed = 1;
   /// 1-based attempt of the pipeline's build–verify–retry loop, and the failures before it
-  /// (a construction may adapt its plan to them; most ignore them).
+  /// (a construction may adapt its plan to them: the remedies it set in Report::remedy come
+  /// back here in order; most ignore them).
   int attempt = 1;
   const std::vector<Attempt>* failed_attempts = nullptr;
   bool progress = false;

@@ -81,7 +81,7 @@ struct NetworkStats {
   int64_t params_dense = 0;       ///< Σ (fan_in + 1)·fan_out
   int64_t max_weight_bits = 0;    ///< max FixedPointBits over weights and biases
   int64_t total_weight_bits = 0;  ///< Σ FixedPointBits over nonzero weights and biases
-  int64_t relays = 0;             ///< identity relays inserted by GraphBuilder
+  int64_t relays = 0;             ///< relay neurons: inserted by the Assembler or marked
 };
 
 struct Network {

@@ -4,8 +4,10 @@
 // with the build–verify–retry policy in one place: a randomized construction (default_attempts
 // > 1) whose attempt is infeasible or whose network verification rejects is run again with a
 // seed derived from the user's (DeriveSeed(seed, attempt − 1)), up to `attempts` times, and the
-// failed attempts are kept in the report. `build`, `compare`, `tradeoff`, the sweep, the
-// benchmarks and the Python module all run constructions through RunConstruction().
+// failed attempts are kept in the report, each with the remedy the construction chose for the
+// next attempt (Report::remedy; "retry with a new seed" when it chose none). `build`, `compare`,
+// `tradeoff`, the sweep, the benchmarks and the Python module all run constructions through
+// RunConstruction().
 #pragma once
 
 #include <any>

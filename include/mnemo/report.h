@@ -38,7 +38,9 @@ Status ParseStatus(const std::string& name);
 struct Bound {
   enum class Kind { kUpper, kLower };
   Kind kind = Kind::kUpper;
-  std::string measure;  ///< the network measure bounded: see Measure()
+  /// The network measure bounded: see Measure(); or a measure of the construction's own (e.g.
+  /// "deep_connections"), which the construction then fills in `measured` itself.
+  std::string measure;
   std::string formula;  ///< e.g. "W²L² ≤ c·N·log2(1/δ)"
   std::string tag;      ///< where it comes from: "paper", "classical", "derived"
   double scale = std::numeric_limits<double>::quiet_NaN();
@@ -106,6 +108,10 @@ struct Report {
   std::vector<Bound> theory;
   VerificationSummary verification;
   std::vector<Attempt> failed_attempts;
+  /// Set by a construction whose attempt failed: what its next attempt changes (a name of the
+  /// construction's own, read back from failed_attempts); empty = only a new seed. Not
+  /// serialized: the pipeline moves it into failed_attempts.
+  std::string remedy;
   Timings timings;
   /// Construction-specific named extras (numbers, strings, small arrays), in the order set.
   nlohmann::ordered_json extras = nlohmann::ordered_json::object();

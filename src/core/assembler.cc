@@ -125,6 +125,7 @@ namespace {
 struct NodeData {
   Activation::Kind act = Activation::kIdentity;
   int32_t layer = 0;
+  bool relay = false;  // marked by the construction (MarkRelay)
   Form form;
 };
 
@@ -176,7 +177,7 @@ struct Assembler::Impl {
 
   Value ValueAt(Node u, int32_t l);
   Value RelayInto(Node u, int32_t l, const Value& prev);
-  Row RowOf(const Form& f, int32_t l);
+  Row RowOf(Form&& f, int32_t l);
   Layer WriteLayer(int32_t l, int32_t inputs, Activation::Kind kind);
 };
 
@@ -208,7 +209,7 @@ Node Assembler::Input(int32_t i) const {
   return i;
 }
 
-Node Assembler::Add(Activation::Kind act, const Form& form, int32_t at_least_layer) {
+Node Assembler::Add(Activation::Kind act, Form form, int32_t at_least_layer) {
   Impl& g = *impl_;
   const Node id = Node(g.nodes.size());
   int32_t layer = std::max(1, at_least_layer);
@@ -217,25 +218,31 @@ Node Assembler::Add(Activation::Kind act, const Form& form, int32_t at_least_lay
     layer = std::max(layer, g.nodes[src].layer + 1);
   }
   g.SetActivation(layer, act);
-  g.nodes.push_back({act, layer, form});
+  g.nodes.push_back({act, layer, false, std::move(form)});
   g.depth_hidden = std::max(g.depth_hidden, layer);
   return id;
 }
 
-Node Assembler::Relu(const Form& form, int32_t at_least_layer) {
-  return Add(Activation::kRelu, form, at_least_layer);
+Node Assembler::Relu(Form form, int32_t at_least_layer) {
+  return Add(Activation::kRelu, std::move(form), at_least_layer);
 }
-Node Assembler::Step(const Form& form, int32_t at_least_layer) {
-  return Add(Activation::kStep, form, at_least_layer);
+Node Assembler::Step(Form form, int32_t at_least_layer) {
+  return Add(Activation::kStep, std::move(form), at_least_layer);
 }
-Node Assembler::Linear(const Form& form, int32_t at_least_layer) {
-  return Add(Activation::kIdentity, form, at_least_layer);
+Node Assembler::Linear(Form form, int32_t at_least_layer) {
+  return Add(Activation::kIdentity, std::move(form), at_least_layer);
 }
 
-void Assembler::Output(const Form& form) {
+void Assembler::Output(Form form) {
   for (const auto& [src, c] : form.terms())
     MNEMO_CHECK(src >= 0 && src < Node(impl_->nodes.size()), "unknown node {}", src);
-  impl_->outputs.push_back(form);
+  impl_->outputs.push_back(std::move(form));
+}
+
+void Assembler::MarkRelay(Node node) {
+  MNEMO_CHECK(node >= impl_->input_dim && node < Node(impl_->nodes.size()),
+              "only a neuron can be a relay (node {})", node);
+  impl_->nodes[node].relay = true;
 }
 
 int64_t Assembler::neurons() const { return int64_t(impl_->nodes.size()) - impl_->input_dim; }
@@ -307,32 +314,97 @@ Value Assembler::Impl::ValueAt(Node u, int32_t l) {
   return chain[l - home - 1];
 }
 
-Row Assembler::Impl::RowOf(const Form& f, int32_t l) {
+// The row of form f (consumed: its numerators move into the row) read in layer l.
+Row Assembler::Impl::RowOf(Form&& f, int32_t l) {
+  f.Normalize();
   Row r;
-  for (const auto& [src, c] : f.terms()) {
-    Value v = ValueAt(src, l - 1);
-    for (int k = 0; k < v.count; ++k)
-      r.w.emplace_back(v.col[k], v.sign[k] > 0 ? Integer(c) : Integer(-c));
+  r.w.reserve(f.terms_.size());
+  bool sorted = true;
+  for (auto& [src, c] : f.terms_) {
+    const Value v = ValueAt(src, l - 1);
+    for (int k = 0; k < v.count; ++k) {
+      sorted = sorted && (r.w.empty() || r.w.back().first < v.col[k]);
+      if (v.sign[k] < 0)
+        r.w.emplace_back(v.col[k], Integer(-c));
+      else if (k + 1 < v.count)
+        r.w.emplace_back(v.col[k], c);
+      else
+        r.w.emplace_back(v.col[k], std::move(c));
+    }
   }
-  std::sort(r.w.begin(), r.w.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  r.bias = f.constant();
-  r.den = f.denominator();
+  if (!sorted)
+    std::sort(r.w.begin(), r.w.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  r.bias = std::move(f.constant_);
+  r.den = std::move(f.den_);
+  f = Form();
   return r;
 }
+
+namespace {
+
+// The power of two 2^k that minimizes Σ_i |e_i + k| over the 2-adic exponents e_i of a step
+// row's nonzero values (numerators over den), i.e. the weights' fixed-point bits, clamped so that
+// no |e_i + k| exceeds max_i |e_i|: the row's largest weight never gets more bits.
+int StepRowShift(const Row& r) {
+  const int e_den = int(mpz_scan1(r.den.get_mpz_t(), 0));
+  std::vector<int> e;
+  e.reserve(r.w.size() + 1);
+  for (const auto& [col, w] : r.w) e.push_back(int(mpz_scan1(w.get_mpz_t(), 0)) - e_den);
+  if (sgn(r.bias) != 0) e.push_back(int(mpz_scan1(r.bias.get_mpz_t(), 0)) - e_den);
+  if (e.empty()) return 0;
+  std::sort(e.begin(), e.end());
+  const int m = std::max(-e.front(), e.back());
+  return std::clamp(-e[(e.size() - 1) / 2], -m - e.front(), m - e.back());
+}
+
+// Scales a step row by 2^k (the function step(·) is unchanged).
+void ScaleStepRow(Row* r) {
+  const int k = StepRowShift(*r);
+  if (k > 0) {
+    for (auto& [col, w] : r->w) mpz_mul_2exp(w.get_mpz_t(), w.get_mpz_t(), k);
+    mpz_mul_2exp(r->bias.get_mpz_t(), r->bias.get_mpz_t(), k);
+  } else if (k < 0) {
+    mpz_mul_2exp(r->den.get_mpz_t(), r->den.get_mpz_t(), -k);
+  }
+}
+
+// Divides the row's numerators and denominator by their gcd. A power-of-two denominator (the
+// common case) needs only the numerators' 2-adic valuations.
+void ReduceRow(Row* r) {
+  const int e_den = ExactLog2(r->den);
+  if (e_den == 0) return;
+  if (e_den > 0) {
+    size_t t = size_t(e_den);
+    for (const auto& [col, w] : r->w) t = std::min<size_t>(t, mpz_scan1(w.get_mpz_t(), 0));
+    if (sgn(r->bias) != 0) t = std::min<size_t>(t, mpz_scan1(r->bias.get_mpz_t(), 0));
+    if (t == 0) return;
+    for (auto& [col, w] : r->w) mpz_tdiv_q_2exp(w.get_mpz_t(), w.get_mpz_t(), t);
+    mpz_tdiv_q_2exp(r->bias.get_mpz_t(), r->bias.get_mpz_t(), t);
+    mpz_tdiv_q_2exp(r->den.get_mpz_t(), r->den.get_mpz_t(), t);
+    return;
+  }
+  Integer g = r->den;
+  for (const auto& [col, w] : r->w) {
+    if (g == 1) return;
+    mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), w.get_mpz_t());
+  }
+  mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), r->bias.get_mpz_t());
+  if (g == 1) return;
+  for (auto& [col, w] : r->w) mpz_divexact(w.get_mpz_t(), w.get_mpz_t(), g.get_mpz_t());
+  mpz_divexact(r->bias.get_mpz_t(), r->bias.get_mpz_t(), g.get_mpz_t());
+  mpz_divexact(r->den.get_mpz_t(), r->den.get_mpz_t(), g.get_mpz_t());
+}
+
+}  // namespace
 
 // Writes layer l: one denominator, the lcm of the rows' reduced denominators.
 Layer Assembler::Impl::WriteLayer(int32_t l, int32_t inputs, Activation::Kind kind) {
   std::vector<Row>& rs = rows[l];
   Integer den = 1;
   for (Row& r : rs) {
-    Integer g = r.den;
-    for (const auto& [col, w] : r.w) mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), w.get_mpz_t());
-    mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), r.bias.get_mpz_t());
-    if (g != 1) {
-      for (auto& [col, w] : r.w) mpz_divexact(w.get_mpz_t(), w.get_mpz_t(), g.get_mpz_t());
-      mpz_divexact(r.bias.get_mpz_t(), r.bias.get_mpz_t(), g.get_mpz_t());
-      mpz_divexact(r.den.get_mpz_t(), r.den.get_mpz_t(), g.get_mpz_t());
-    }
+    if (kind == Activation::kStep) ScaleStepRow(&r);
+    ReduceRow(&r);
     mpz_lcm(den.get_mpz_t(), den.get_mpz_t(), r.den.get_mpz_t());
   }
   Layer layer;
@@ -372,12 +444,11 @@ Network Assembler::Compile(Activation::Kind output) {
   for (Node v = g.input_dim; v < Node(g.nodes.size()); ++v) by_layer[g.nodes[v].layer].push_back(v);
   for (int32_t l = 1; l < out_layer; ++l) {
     for (Node v : by_layer[l]) {
-      g.rows[l].push_back(g.RowOf(g.nodes[v].form, l));
+      g.rows[l].push_back(g.RowOf(std::move(g.nodes[v].form), l));
       g.index[v] = int32_t(g.rows[l].size() - 1);
-      g.nodes[v].form = Form();  // free the terms
     }
   }
-  for (const Form& f : g.outputs) g.rows[out_layer].push_back(g.RowOf(f, out_layer));
+  for (Form& f : g.outputs) g.rows[out_layer].push_back(g.RowOf(std::move(f), out_layer));
   Network net;
   int32_t prev = g.input_dim;
   for (int32_t l = 1; l <= out_layer; ++l) {
@@ -386,6 +457,7 @@ Network Assembler::Compile(Activation::Kind output) {
     prev = outputs;
   }
   net.relays = g.relays;
+  for (Node v = g.input_dim; v < Node(g.nodes.size()); ++v) net.relays += g.nodes[v].relay;
   *impl_ = Impl{};
   return net;
 }

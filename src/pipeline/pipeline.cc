@@ -144,13 +144,16 @@ RunResult RunConstruction(const Construction& c, const std::any& options, const 
                        (r.status == Status::kInfeasible || r.status == Status::kFailed);
     if (!retry) {
       if (net && r.ok()) {
-        for (Bound& b : r.theory) b.measured = Measure(r.network, b.measure);
+        for (Bound& b : r.theory)  // a construction-specific measure comes measured
+          if (std::isnan(b.measured)) b.measured = Measure(r.network, b.measure);
         for (Bound& b : LowerBounds(r.data, *net)) r.theory.push_back(std::move(b));
         out.network = std::move(net);
       }
       break;
     }
-    r.failed_attempts.push_back({attempt, seed, *failure, "retry with a new seed"});
+    r.failed_attempts.push_back(
+        {attempt, seed, *failure, r.remedy.empty() ? "retry with a new seed" : r.remedy});
+    r.remedy.clear();
     r.theory.clear();
     r.extras = nlohmann::ordered_json::object();
     r.verification = {};

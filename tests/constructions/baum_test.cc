@@ -7,8 +7,9 @@
 #include <gtest/gtest.h>
 
 #include "mnemo/error.h"
-#include "tests/test_util.h"
+#include "mnemo/io.h"
 #include "mnemo/verify.h"
+#include "tests/test_util.h"
 
 namespace mnemo {
 namespace {
@@ -16,6 +17,8 @@ namespace {
 std::optional<Network> BuildBaum(const Dataset& data, Report* report, const ParamMap& p = {}) {
   return testing::BuildWith("baum", data, p, 1, report);
 }
+
+const BaumDetails& Details(const Report& r) { return std::any_cast<const BaumDetails&>(r.details); }
 
 void ExpectVerified(const Dataset& data, const std::optional<Network>& net, const Report& r) {
   ASSERT_TRUE(net) << data.source << ": " << r.reason;
@@ -28,17 +31,25 @@ TEST(BaumTest, SphereInGeneralPositionUsesAboutNOverDNeurons) {
   Report r;
   auto net = BuildBaum(data, &r);
   ExpectVerified(data, net, r);
-  const int64_t memorized = r.extras["points_memorized"].get<int64_t>();
+  const int64_t memorized = Details(r).points_memorized;
   EXPECT_LE(memorized, 1000);
-  EXPECT_EQ(r.extras["group_splits"].get<int64_t>(), 0);
-  EXPECT_EQ(r.extras["hidden_neurons"].get<int64_t>(), 2 * ((memorized + 19) / 20));
+  EXPECT_EQ(Details(r).group_splits, 0);
+  EXPECT_EQ(Details(r).slabs, (memorized + 19) / 20);
+  EXPECT_EQ(net->Stats().neurons, 2 * ((memorized + 19) / 20));
+  // In general position the construction meets its own bound exactly.
+  ASSERT_FALSE(r.theory.empty());
+  EXPECT_EQ(r.theory[0].measure, "neurons");
+  EXPECT_EQ(r.theory[0].scale, double(2 * ((memorized + 19) / 20)));
+  EXPECT_EQ(r.theory[0].Holds(), std::optional<bool>(true));
+  EXPECT_EQ(r.network.relays, 0);
   EXPECT_EQ(net->layers[0].activation.kind, Activation::kStep);
   EXPECT_EQ(net->layers.size(), 2u);
 }
 
 TEST(BaumTest, ClustersAndGridWithSplits) {
-  for (const char* spec : {"synthetic:gaussian-clusters?n=1500&d=10&classes=2&clusters=20&sigma=0.05&seed=2",
-                           "synthetic:grid?n=800&d=2&classes=2&delta=0.001&seed=3"}) {
+  for (const char* spec :
+       {"synthetic:gaussian-clusters?n=1500&d=10&classes=2&clusters=20&sigma=0.05&seed=2",
+        "synthetic:grid?n=800&d=2&classes=2&delta=0.001&seed=3"}) {
     Dataset data = LoadDataset(spec);
     Report r;
     auto net = BuildBaum(data, &r);
@@ -49,7 +60,7 @@ TEST(BaumTest, ClustersAndGridWithSplits) {
   Report r;
   auto net = BuildBaum(grid, &r);
   ExpectVerified(grid, net, r);
-  EXPECT_GT(r.extras["group_splits"].get<int64_t>(), 0);
+  EXPECT_GT(Details(r).group_splits, 0);
 }
 
 TEST(BaumTest, MultiClassOneOutputPerClass) {
@@ -69,7 +80,15 @@ TEST(BaumTest, PointAtTheOriginGetsARandomSlab) {
   Report r;
   auto net = BuildBaum(data, &r);
   ExpectVerified(data, net, r);
-  EXPECT_GE(r.extras["random_hyperplanes"].get<int64_t>(), 1);
+  EXPECT_GE(Details(r).random_hyperplanes, 1);
+}
+
+TEST(BaumTest, SameSeedSameNetwork) {
+  Dataset data = LoadDataset("synthetic:sphere?n=300&d=6&classes=3&seed=6");
+  Report a, b;
+  auto na = BuildBaum(data, &a), nb = BuildBaum(data, &b);
+  ASSERT_TRUE(na && nb);
+  EXPECT_EQ(NetworkToJson(*na), NetworkToJson(*nb));
 }
 
 TEST(BaumTest, RealTargetsAreRejected) {

@@ -1,10 +1,12 @@
-// Tests of constructions/gadgets.h: each gadget's identity, checked once, exactly, on the
-// boundary cases that make it hold (and the ones just outside, where the text says so).
+// Tests for constructions/gadgets.h: each gadget's identity, checked once, exactly, on the
+// compiled network (EvaluateExact) at points where the identity is stated to hold.
 #include "constructions/gadgets.h"
 
-#include <functional>
-
 #include <gtest/gtest.h>
+
+#include <functional>
+#include <optional>
+#include <vector>
 
 #include "mnemo/evaluate.h"
 
@@ -114,6 +116,164 @@ TEST(Gadgets, PeelDigitIsTheTopDigitOfEveryInteger) {
       for (size_t i = 0; i < xs.size(); ++i)
         EXPECT_EQ(got[i], Rational(int64_t(i) / 4)) << "q " << q << " X " << i;
     }
+}
+
+
+// ---- gadgets of vershynin, baum, bubeck and yun
+
+Rational R(long num, long den = 1) {
+  Rational q(num, den);
+  q.canonicalize();
+  return q;
+}
+
+// Compiles the forms `make` returns as identity outputs and evaluates them exactly on `points`
+// (rows of dyadic inputs); `want` gives the expected outputs at a point, or nullopt where the
+// gadget's identity does not claim anything.
+void ExpectIdentity(
+    int32_t d, const std::function<std::vector<Form>(Assembler&)>& make,
+    const std::vector<std::vector<double>>& points,
+    const std::function<std::optional<std::vector<Rational>>(const std::vector<Rational>&)>& want) {
+  Assembler a(d);
+  for (const Form& f : make(a)) a.Output(f);
+  Network net = a.Compile(Activation::kIdentity);
+  RowMatrix x(int64_t(points.size()), d);
+  for (size_t i = 0; i < points.size(); ++i)
+    for (int32_t j = 0; j < d; ++j) x(int64_t(i), j) = points[i][j];
+  ExactOutputs out = EvaluateExact(net, x);
+  int checked = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    std::vector<Rational> xi;
+    for (double v : points[i]) xi.push_back(RationalFromDouble(v));
+    const auto expected = want(xi);
+    if (!expected) continue;
+    ASSERT_EQ(int64_t(expected->size()), out.cols);
+    for (int64_t c = 0; c < out.cols; ++c)
+      EXPECT_EQ(out.At(int64_t(i), c), (*expected)[c]) << "point " << i << " output " << c;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+std::vector<std::vector<double>> Line(double lo, double hi, double step) {
+  std::vector<std::vector<double>> p;
+  for (double v = lo; v <= hi; v += step) p.push_back({v});
+  return p;
+}
+
+// ---- Shared gadgets (StepUp, Gate) ---------------------------------------------------------
+
+TEST(GadgetsTest, StepUpIsOneAboveZeroAndZeroBelowMinusEta) {
+  const Rational eta = R(1, 4);
+  ExpectIdentity(
+      1, [&](Assembler& a) { return std::vector<Form>{StepUp(a, Form(0), eta)}; },
+      Line(-2, 2, 0.125),
+      [&](const std::vector<Rational>& x) -> std::optional<std::vector<Rational>> {
+        if (x[0] >= 0) return std::vector<Rational>{1};
+        if (x[0] <= -eta) return std::vector<Rational>{0};
+        return std::nullopt;
+      });
+}
+
+TEST(GadgetsTest, GateIsValueTimesSwitch) {
+  // v = x0 with |v| ≤ M = 2, the switch s = x1 ∈ {0, 1}.
+  std::vector<std::vector<double>> pts;
+  for (double v = -2; v <= 2; v += 0.25)
+    for (double s : {0.0, 1.0}) pts.push_back({v, s});
+  ExpectIdentity(
+      2, [](Assembler& a) { return std::vector<Form>{Gate(a, Form(0), Form(1), R(2))}; }, pts,
+      [](const std::vector<Rational>& x) -> std::optional<std::vector<Rational>> {
+        return std::vector<Rational>{x[1] == 1 ? x[0] : Rational(0)};
+      });
+}
+
+// ---- Gadgets of vershynin, baum, bubeck and yun --------------------------------------------
+
+TEST(GadgetsTest, GridStepIsTheStrictThresholdOffTheOpenGap) {
+  const Rational gamma = R(1, 8);
+  for (Activation::Kind kind : {Activation::kStep, Activation::kRelu}) {
+    std::vector<std::vector<double>> pts = Line(-1, 1, 0.125);   // the grid γℤ
+    for (double v : {-0.3, 0.13, 0.7, 5.0}) pts.push_back({v});  // off the grid, outside (0, γ)
+    ExpectIdentity(
+        1, [&](Assembler& a) { return std::vector<Form>{GridStep(a, Form(0), gamma, kind)}; }, pts,
+        [&](const std::vector<Rational>& x) -> std::optional<std::vector<Rational>> {
+          return std::vector<Rational>{x[0] > 0 ? 1 : 0};
+        });
+  }
+}
+
+TEST(GadgetsTest, SlabIsTheIndicatorOfAHalfOpenInterval) {
+  const Rational lo = R(-1, 2), hi = R(3, 4);
+  ExpectIdentity(
+      1, [&](Assembler& a) { return std::vector<Form>{Slab(a, Form(0), lo, hi)}; },
+      Line(-2, 2, 0.0625),
+      [&](const std::vector<Rational>& x) -> std::optional<std::vector<Rational>> {
+        return std::vector<Rational>{x[0] >= lo && x[0] < hi ? 1 : 0};
+      });
+}
+
+TEST(GadgetsTest, HardTanhClampsToMinusOneOne) {
+  ExpectIdentity(
+      1, [](Assembler& a) { return std::vector<Form>{HardTanh(a, R(3) * Form(0))}; },
+      Line(-2, 2, 0.0625),
+      [](const std::vector<Rational>& x) -> std::optional<std::vector<Rational>> {
+        Rational g = 3 * x[0];
+        return std::vector<Rational>{g < -1 ? Rational(-1) : g > 1 ? Rational(1) : g};
+      });
+}
+
+TEST(GadgetsTest, DirectionalBumpsReadOutOnTheSelectorAndVanishOffIt) {
+  // Selector s = x0, readouts r1 = x1 and r2 = 1/4 − 2·x1; η = 1/8, ε = 1/2; λ = 3 (not dyadic:
+  // the scale only moves denominators).
+  const Rational eta = R(1, 8), eps = R(1, 2);
+  std::vector<std::vector<double>> pts;
+  for (double s = -2; s <= 2; s += 0.0625)
+    for (double r : {-1.0, 0.0, 0.5, 1.0}) pts.push_back({s, r});
+  for (const Rational& scale : {R(1), R(3)}) {
+    ExpectIdentity(
+        2,
+        [&](Assembler& a) {
+          return DirectionalBumps(a, Form(0), {Form(1), R(-2) * Form(1) + R(1, 4)}, eta, eps,
+                                  scale);
+        },
+        pts,
+        [&](const std::vector<Rational>& x) -> std::optional<std::vector<Rational>> {
+          const std::vector<Rational> r = {x[1], R(1, 4) - 2 * x[1]};
+          std::vector<Rational> f;
+          for (const Rational& rb : r) {
+            const Rational s_abs = abs(x[0]), r_abs = abs(rb);
+            if (s_abs + eta * r_abs <= eps)
+              f.push_back(rb);
+            else if (s_abs >= eps + eta * r_abs)
+              f.push_back(0);
+            else
+              return std::nullopt;
+          }
+          return f;
+        });
+  }
+}
+
+TEST(GadgetsTest, OrIsZeroExactlyWhenEverySignalIsZero) {
+  // Signals step(x0) ∈ {0, 1} and 2·step(x1) ∈ {0, 2}; the OR sits in layer 3 (relayed inputs).
+  std::vector<std::vector<double>> pts;
+  for (double u : {-1.0, 1.0})
+    for (double v : {-1.0, 0.5}) pts.push_back({u, v});
+  for (Activation::Kind kind : {Activation::kStep, Activation::kRelu}) {
+    ExpectIdentity(
+        2,
+        [&](Assembler& a) {
+          const Form s(a.Step(Form(0)));
+          const Form t = R(2) * Form(a.Step(Form(1)));
+          return std::vector<Form>{Form(Or(a, s + t, kind, 3))};
+        },
+        pts,
+        [&](const std::vector<Rational>& x) -> std::optional<std::vector<Rational>> {
+          const Rational sum = Rational(x[0] >= 0 ? 1 : 0) + Rational(x[1] >= 0 ? 2 : 0);
+          if (kind == Activation::kStep) return std::vector<Rational>{sum >= 1 ? 1 : 0};
+          return std::vector<Rational>{sum};  // relu(sum) = sum: 0 iff every signal is 0
+        });
+  }
 }
 
 }  // namespace

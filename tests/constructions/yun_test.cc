@@ -5,11 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "mnemo/io.h"
 #include "mnemo/verify.h"
 #include "tests/test_util.h"
 
 namespace mnemo {
 namespace {
+
+const YunDetails& Details(const Report& r) { return std::any_cast<const YunDetails&>(r.details); }
 
 void ExpectVerified(const Dataset& data, const std::optional<Network>& net, const Report& r) {
   ASSERT_TRUE(net) << data.source << ": " << r.reason;
@@ -27,6 +32,16 @@ TEST(YunTest, WidthsTwoAndFourRootN) {
   EXPECT_EQ(net->layers[1].outputs, 128);
   EXPECT_EQ(net->layers[0].activation.kind, Activation::kRelu);
   EXPECT_EQ(net->layers[1].activation.kind, Activation::kRelu);
+  EXPECT_EQ(Details(r).d1, 63);
+  EXPECT_EQ(Details(r).d2, 128);
+  EXPECT_EQ(Details(r).projection_tries, 10);  // the shared projection: best of --tries
+  // Bounds: d1 and d2 exactly as derived, and hidden neurons against √N (constant unknown).
+  ASSERT_GE(r.theory.size(), 3u);
+  EXPECT_EQ(r.theory[0].measure, "d1");
+  EXPECT_EQ(r.theory[0].Holds(), std::optional<bool>(true));
+  EXPECT_EQ(r.theory[1].Holds(), std::optional<bool>(true));
+  EXPECT_NEAR(r.theory[2].Ratio(), (63.0 + 128.0) / std::sqrt(1000.0), 1e-9);
+  EXPECT_EQ(r.network.relays, 0);
 }
 
 TEST(YunTest, RealTargetsClustersGrid) {
@@ -38,6 +53,15 @@ TEST(YunTest, RealTargetsClustersGrid) {
     auto net = testing::BuildWith("yun", data, {}, 1, &r);
     ExpectVerified(data, net, r);
   }
+}
+
+TEST(YunTest, SameSeedSameNetwork) {
+  Dataset data = LoadDataset("synthetic:sphere?n=200&d=4&targets=real&seed=6");
+  Report a, b;
+  auto na = testing::BuildWith("yun", data, {}, 3, &a);
+  auto nb = testing::BuildWith("yun", data, {}, 3, &b);
+  ASSERT_TRUE(na && nb);
+  EXPECT_EQ(NetworkToJson(*na), NetworkToJson(*nb));
 }
 
 TEST(YunTest, BlockOptionTradesTheTwoWidths) {
