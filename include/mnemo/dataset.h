@@ -15,7 +15,8 @@
 #include <Eigen/Dense>
 
 #include "mnemo/exact.h"
-#include "mnemo/network.h"
+#include "mnemo/fingerprint.h"
+#include "mnemo/input_map.h"
 
 namespace mnemo {
 
@@ -43,6 +44,8 @@ struct Dataset {
   int64_t merged_duplicates = 0;
   int input_exponent = 0;            ///< smallest E ≥ 0 with x·2^E integral
   std::vector<std::string> warnings; ///< e.g. merged duplicates; the CLI prints them
+  std::string csv_path;              ///< CSV: the file (for messages)
+  std::vector<int64_t> row_lines;    ///< CSV: the file line of each original row (1-based)
 
   int64_t n() const { return x.rows(); }
   int64_t d() const { return x.cols(); }
@@ -51,6 +54,12 @@ struct Dataset {
   double Expected(int64_t i) const { return classification ? y[i] : target[i]; }
   /// The user's label for point i.
   std::string LabelString(int64_t i) const;
+  /// Original row `row` in the user's terms, for messages: "data.csv:17" (CSV: the file's
+  /// line, 1-based as an editor shows it), "x.npy row 5" (.npy, IDX, Fashion-MNIST: the
+  /// 0-based index NumPy users write), "synthetic:ball?n=9 point 5" (generators: the point index).
+  std::string RowName(int64_t row) const;
+  /// Point `point` (after merging duplicates) in the user's terms: its first original row.
+  std::string PointName(int64_t point) const { return RowName(point_to_row[point]); }
   DatasetFingerprint Fingerprint() const;
 };
 

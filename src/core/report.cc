@@ -241,7 +241,9 @@ Report Report::FromJson(const nlohmann::ordered_json& j, const std::string& wher
     for (const auto& a : j.value("failed_attempts", nlohmann::ordered_json::array()))
       r.failed_attempts.push_back({a.value("attempt", 0), a.value("seed", uint64_t(0)),
                                    a.value("failure", ""), a.value("remedy", "")});
-    for (auto it = j.at("timings_s").begin(); it != j.at("timings_s").end(); ++it)
+    // A network file's report has no timings (its bytes depend only on inputs and seed).
+    const nlohmann::ordered_json timings = j.value("timings_s", nlohmann::ordered_json::object());
+    for (auto it = timings.begin(); it != timings.end(); ++it)
       r.timings.Add(it.key(), it.value().get<double>());
     r.extras = j.value("extras", nlohmann::ordered_json::object());
     return r;
