@@ -41,4 +41,16 @@ struct DyadicProjection {
 DyadicProjection ChooseProjection(const RowMatrix& normalized, int tries, Rng& rng,
                                   int dir_bits = kDirectionBits, bool first_distinct = false);
 
+/// ChooseProjection on the grid 2^-dir_bits, refined by 19 bits at a time (up to
+/// `max_dir_bits`) while every direction still maps two points to one value: lattice-like data
+/// (hypercube corners, small integer grids) can collide on a coarse grid, and exact arithmetic
+/// does not care how fine it is. `max_dir_bits` = dir_bits: no refinement.
+DyadicProjection ChooseSeparatingProjection(const RowMatrix& normalized, int tries, Rng& rng,
+                                            int dir_bits, int max_dir_bits);
+
+/// The finest direction grid (≤ kDirectionBits) whose exact projection layer stays below
+/// 2^budget_bits: |v_j| ≤ 6·2^dir_bits with overwhelming probability, so the largest row sum
+/// Σ_j |v_j·x'_j·2^frac| stays below 2^(budget − 2). May be < 3 (then no useful grid exists).
+int DirectionBitsForBudget(const RowMatrix& normalized, int budget_bits);
+
 }  // namespace mnemo::internal

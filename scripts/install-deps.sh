@@ -9,6 +9,7 @@ packages=(
   libgmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
   fflas-ffpack libgivaro-dev libglpk-dev
   gnuplot-nox dataset-fashion-mnist python3-numpy
+  python3-torch  # bench/train_vs_mnemo.py: the trained MLP beside the constructed network
 )
 
 missing=()

@@ -4,6 +4,7 @@
 // exact verification always passes.
 #include "constructions/bitextract.h"
 
+#include <array>
 #include <random>
 #include <string>
 
@@ -40,7 +41,9 @@ Built BuildAndVerify(const Dataset& data, const ParamMap& params, uint64_t seed 
   return b;
 }
 
-int64_t Field(const Report& r, const std::string& key) { return r.extras.at(key).get<int64_t>(); }
+const BitextractDetails& Details(const Report& r) {
+  return std::any_cast<const BitextractDetails&>(r.details);
+}
 
 // Random points with small integer coordinates (so float-safe networks are exact in float64).
 Dataset IntegerData(int64_t n, int64_t d, int64_t classes, uint64_t seed, int64_t range = 1000) {
@@ -55,13 +58,27 @@ Dataset IntegerData(int64_t n, int64_t d, int64_t classes, uint64_t seed, int64_
   return MakeDataset("integer-test", x, y);
 }
 
+// The shape a build reports, as the planner's config.
+BitextractConfig ConfigOf(const BitextractDetails& d) {
+  BitextractConfig k;
+  k.a = d.a, k.wprime = d.wprime, k.lprime = d.lprime, k.n = d.points_per_group;
+  k.q = d.bits_per_layer, k.pipeline = d.pipelined, k.float_safe = d.float_safe;
+  k.separate = d.separate_projection, k.cap = d.weight_bits_budget;
+  return k;
+}
+
+// Verified exactly, sized as the planner's closed formulas say, holding every point.
 void ExpectVerified(const Built& b, const std::string& what) {
   ASSERT_TRUE(b.net.has_value()) << what << ": " << b.report.reason;
   EXPECT_TRUE(b.verify.all_correct()) << what << ": " << b.verify.Brief();
-  NetworkStats st = b.net->Stats();
-  EXPECT_EQ(st.width, Field(b.report, "W")) << what;
-  EXPECT_EQ(st.depth, Field(b.report, "L")) << what;
-  EXPECT_GE(Field(b.report, "capacity"), b.net->dataset.n) << what;
+  const NetworkStats st = b.net->Stats();
+  const BitextractDetails& d = Details(b.report);
+  const internal::BitextractSizes planned = BitextractPlanSizes(ConfigOf(d), d.rho, d.c);
+  // (≤: a zero table column can free a selector relay a round early)
+  EXPECT_LE(st.width, planned.width) << what << " " << d.config;
+  EXPECT_GE(st.width, planned.width - d.a) << what << " " << d.config;
+  EXPECT_EQ(st.depth, planned.depth) << what << " " << d.config;
+  EXPECT_GE(d.capacity, b.net->dataset.n) << what;
 }
 
 // §14.2 of bit_extraction.md: with q = 1 and no pipelining the sizes follow the exact formulas
@@ -83,15 +100,15 @@ TEST(Bitextract, DesignDocConfigurationsReproduceSizes) {
     Built b = BuildAndVerify(data, p);
     const std::string what = fmt::format("{}/{}/{}/{}/{}/{}", r.n, r.d, r.c, r.a, r.wp, r.lp);
     ExpectVerified(b, what);
-    const int64_t rho = Field(b.report, "rho"), c = Field(b.report, "c");
+    const int64_t rho = Details(b.report).rho, c = Details(b.report).c;
     EXPECT_EQ(c, BitLength(Integer(r.c))) << what;
-    EXPECT_EQ(Field(b.report, "points_per_group"), r.ref_n) << what;
-    EXPECT_EQ(Field(b.report, "W"), r.ref_width) << what;
+    EXPECT_EQ(Details(b.report).points_per_group, r.ref_n) << what;
+    EXPECT_EQ(b.report.network.width, r.ref_width) << what;
     // Another RNG and data give another key range; ρ stays within a few bits of the reference.
     EXPECT_NEAR(double(rho), double(r.ref_rho), 4.0) << what;
     const int64_t depth = r.ref_n == 1 ? r.lp + 3 : r.lp + r.ref_n * (rho + c + 2) + 3;
-    EXPECT_EQ(Field(b.report, "L"), depth) << what;
-    EXPECT_EQ(Field(b.report, "payload_bits_B"), r.ref_n == 1 ? c : r.ref_n * (rho + c)) << what;
+    EXPECT_EQ(b.report.network.depth, depth) << what;
+    EXPECT_EQ(Details(b.report).payload_bits, r.ref_n == 1 ? c : r.ref_n * (rho + c)) << what;
   }
 }
 
@@ -111,14 +128,14 @@ TEST(Bitextract, FloatSafeConfigurationsAreExactInFloat64) {
     const std::string what = fmt::format("float-safe {}/{}/{}", r.n, r.a, r.lp);
     ExpectVerified(b, what);
     EXPECT_EQ(b.verify.float_disagreements, 0) << what;
-    EXPECT_EQ(Field(b.report, "points_per_group"), r.ref_n) << what;
+    EXPECT_EQ(Details(b.report).points_per_group, r.ref_n) << what;
     EXPECT_LE(b.net->Stats().max_weight_bits, 53) << what;
-    const int64_t rho = Field(b.report, "rho"), c = Field(b.report, "c");
-    const int64_t bits = Field(b.report, "payload_bits_B");
+    const int64_t rho = Details(b.report).rho, c = Details(b.report).c;
+    const int64_t bits = Details(b.report).payload_bits;
     if (r.ref_n == 1) {
-      EXPECT_EQ(Field(b.report, "L"), r.lp + 5) << what;
+      EXPECT_EQ(b.report.network.depth, r.lp + 5) << what;
     } else {
-      EXPECT_EQ(Field(b.report, "L"),
+      EXPECT_EQ(b.report.network.depth,
                 2 + (r.lp + 2) + r.ref_n * (rho + c + 3) + std::max<int64_t>(0, bits - 26) + 1)
           << what;
     }
@@ -143,7 +160,7 @@ TEST(Bitextract, MaxWeightBits53PassesFloat64ForWidthAndDepthRequests) {
     ExpectVerified(b, p.begin()->first);
     EXPECT_EQ(b.verify.float_disagreements, 0);
     EXPECT_LE(b.net->Stats().max_weight_bits, 53);
-    EXPECT_TRUE(b.report.extras.contains("depth_gain_given_up"));
+    EXPECT_TRUE((Details(b.report).uncapped_depth > 0));
   }
   // float32: keys of ≈ 30 bits cannot fit 24 bits; the report says why.
   Built f32 = BuildAndVerify(data, {{"depth", "40"}, {"max-weight-bits", "24"}});
@@ -180,13 +197,13 @@ TEST(Bitextract, OptionCombinations) {
       for (const auto& [k, v] : p) what += " --" + k + " " + v;
       Built b = BuildAndVerify(data, p);
       ExpectVerified(b, what);
-      if (p.count("depth")) EXPECT_LE(Field(b.report, "L"), std::stoll(p.at("depth"))) << what;
-      if (p.count("width")) EXPECT_LE(Field(b.report, "W"), std::stoll(p.at("width"))) << what;
-      if (p.count("bits-per-layer") && Field(b.report, "points_per_group") > 1)
-        EXPECT_EQ(Field(b.report, "bits_per_layer"), std::stoll(p.at("bits-per-layer"))) << what;
+      if (p.count("depth")) EXPECT_LE(b.report.network.depth, std::stoll(p.at("depth"))) << what;
+      if (p.count("width")) EXPECT_LE(b.report.network.width, std::stoll(p.at("width"))) << what;
+      if (p.count("bits-per-layer") && Details(b.report).points_per_group > 1)
+        EXPECT_EQ(Details(b.report).bits_per_layer, std::stoll(p.at("bits-per-layer"))) << what;
       if (p.count("projection"))
-        EXPECT_EQ(b.report.extras.at("separate_projection").get<bool>(),
-                  p.at("projection") == "separate" && Field(b.report, "A") > 1)
+        EXPECT_EQ(Details(b.report).separate_projection,
+                  p.at("projection") == "separate" && Details(b.report).a > 1)
             << what;
     }
   }
@@ -227,8 +244,8 @@ TEST(Bitextract, InfeasiblePairsReportTheSmallestPartner) {
   Built b = BuildAndVerify(data, {{"width", "12"}, {"depth", "10"}});
   ASSERT_FALSE(b.net.has_value());
   EXPECT_EQ(b.report.status, Status::kInfeasible);
-  const int64_t l_min = Field(b.report, "smallest_feasible_depth_for_width");
-  const int64_t w_min = Field(b.report, "smallest_feasible_width_for_depth");
+  const int64_t l_min = Details(b.report).smallest_feasible_depth_for_width;
+  const int64_t w_min = Details(b.report).smallest_feasible_width_for_depth;
   ASSERT_GT(l_min, 10);
   ASSERT_GT(w_min, 12);
   EXPECT_NE(b.report.reason.find(std::to_string(l_min)), std::string::npos) << b.report.reason;
@@ -277,16 +294,17 @@ TEST(Bitextract, WidthDepthTradeoffKeepsW2L2) {
   for (int64_t depth : {150, 300, 600}) {
     Built b = BuildAndVerify(data, {{"depth", std::to_string(depth)}});
     ExpectVerified(b, fmt::format("depth {}", depth));
-    EXPECT_GT(Field(b.report, "points_per_group"), 1);
-    w2l2.push_back(b.report.extras.at("w2l2").get<double>());
+    EXPECT_GT(Details(b.report).points_per_group, 1);
+    w2l2.push_back(Measure(b.report.network, "w2l2"));
   }
   const double lo = *std::min_element(w2l2.begin(), w2l2.end());
   const double hi = *std::max_element(w2l2.begin(), w2l2.end());
   EXPECT_LT(hi / lo, 2.5);
 }
 
-// Planned sizes equal built sizes for every shape (Build MNEMO_CHECKs this too); spot-check
-// the closed forms of §9.1.
+// The closed forms (q = 1, no pipelining): width = max(2A − 1, A + 4W′ + 2, 8) in the steady
+// state (A = 1: 4W′ + 2, the selector is a constant); the label-only network with L′ = 2 drops t
+// after its last steps (A + 4W′ + 1), and two slots need one register less in the decoder (7).
 TEST(Bitextract, PlanSizesClosedForms) {
   for (int64_t a : {1, 2, 5})
     for (int64_t wp : {1, 3})
@@ -295,9 +313,36 @@ TEST(Bitextract, PlanSizesClosedForms) {
           BitextractConfig k;
           k.a = a, k.wprime = wp, k.lprime = lp, k.n = n, k.q = 1;
           auto s = BitextractPlanSizes(k, 17, 3);
-          EXPECT_EQ(s.width, std::max<int64_t>({2 * a - 1, a + 4 * wp + 2, n > 1 ? 8 : 0}));
+          const int64_t sel = a > 1 ? a : 0;  // one super-block: the selector is the constant 1
+          const int64_t rounds = n == 1 && lp == 2 ? sel + 4 * wp + 1 : sel + 4 * wp + 2;
+          EXPECT_EQ(s.width, std::max<int64_t>({2 * a - 1, rounds, n == 2 ? 7 : n > 2 ? 8 : 0}));
           EXPECT_EQ(s.depth, n == 1 ? lp + 3 : lp + n * (17 + 3 + 2) + 3);
         }
+}
+
+// Planned sizes equal built sizes for every variant of the layout (explicit shapes; Build
+// checks the same on every network), and every network verifies.
+TEST(Bitextract, PlanMatchesLayoutForEveryVariant) {
+  Dataset data = IntegerData(60, 20, 5, 4, 255);
+  const std::vector<std::array<int64_t, 3>> shapes = {
+      {1, 0, 0}, {2, 1, 1}, {2, 2, 2}, {3, 1, 3}, {4, 2, 4}, {2, 3, 9}, {60, 0, 0}};
+  for (const auto& [a, wp, lp] : shapes)
+    for (const char* q : {"1", "3"})
+      for (const char* pipe : {"off", "on"})
+        for (const char* proj : {"fused", "separate"})
+          for (bool fs : {false, true}) {
+            if (fs && (std::string(pipe) == "on" || a * (wp * lp + 1) < 10)) continue;
+            ParamMap p{{"a", std::to_string(a)}, {"wprime", std::to_string(wp)},
+                       {"lprime", std::to_string(lp)}, {"bits-per-layer", q},
+                       {"pipeline", pipe}, {"projection", proj}};
+            if (fs) p["max-weight-bits"] = "1000";
+            Built b = BuildAndVerify(data, p);
+            ExpectVerified(b, fmt::format("A={} W'={} L'={} q={} {} {} fs={}", a, wp, lp, q, pipe,
+                                          proj, fs));
+            // t and the one-hot selector pass rounds unchanged: Assembler relays.
+            if (lp >= 2 || Details(b.report).points_per_group > 1)
+              EXPECT_GT(b.net->Stats().relays, 0);
+          }
 }
 
 // Property: random data and random W or L always verify exactly (or are reported infeasible
@@ -327,6 +372,81 @@ TEST(Bitextract, PropertyRandomDataAlwaysVerifies) {
     ExpectVerified(b, spec + " " + p.begin()->first + "=" + p.begin()->second);
   }
   EXPECT_GE(built, 30);
+}
+
+}  // namespace
+}  // namespace mnemo
+
+namespace mnemo {
+namespace {
+
+// --depth L delivers a depth in [0.95L, L] (the narrowest such layout).
+TEST(Bitextract, DepthDeliveredWithinFivePercent) {
+  Dataset data = LoadDataset("synthetic:ball?n=4000&d=8&classes=10&seed=2");
+  for (int64_t depth : {20, 45, 130, 400, 900}) {
+    Built b = BuildAndVerify(data, {{"depth", std::to_string(depth)}});
+    ExpectVerified(b, fmt::format("depth {}", depth));
+    EXPECT_LE(b.report.network.depth, depth);
+    EXPECT_GE(b.report.network.depth, depth - depth / 20) << Details(b.report).config;
+  }
+}
+
+// --minimize params|bits returns the smallest of the networks it tried (all listed), within
+// the caps; depth|width are the planner's exact minima under the other cap.
+TEST(Bitextract, MinimizeReturnsTheSmallestTried) {
+  Dataset data = LoadDataset("synthetic:ball?n=1500&d=6&classes=10&seed=5");
+  for (const char* objective : {"params", "bits"}) {
+    Built b = BuildAndVerify(data, {{"minimize", objective}, {"depth", "400"}});
+    ExpectVerified(b, objective);
+    const BitextractDetails& d = Details(b.report);
+    EXPECT_EQ(d.minimized, objective);
+    ASSERT_GE(d.tried.size(), 3u);
+    const bool params = std::string(objective) == "params";
+    const int64_t got = params ? b.report.network.params_nonzero : b.report.network.total_weight_bits;
+    for (const BitextractCandidate& t : d.tried) {
+      EXPECT_LE(t.depth, 400) << t.config;
+      EXPECT_LE(got, params ? t.params_nonzero : t.total_weight_bits) << t.config;
+    }
+    EXPECT_TRUE(b.report.extras.contains("tried"));
+  }
+  Built depth = BuildAndVerify(data, {{"minimize", "depth"}, {"width", "30"}});
+  ExpectVerified(depth, "minimize depth");
+  EXPECT_LE(depth.report.network.width, 30);
+  Built shallower = BuildAndVerify(data, {{"width", "30"}, {"depth", std::to_string(depth.report.network.depth - 1)}});
+  EXPECT_EQ(shallower.report.status, Status::kInfeasible);
+  Built width = BuildAndVerify(data, {{"minimize", "width"}, {"depth", "200"}});
+  ExpectVerified(width, "minimize width");
+  EXPECT_LE(width.report.network.depth, 200);
+  Built narrower = BuildAndVerify(data, {{"width", std::to_string(width.report.network.width - 1)}, {"depth", "200"}});
+  EXPECT_EQ(narrower.report.status, Status::kInfeasible);
+  // Impossible caps are named.
+  Built none = BuildAndVerify(data, {{"minimize", "params"}, {"width", "3"}});
+  EXPECT_EQ(none.report.status, Status::kInfeasible);
+  EXPECT_NE(none.report.reason.find("width ≤ 3"), std::string::npos) << none.report.reason;
+  Report r;
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"minimize", "neurons"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"minimize", "params"}, {"a", "2"},
+                                                       {"wprime", "1"}, {"lprime", "3"}}, 1, &r),
+               Error);
+}
+
+// The options a user types reach the construction through the binary.
+TEST(Bitextract, MinimizeThroughTheCli) {
+  testing::TempDir dir;
+  testing::CliResult r = testing::RunCli(
+      {"build", "synthetic:ball?n=600&d=5&classes=4&seed=3", "-c", "bitextract", "--minimize",
+       "params", "--depth", "300", "-o", dir.Path("net.json"), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::ordered_json::parse(r.out);
+  EXPECT_EQ(row["status"], "success");
+  EXPECT_TRUE(row["verification"]["all_correct"].get<bool>());
+  EXPECT_EQ(row["extras"]["minimized"], "params");
+  EXPECT_GE(row["extras"]["tried"].size(), 2u);
+  testing::CliResult bad = testing::RunCli({"build", "synthetic:ball?n=60&d=2&classes=2", "-c",
+                                            "bitextract", "--minimize", "size", "-o",
+                                            dir.Path("bad.json")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--minimize"), std::string::npos) << bad.err;
 }
 
 }  // namespace
