@@ -115,8 +115,8 @@ TEST(CliDialectTest, ParserErrorsAreOneLine) {
 }
 
 TEST(CliDialectTest, UnknownCommandsSuggestTheNearest) {
-  ExpectOneLineError({"biuld", "x"}, "unknown command \"biuld\" (did you mean `mnemo build`?)");
-  ExpectOneLineError({"help", "verfy"}, "did you mean `mnemo verify`?");
+  ExpectOneLineError({"biuld", "x"}, "unknown command \"biuld\" (did you mean build?)");
+  ExpectOneLineError({"help", "verfy"}, "(did you mean verify?)");
   ExpectOneLineError({"frobnicate"}, "`mnemo --help` lists the commands");
   CliResult h = RunCli({"help"});
   EXPECT_EQ(h.exit_code, 0);

@@ -44,8 +44,8 @@ std::vector<std::string> CommandNames(const CLI::App& app) {
 
 [[noreturn]] void FailUnknownCommand(const CLI::App& app, const std::string& name) {
   const std::string nearest = NearestName(name, CommandNames(app));
-  Fail("unknown command \"{}\"{}; `mnemo --help` lists the commands", name,
-       nearest.empty() ? "" : fmt::format(" (did you mean `mnemo {}`?)", nearest));
+  if (!nearest.empty()) Fail("unknown command \"{}\" (did you mean {}?)", name, nearest);
+  Fail("unknown command \"{}\"; `mnemo --help` lists the commands", name);
 }
 
 // CLI11 messages start with a capital ("The following arguments were not expected: ...").

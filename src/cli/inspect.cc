@@ -79,13 +79,14 @@ void AddInspectCommand(CLI::App& app, int* exit_code) {
           PrintJson(InspectJson(net));
           return 0;
         }
-        fmt::print("{}\n\n", WrapText(fmt::format("{} network ({}), seed {}, built on data {} "
-                                                  "(n = {}, d = {}, classes = {})",
-                                                  net.construction,
-                                                  net.classification ? "classes" : "real targets",
-                                                  net.seed, net.dataset.hash, net.dataset.n,
-                                                  net.dataset.d, net.dataset.classes),
-                                      2));
+        fmt::print("{}\n\n",
+                   WrapText(fmt::format("{} network, seed {}, built on data {} (N = {}, d = {}, {})",
+                                        net.construction, net.seed, net.dataset.hash,
+                                        net.dataset.n, net.dataset.d,
+                                        net.classification
+                                            ? fmt::format("C = {}", net.dataset.classes)
+                                            : "real targets"),
+                            2));
         fmt::print("{}\n{}", SizeTable(net.Stats()).ToText(), LayerTable(net).ToText());
         const std::string report = ReportText(net.report, f->network);
         if (!report.empty()) fmt::print("\nbuild report:\n{}", report);

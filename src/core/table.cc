@@ -42,10 +42,9 @@ std::string Table::ToText() const {
   for (size_t j = 0; j < header_.size(); ++j) width[j] = DisplayWidth(header_[j]);
   for (const auto& r : rows_)
     for (size_t j = 0; j < r.size(); ++j) width[j] = std::max(width[j], DisplayWidth(r[j]));
-  // A column is right-aligned, header included, when every non-empty cell is a number (the
-  // first column, which names the rows, is always left-aligned).
+  // A column is right-aligned, header included, when every non-empty cell is a number.
   std::vector<bool> right(header_.size(), false);
-  for (size_t j = 1; j < header_.size(); ++j) {
+  for (size_t j = 0; j < header_.size(); ++j) {
     bool numeric = !rows_.empty();
     for (const auto& r : rows_) numeric = numeric && (r[j].empty() || LooksNumeric(r[j]));
     right[j] = numeric;
