@@ -75,11 +75,13 @@ std::optional<Network> BuildZhang(const ZhangOptions& o, const BuildContext& ctx
   internal::DyadicProjection proj = internal::ChooseProjection(ctx.normalized, o.tries, rng);
   report->timings.Add("projection", Since(t0));
   if (ctx.data.n() > 1 && proj.min_gap <= 0) {
+    int64_t k = 1;  // the first tie in sorted order
+    while (proj.p[proj.order[k]] != proj.p[proj.order[k - 1]]) ++k;
     report->Fail(Status::kInfeasible,
                  fmt::format("every one of {} projections maps two points to the same value "
-                             "(rows {} and {})",
-                             o.tries, ctx.data.point_to_row[proj.order[0]],
-                             ctx.data.point_to_row[proj.order[1]]));
+                             "(best direction: {} and {})",
+                             o.tries, ctx.data.PointName(proj.order[k - 1]),
+                             ctx.data.PointName(proj.order[k])));
     return std::nullopt;
   }
   ZhangDetails details;

@@ -234,13 +234,34 @@ TEST(DatasetTest, TruncatedAndCorruptGzipAreErrors) {
 TEST(DatasetTest, IdenticalPointsWithDifferentLabelsNameBothRows) {
   TempDir tmp;
   std::string msg = CsvError(tmp, "a,b,y\n1,2,0\n3,4,1\n1,2,1\n");
-  EXPECT_THAT(msg, HasSubstr("row 0 (" + tmp.Path("data.csv") + ":2) and row 2 (" +
-                             tmp.Path("data.csv") + ":4) are identical points with different "
-                             "labels (0 and 1)"));
+  EXPECT_THAT(msg, HasSubstr(tmp.Path("data.csv") + ":2 and " + tmp.Path("data.csv") +
+                             ":4 are identical points with different labels (0 and 1)"));
   // -0 and 0 are the same point.
   RowMatrix x(2, 1);
   x << 0.0, -0.0;
-  EXPECT_THAT(ErrorOf([&] { MakeDataset("mem", x, {1, 2}); }), HasSubstr("row 0 and row 1"));
+  EXPECT_THAT(ErrorOf([&] { MakeDataset("mem", x, {1, 2}); }), HasSubstr("mem row 0 and mem row 1"));
+}
+
+TEST(DatasetTest, RowsAreNamedInTheUsersTerms) {
+  TempDir tmp;
+  // CSV: the file's line, 1-based, counting skipped lines, the header and blank lines.
+  WriteText(tmp.Path("d.csv"), "# comment\nx,y,label\n1,2,0\n\n3,4,1\n");
+  DataOptions o;
+  o.skip_rows = 1;
+  Dataset csv = LoadDataset(tmp.Path("d.csv"), o);
+  EXPECT_EQ(csv.RowName(0), tmp.Path("d.csv") + ":3");
+  EXPECT_EQ(csv.RowName(1), tmp.Path("d.csv") + ":5");
+  // Merged duplicates: a point is named by its first row.
+  WriteText(tmp.Path("m.csv"), "1,2,0\n1,2,0\n5,6,1\n");
+  Dataset merged = LoadDataset(tmp.Path("m.csv"));
+  EXPECT_EQ(merged.PointName(1), tmp.Path("m.csv") + ":3");
+  // .npy: the 0-based index NumPy users write; generators: the point index.
+  WriteText(tmp.Path("x.npy"), NpyBytes({3, 1}, {0.5, 1, 2}));
+  WriteText(tmp.Path("y.npy"), NpyBytes({3}, {0, 1, 0}));
+  DataOptions with_labels;
+  with_labels.labels_path = tmp.Path("y.npy");
+  EXPECT_EQ(LoadDataset(tmp.Path("x.npy"), with_labels).RowName(2), tmp.Path("x.npy") + " row 2");
+  EXPECT_EQ(LoadDataset("synthetic:ball?n=5").RowName(4), "synthetic:ball?n=5 point 4");
 }
 
 TEST(DatasetTest, IdenticalPointsWithTheSameLabelAreMergedWithAWarning) {

@@ -56,7 +56,7 @@ TEST(PipelineTest, ClassOnlyConstructionsDoNotApplyToRealTargets) {
   RunResult r = RunConstruction("bitextract", {}, data);
   EXPECT_FALSE(r.network);
   EXPECT_EQ(r.report.status, Status::kDoesNotApply);
-  EXPECT_THAT(r.report.reason, HasSubstr("r.csv: row 2: label 2.5 is not an integer class"));
+  EXPECT_THAT(r.report.reason, HasSubstr("r.csv row 2: label 2.5 is not an integer class"));
 }
 
 TEST(PipelineTest, ExactDeltaOnRequest) {

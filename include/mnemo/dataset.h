@@ -15,7 +15,8 @@
 #include <Eigen/Dense>
 
 #include "mnemo/exact.h"
-#include "mnemo/network.h"
+#include "mnemo/fingerprint.h"
+#include "mnemo/input_map.h"
 
 namespace mnemo {
 
@@ -57,6 +58,12 @@ struct Dataset {
   /// Where point i's coordinate `col` (0-based) came from: "data.csv:17:3" for CSV, else
   /// "SOURCE: row R, column C" (0-based original row and column).
   std::string Where(int64_t point, int64_t col) const;
+  /// Original row `row` in the user's terms, for messages: "data.csv:17" (CSV: the file's
+  /// line, 1-based as an editor shows it), "x.npy row 5" (.npy, IDX, Fashion-MNIST: the
+  /// 0-based index NumPy users write), "synthetic:ball?n=9 point 5" (generators: the point index).
+  std::string RowName(int64_t row) const;
+  /// Point `point` (after merging duplicates) in the user's terms: its first original row.
+  std::string PointName(int64_t point) const { return RowName(point_to_row[point]); }
   DatasetFingerprint Fingerprint() const;
 };
 

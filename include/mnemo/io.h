@@ -1,8 +1,9 @@
 // Files. Network JSON is the exact format: format version, weights as integer/rational strings,
 // input map, label map, construction, options, seed, dataset fingerprint, statistics; load →
-// save round-trips byte-identically. Float exports (safetensors, npz) carry float64 (or
-// float32) layers that a few lines of NumPy can run. All writes are atomic (temporary file +
-// rename): a failed run leaves no partial file. Readers for the dataset formats live here too.
+// save round-trips byte-identically. Float exports (a table of formats: safetensors, npz) carry
+// float64 (or float32) layers that a few lines of NumPy can run. All writes are atomic
+// (temporary file + rename): a failed run leaves no partial file. Readers for the dataset
+// formats live here too.
 #pragma once
 
 #include <cstdint>
@@ -35,11 +36,36 @@ Network NetworkFromJson(const std::string& text, const std::string& where);
 void SaveNetwork(const Network& net, const std::string& path);
 Network LoadNetwork(const std::string& path);
 
-enum class ExportFormat { kSafetensors, kNpz };
 enum class ExportDtype { kFloat64, kFloat32 };
-/// Float export: tensors input.center (d), input.scale (scalar), layer{i}.weight (out × in,
-/// dense), layer{i}.bias, plus metadata (activations, output kind, class values).
-void ExportNetwork(const Network& net, ExportFormat format, ExportDtype dtype,
+/// "float64" | "float32"; throws mnemo::Error otherwise.
+ExportDtype ParseExportDtype(const std::string& name);
+
+/// A dense float tensor of an export: name, shape (row-major), values.
+struct FloatTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<double> values;
+};
+
+/// A float export format, one entry per format: its `--format` name, the file extension that
+/// selects it, a line for help texts, and the writer (the file's bytes from the tensors
+/// input.center (d), input.scale (scalar), layer{i}.weight (out × in), layer{i}.bias, and the
+/// metadata JSON: activations, output kind, class values, construction).
+struct Exporter {
+  std::string name;
+  std::string extension;
+  std::string description;
+  std::string (*write)(const std::vector<FloatTensor>& tensors, const std::string& metadata,
+                       ExportDtype dtype);
+};
+/// Every export format (add a format by adding an entry).
+const std::vector<Exporter>& Exporters();
+/// Throws mnemo::Error naming the known formats (and the nearest) on an unknown name.
+const Exporter& FindExporter(const std::string& name);
+/// The format whose extension `path` ends with, or null.
+const Exporter* ExporterForPath(const std::string& path);
+/// Writes the network's float export to `path` atomically.
+void ExportNetwork(const Network& net, const Exporter& format, ExportDtype dtype,
                    const std::string& path);
 
 /// A NumPy array read from .npy: shape and values (as doubles; integer dtypes exactly).

@@ -9,6 +9,8 @@
 #include "mnemo/error.h"
 #include "mnemo/evaluate.h"
 #include "mnemo/exact.h"
+#include "mnemo/fingerprint.h"
+#include "mnemo/input_map.h"
 #include "mnemo/io.h"
 #include "mnemo/network.h"
 #include "mnemo/options.h"

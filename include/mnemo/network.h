@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "mnemo/exact.h"
+#include "mnemo/fingerprint.h"
+#include "mnemo/input_map.h"
 
 namespace mnemo {
 
@@ -52,24 +54,11 @@ struct Layer {
   Rational Bias(int32_t j) const;
 };
 
-/// Maps the user's raw input x to x' = (x − center)·2^−scale_log2, which the first layer reads.
-struct InputMap {
-  std::vector<Rational> center;  ///< size d (empty = no centering)
-  int scale_log2 = 0;
-};
-
 /// How outputs turn into predictions.
 enum class OutputKind {
   kValue,   ///< one output; classes: it equals the class index exactly; real targets: the value
   kArgmax,  ///< one output per class; the prediction is the unique maximum
   kBits,    ///< step outputs read as the binary digits (LSB first) of the class index
-};
-
-struct DatasetFingerprint {
-  std::string hash;  ///< hex digest of the exact inputs and labels
-  int64_t n = 0;
-  int64_t d = 0;
-  int64_t classes = 0;  ///< 0 for real targets
 };
 
 /// Sizes as the theorems count them (report both parameter counts).

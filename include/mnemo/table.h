@@ -27,7 +27,8 @@ class Table {
 /// A table printed row by row as results arrive (for long runs): fixed column widths, each
 /// column aligned as `align` says ('l' or 'r', header included), cells longer than their column
 /// cut with "…"; a last column of width 0 takes the rest of the line and wraps within 100
-/// columns.
+/// columns (when it does not fit and fewer than 30 columns are left, it goes below the row,
+/// indented).
 class StreamTable {
  public:
   StreamTable(std::vector<std::string> header, std::vector<size_t> widths, std::string align);
@@ -44,6 +45,9 @@ class StreamTable {
 /// Wraps `text` at spaces into lines of at most `width` columns (code points); continuation
 /// lines are indented by `indent` spaces.
 std::string WrapText(const std::string& text, size_t indent, size_t width = 100);
+
+/// One RFC 4180 CSV field: quoted when it holds a comma, a quote or a newline.
+std::string CsvField(const std::string& s);
 
 /// Compact number formatting for tables: integers plainly, others with `digits` significant digits.
 std::string FormatNumber(double value, int digits = 4);

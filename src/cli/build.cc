@@ -1,6 +1,5 @@
 // mnemo build: construct a memorizing network, verify it exactly, write it.
 #include <chrono>
-#include <filesystem>
 
 #include "mnemo/io.h"
 #include "mnemo/pipeline.h"
@@ -49,7 +48,7 @@ int Run(const BuildFlags& f, const ParamMap& params) {
   const auto start = std::chrono::steady_clock::now();
   const Construction& c = FindConstruction(f.construction);
   std::any options = c.parse(params);
-  CheckWritable(f.output, f.data.spec);
+  CheckWritable(f.output, {f.data.spec, f.data.options.labels_path});
   if (f.json) Progress::SetEnabled(false);
   Dataset data = LoadData(f.data);
   RunResult result = mnemo::RunConstruction(c, options, data, ToRunOptions(f.run, !f.json));
@@ -96,9 +95,10 @@ void AddBuildCommand(CLI::App& app, int* exit_code) {
       });
   AddDataFlags(cmd, &f->data);
   cmd->add_option("-c,--construction", f->construction, "construction (see `mnemo list`)")
+      ->type_name("NAME")
       ->required();
   AddRunFlags(cmd, &f->run);
-  cmd->add_option("-o,--output", f->output, "network file to write (JSON, exact)")->required();
+  AddOutputOption(cmd, &f->output, "network file to write (JSON, exact)", true);
   cmd->add_flag("--json", f->json, "print one JSON object (the report row)");
   cmd->allow_extras();
   cmd->footer(OptionsFooter());

@@ -35,20 +35,40 @@ struct DataFlags {
 inline void AddDataFlags(CLI::App* cmd, DataFlags* flags, bool positional = true) {
   if (positional)
     cmd->add_option("DATA", flags->spec,
-                    "data: FILE.csv | FILE.npy | *-idx3-ubyte[.gz] | fashion-mnist[:train|:test] | "
-                    "synthetic:KIND?n=..&d=..&classes=..&seed=..")
+                    "FILE.csv, FILE.npy (with --labels), *-idx3-ubyte[.gz], "
+                    "fashion-mnist[:train|:test] or synthetic:KIND?n=N&d=D&classes=C&seed=S")
+        ->type_name("")
         ->required();
-  cmd->add_option("--labels", flags->options.labels_path, "labels file for .npy (or IDX) data");
-  cmd->add_option("--skip-rows", flags->options.skip_rows, "CSV: rows to skip before the header");
+  cmd->add_option("--labels", flags->options.labels_path,
+                  "labels of .npy data (.npy or one per line); IDX: found beside the images")
+      ->type_name("FILE")
+      ->default_str("none");
+  cmd->add_option("--skip-rows", flags->options.skip_rows, "CSV: lines to skip before the header")
+      ->type_name("N")
+      ->default_str("0");
   cmd->add_option("--label-column", flags->options.label_column,
-                  "CSV: label column: first, last or a 0-based index")
+                  "CSV: the label column: first, last, a 0-based index, or none (predict)")
+      ->type_name("COL")
       ->default_str("last");
-  cmd->add_option("--limit", flags->options.limit, "use only the first N rows");
+  cmd->add_option("--limit", flags->options.limit, "use only the first N rows")
+      ->type_name("N")
+      ->default_str("all rows");
+}
+
+/// `-o FILE`: the file the command writes (atomically; checked with CheckWritable before any
+/// work by the command).
+inline CLI::Option* AddOutputOption(CLI::App* cmd, std::string* path, const std::string& help,
+                                    bool required) {
+  CLI::Option* o = cmd->add_option("-o,--output", *path, help)->type_name("FILE");
+  if (required) return o->required();
+  return o->default_str("stdout");
 }
 
 /// Loads the data and prints the loader's warnings (merged duplicates, ...) to stderr.
 inline Dataset LoadData(const DataFlags& flags) {
+  ProgressStep step("loading " + flags.spec);
   Dataset data = LoadDataset(flags.spec, flags.options);
+  step.Finish();
   for (const std::string& w : data.warnings) fmt::print(stderr, "mnemo: warning: {}\n", w);
   return data;
 }
@@ -74,12 +94,15 @@ inline ParamMap ParseConstructionOptions(const std::vector<std::string>& args) {
   return params;
 }
 
-/// Fails (exit 2) before any work when `path` cannot be written or would overwrite the input.
-inline void CheckWritable(const std::string& path, const std::string& input) {
+/// Fails (exit 2) before any work when `path` cannot be written or would overwrite one of the
+/// `inputs`. An empty path (stdout) passes.
+inline void CheckWritable(const std::string& path, const std::vector<std::string>& inputs = {}) {
   namespace fs = std::filesystem;
+  if (path.empty()) return;
   std::error_code ec;
-  if (fs::exists(path, ec) && fs::exists(input, ec) && fs::equivalent(path, input, ec))
-    Fail("-o {}: would overwrite the input data", path);
+  for (const std::string& input : inputs)
+    if (fs::exists(path, ec) && fs::exists(input, ec) && fs::equivalent(path, input, ec))
+      Fail("-o {}: would overwrite the input {}", path, input);
   if (fs::is_directory(path, ec)) Fail("-o {}: is a directory", path);
   fs::path dir = fs::path(path).parent_path();
   if (dir.empty()) dir = ".";
@@ -98,9 +121,13 @@ struct RunFlags {
 };
 
 inline void AddRunFlags(CLI::App* cmd, RunFlags* flags) {
-  cmd->add_option("--seed", flags->run.seed, "seed of every random choice")->default_str("1");
+  cmd->add_option("--seed", flags->run.seed, "seed of every random choice")
+      ->type_name("S")
+      ->default_str("1");
   cmd->add_option("--attempts", flags->run.attempts,
-                  "build–verify–retry attempts (default: the construction's own, see `mnemo list`)");
+                  "build–verify–retry attempts, each with a seed derived from S")
+      ->type_name("K")
+      ->default_str("the construction's own, `mnemo list --long`");
   cmd->add_flag("--no-verify", flags->no_verify, "skip the exact verification after building");
   cmd->add_flag("--exact-delta", flags->run.exact_delta,
                 "compute the exact minimum distance δ (O(N²d)) for the bounds");

@@ -1,11 +1,11 @@
 // mnemo compare: build every registered construction (or the named ones) on the same data,
 // verify each network exactly, and print one row per construction as it finishes. A
-// construction that does not apply (wrong label kind, infeasible, over budget) says why in its
-// row.
+// construction that cannot run on this data (wrong label kind, infeasible, over budget) says
+// why in its row.
 #include "mnemo/pipeline.h"
-#include "mnemo/table.h"
 #include "src/cli/cli_util.h"
 #include "src/cli/commands.h"
+#include "src/cli/report_rows.h"
 
 namespace mnemo::cli {
 namespace {
@@ -28,51 +28,41 @@ std::vector<std::string> Names(const std::string& list) {
   return names;
 }
 
-std::vector<std::string> Cells(const Report& r) {
-  const bool built = r.network.depth > 0;
-  auto num = [&](int64_t v) { return built ? fmt::format("{}", v) : std::string("-"); };
-  std::string verdict = r.ok() ? (r.verification.run ? "yes" : "not run") : ToString(r.status);
-  return {r.construction,
-          num(r.network.depth),
-          num(r.network.width),
-          num(r.network.neurons),
-          num(r.network.params_nonzero),
-          num(r.network.max_weight_bits),
-          FormatNumber(r.timings.Get("build"), 3),
-          FormatNumber(r.timings.Get("verify"), 3),
-          verdict,
-          r.ok() ? "" : r.reason};
+std::vector<ReportColumn> Columns() {
+  using R = const Report&;
+  return {
+      {"construction", "construction", 12, 'l', [](R r, bool) { return r.construction; }},
+      {"depth", "depth", 5, 'r', [](R r, bool) { return StatCell(r, r.network.depth); }},
+      {"width", "width", 7, 'r', [](R r, bool) { return StatCell(r, r.network.width); }},
+      {"neurons", "neurons", 8, 'r', [](R r, bool) { return StatCell(r, r.network.neurons); }},
+      {"nonzero", "params_nonzero", 9, 'r',
+       [](R r, bool) { return StatCell(r, r.network.params_nonzero); }},
+      {"max bits", "max_weight_bits", 8, 'r',
+       [](R r, bool) { return StatCell(r, r.network.max_weight_bits); }},
+      {"build s", "build_s", 7, 'r', [](R r, bool e) { return SecondsCell(r, "build", e); }},
+      {"verify s", "verify_s", 8, 'r', [](R r, bool e) { return SecondsCell(r, "verify", e); }},
+      {"verified", "verified", 14, 'l', [](R r, bool) { return Verdict(r); }},
+      {"note", "note", 0, 'l', [](R r, bool) { return r.ok() ? std::string() : r.reason; }},
+  };
 }
 
 int Run(const CompareFlags& f) {
   const std::vector<std::string> names = Names(f.names);
-  if (f.json || f.csv) Progress::SetEnabled(false);
+  const RowFormat format = f.json ? RowFormat::kJson : f.csv ? RowFormat::kCsv : RowFormat::kText;
+  if (format != RowFormat::kText) Progress::SetEnabled(false);
   Dataset data = LoadData(f.data);
-  StreamTable table({"construction", "L", "W", "neurons", "nonzero", "bits", "build s", "verify s",
-                     "verified", "note"},
-                    {12, 5, 7, 8, 9, 5, 8, 8, 10, 0}, "lrrrrrrrll");
-  if (!f.json && !f.csv) {
-    fmt::print("{}: N = {} ({} rows), d = {}, {}\n", data.source, data.n(), data.original_rows,
-               data.d(),
-               data.classification ? fmt::format("{} classes", data.classes()) : "real targets");
-    table.PrintHeader();
-  }
-  Table csv({"construction", "depth", "width", "neurons", "params_nonzero", "max_weight_bits",
-             "build_s", "verify_s", "verified", "note"});
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  ReportRows rows(Columns(), format);
+  rows.Begin(fmt::format("{}: N = {} ({} rows), d = {}, {}", data.source, data.n(),
+                         data.original_rows, data.d(),
+                         data.classification ? fmt::format("{} classes", data.classes())
+                                             : "real targets"));
   bool any_wrong = false;
   for (const std::string& name : names) {
-    RunResult result = mnemo::RunConstruction(name, {}, data, ToRunOptions(f.run, false));
-    const Report& r = result.report;
-    any_wrong = any_wrong || r.status == Status::kFailed;
-    rows.push_back(r.ToJson());
-    if (f.csv)
-      csv.AddRow(Cells(r));
-    else if (!f.json)
-      table.PrintRow(Cells(r));
+    RunResult result = mnemo::RunConstruction(name, {}, data, ToRunOptions(f.run, true));
+    any_wrong = any_wrong || result.report.status == Status::kFailed;
+    rows.Add(result.report);
   }
-  if (f.json) PrintJson({{"rows", rows}});
-  if (f.csv) fmt::print("{}", csv.ToCsv());
+  rows.End();
   return any_wrong ? 1 : 0;
 }
 
@@ -82,13 +72,17 @@ void AddCompareCommand(CLI::App& app, int* exit_code) {
   auto f = std::make_shared<CompareFlags>();
   CLI::App* cmd = AddCommand(app, "compare",
                              "build every construction (or -c a,b,c) on DATA, verify each "
-                             "exactly, print one row each",
+                             "exactly, print one row each as it finishes",
                              exit_code, [f]() { return Run(*f); });
   AddDataFlags(cmd, &f->data);
-  cmd->add_option("-c,--constructions", f->names, "comma-separated constructions (default: all)");
+  cmd->add_option("-c,--constructions", f->names, "comma-separated constructions")
+      ->type_name("LIST")
+      ->default_str("all");
   AddRunFlags(cmd, &f->run);
-  cmd->add_flag("--csv", f->csv, "print CSV");
+  cmd->add_flag("--csv", f->csv, "print CSV rows (full precision) instead of the table");
   cmd->add_flag("--json", f->json, "print one JSON object {\"rows\": [report rows]}");
+  cmd->footer("Exit code 1 when a network was built but is wrong on some row; a construction "
+              "that is infeasible or does not apply only says so in its row.");
 }
 
 }  // namespace mnemo::cli

@@ -1,82 +1,123 @@
-// mnemo data: dataset summary (N, d, classes, norms, separation).
-#include <cmath>
+// mnemo data: dataset summary (N, d, classes, normalization, separation).
+#include <optional>
 
 #include "mnemo/dataset.h"
+#include "mnemo/progress.h"
 #include "mnemo/table.h"
 #include "src/cli/cli_util.h"
 #include "src/cli/commands.h"
 
 namespace mnemo::cli {
+namespace {
+
+struct DataCommandFlags {
+  DataFlags data;
+  bool exact_delta = false;
+  bool json = false;
+  uint64_t seed = 1;
+};
+
+struct Summary {
+  InputMap map;
+  double max_norm = 0;
+  ProjectedSeparation projected;
+  std::optional<ExactSeparation> exact;
+};
+
+Summary Summarize(const Dataset& data, const DataCommandFlags& f) {
+  Summary s;
+  ProgressStep step("normalizing and separating");
+  s.map = ComputeNormalization(data);
+  s.max_norm = Normalized(data, s.map).rowwise().norm().maxCoeff();
+  s.projected = ComputeProjectedSeparation(data, s.map, f.seed);
+  step.Finish();
+  if (f.exact_delta) s.exact = ComputeExactSeparation(data, s.map);
+  return s;
+}
+
+nlohmann::ordered_json ToJson(const Dataset& data, const Summary& s) {
+  nlohmann::ordered_json j;
+  j["source"] = data.source;
+  j["rows"] = data.original_rows;
+  j["n"] = data.n();
+  j["d"] = data.d();
+  j["merged_duplicates"] = data.merged_duplicates;
+  j["labels"] = data.classification ? "classes" : "real";
+  j["classes"] = data.classes();
+  if (data.classification) {
+    std::vector<int64_t> counts(data.classes(), 0);
+    for (int32_t y : data.y) ++counts[y];
+    nlohmann::ordered_json per = nlohmann::ordered_json::object();
+    for (int64_t c = 0; c < data.classes(); ++c)
+      per[fmt::format("{}", data.class_values[c])] = counts[c];
+    j["class_counts"] = per;
+  }
+  j["input_exponent"] = data.input_exponent;
+  j["normalization"] = {{"scale_log2", s.map.scale_log2}, {"max_norm", s.max_norm}};
+  nlohmann::ordered_json sep;
+  sep["projected_gap"] = s.projected.gap;
+  sep["delta_lower_bound"] = s.projected.delta_lower;
+  if (s.exact) {
+    sep["delta"] = s.exact->delta;
+    sep["delta_squared"] = ToString(s.exact->delta_squared);
+    sep["closest_rows"] = {data.point_to_row[s.exact->i], data.point_to_row[s.exact->j]};
+  }
+  j["separation"] = sep;
+  j["fingerprint"] = data.Fingerprint().hash;
+  return j;
+}
+
+// A row named without the source the table already shows ("d.csv:7" stays whole).
+std::string ShortRowName(const Dataset& data, int64_t point) {
+  const std::string name = data.PointName(point);
+  return name.rfind(data.source + " ", 0) == 0 ? name.substr(data.source.size() + 1) : name;
+}
+
+std::string Text(const Dataset& data, const Summary& s) {
+  Table t({"property", "value"});
+  t.AddRow({"source", data.source});
+  t.AddRow({"rows", fmt::format("{}", data.original_rows)});
+  t.AddRow({"points (after merging duplicates)", fmt::format("{}", data.n())});
+  t.AddRow({"dimension d", fmt::format("{}", data.d())});
+  t.AddRow({"labels", data.classification ? fmt::format("{} classes", data.classes())
+                                          : "real targets"});
+  t.AddRow({"normalization",
+            fmt::format("(x − c)·2^{}, max norm {:.6g}", -s.map.scale_log2, s.max_norm)});
+  t.AddRow({"projected gap (normalized)", fmt::format("{:.6g}", s.projected.gap)});
+  if (s.exact)
+    t.AddRow({"exact δ (normalized)",
+              fmt::format("{:.9g} ({} and {})", s.exact->delta, ShortRowName(data, s.exact->i),
+                          ShortRowName(data, s.exact->j))});
+  else
+    t.AddRow({"δ lower bound (projection)",
+              fmt::format("{:.6g} (--exact-delta for δ)", s.projected.delta_lower)});
+  t.AddRow({"fingerprint", data.Fingerprint().hash});
+  return t.ToText();
+}
+
+}  // namespace
 
 void AddDataCommand(CLI::App& app, int* exit_code) {
-  struct Opts {
-    DataFlags data;
-    bool exact_delta = false;
-    bool json = false;
-    uint64_t seed = 1;
-  };
-  auto o = std::make_shared<Opts>();
-  CLI::App* cmd = AddCommand(app, "data", "summarize a dataset: N, d, classes, norms, separation", exit_code, [o] {
-    if (o->json) Progress::SetEnabled(false);
-    Dataset data = LoadData(o->data);
-    InputMap map = ComputeNormalization(data);
-    RowMatrix xn = Normalized(data, map);
-    double max_norm = xn.rowwise().norm().maxCoeff();
-    ProjectedSeparation sep = ComputeProjectedSeparation(data, map, o->seed);
-    std::optional<ExactSeparation> exact;
-    if (o->exact_delta) exact = ComputeExactSeparation(data, map);
-    nlohmann::ordered_json j;
-    j["source"] = data.source;
-    j["rows"] = data.original_rows;
-    j["n"] = data.n();
-    j["d"] = data.d();
-    j["merged_duplicates"] = data.merged_duplicates;
-    j["labels"] = data.classification ? "classes" : "real";
-    j["classes"] = data.classes();
-    if (data.classification) {
-      std::vector<int64_t> counts(data.classes(), 0);
-      for (int32_t y : data.y) ++counts[y];
-      nlohmann::ordered_json per = nlohmann::ordered_json::object();
-      for (int64_t c = 0; c < data.classes(); ++c) per[fmt::format("{}", data.class_values[c])] = counts[c];
-      j["class_counts"] = per;
-    }
-    j["input_exponent"] = data.input_exponent;
-    j["normalization"] = {{"scale_log2", map.scale_log2}, {"max_norm", max_norm}};
-    nlohmann::ordered_json s;
-    s["projected_gap"] = sep.gap;
-    s["delta_lower_bound"] = sep.delta_lower;
-    if (exact) {
-      s["delta"] = exact->delta;
-      s["delta_squared"] = ToString(exact->delta_squared);
-      s["closest_rows"] = {data.point_to_row[exact->i], data.point_to_row[exact->j]};
-    }
-    j["separation"] = s;
-    j["fingerprint"] = data.Fingerprint().hash;
-    if (o->json) {
-      PrintJson(j);
-      return 0;
-    }
-    Table t({"property", "value"});
-    t.AddRow({"source", data.source});
-    t.AddRow({"rows", fmt::format("{}", data.original_rows)});
-    t.AddRow({"points (after merging duplicates)", fmt::format("{}", data.n())});
-    t.AddRow({"dimension d", fmt::format("{}", data.d())});
-    t.AddRow({"labels", data.classification ? fmt::format("{} classes", data.classes()) : "real targets"});
-    t.AddRow({"normalization", fmt::format("(x − c)·2^{}, max norm {:.6g}", -map.scale_log2, max_norm)});
-    t.AddRow({"projected gap (normalized)", fmt::format("{:.6g}", sep.gap)});
-    if (exact)
-      t.AddRow({"exact δ (normalized)", fmt::format("{:.9g} (rows {} and {})", exact->delta,
-                                                    data.point_to_row[exact->i], data.point_to_row[exact->j])});
-    else
-      t.AddRow({"δ lower bound (projection)", fmt::format("{:.6g} (--exact-delta for δ)", sep.delta_lower)});
-    t.AddRow({"fingerprint", data.Fingerprint().hash});
-    fmt::print("{}", t.ToText());
-    return 0;
-  });
-  AddDataFlags(cmd, &o->data);
-  cmd->add_flag("--exact-delta", o->exact_delta, "compute the exact minimum pairwise distance δ (O(N²d))");
-  cmd->add_option("--seed", o->seed, "seed of the projection direction");
-  cmd->add_flag("--json", o->json, "print one JSON object");
+  auto f = std::make_shared<DataCommandFlags>();
+  CLI::App* cmd = AddCommand(app, "data",
+                             "summarize a dataset: N, d, classes, normalization, separation",
+                             exit_code, [f] {
+                               if (f->json) Progress::SetEnabled(false);
+                               Dataset data = LoadData(f->data);
+                               Summary s = Summarize(data, *f);
+                               if (f->json)
+                                 PrintJson(ToJson(data, s));
+                               else
+                                 fmt::print("{}", Text(data, s));
+                               return 0;
+                             });
+  AddDataFlags(cmd, &f->data);
+  cmd->add_flag("--exact-delta", f->exact_delta,
+                "compute the exact minimum pairwise distance δ (O(N²d))");
+  cmd->add_option("--seed", f->seed, "seed of the projection direction")
+      ->type_name("S")
+      ->default_str("1");
+  cmd->add_flag("--json", f->json, "print one JSON object");
   cmd->footer("Generators:\n" + SyntheticHelp());
 }
 

@@ -1,38 +1,52 @@
-// mnemo export: float64/float32 layers for NumPy/PyTorch (safetensors or npz).
+// mnemo export: the network's layers as dense float tensors, in one of the formats of the
+// exporter table (io.h: Exporters()).
 #include "mnemo/error.h"
 #include "mnemo/io.h"
 #include "src/cli/cli_util.h"
 #include "src/cli/commands.h"
 
 namespace mnemo::cli {
+namespace {
+
+struct ExportFlags {
+  std::string network;
+  std::string format;
+  std::string dtype = "float64";
+  std::string output;
+};
+
+std::string FormatsHelp() {
+  std::string s = "Formats:\n";
+  for (const Exporter& e : Exporters())
+    s += fmt::format("  {:<12} {} (*{})\n", e.name, e.description, e.extension);
+  return s;
+}
+
+int Run(const ExportFlags& f) {
+  const Exporter* format = f.format.empty() ? ExporterForPath(f.output) : &FindExporter(f.format);
+  if (!format) Fail("-o {}: no export format has this extension; give --format", f.output);
+  const ExportDtype dtype = ParseExportDtype(f.dtype);
+  CheckWritable(f.output, {f.network});
+  Network net = LoadNetwork(f.network);
+  ExportNetwork(net, *format, dtype, f.output);
+  fmt::print("wrote {} ({}, {})\n", f.output, format->name, f.dtype);
+  return 0;
+}
+
+}  // namespace
 
 void AddExportCommand(CLI::App& app, int* exit_code) {
-  struct Opts {
-    std::string network;
-    std::string format;
-    std::string dtype = "float64";
-    std::string output;
-  };
-  auto o = std::make_shared<Opts>();
-  CLI::App* cmd = AddCommand(app, "export", "write the network's layers as float tensors (safetensors or npz)", exit_code, [o] {
-    ExportFormat format;
-    if (o->format == "safetensors") format = ExportFormat::kSafetensors;
-    else if (o->format == "npz") format = ExportFormat::kNpz;
-    else Fail("--format: expected safetensors or npz, got \"{}\"", o->format);
-    ExportDtype dtype;
-    if (o->dtype == "float64") dtype = ExportDtype::kFloat64;
-    else if (o->dtype == "float32") dtype = ExportDtype::kFloat32;
-    else Fail("--dtype: expected float64 or float32, got \"{}\"", o->dtype);
-    Network net = LoadNetwork(o->network);
-    if (o->output == o->network) Fail("-o {}: would overwrite the network file", o->output);
-    ExportNetwork(net, format, dtype, o->output);
-    fmt::print("wrote {} ({}, {})\n", o->output, o->format, o->dtype);
-    return 0;
-  });
-  cmd->add_option("NETWORK", o->network, "network file (JSON)")->required();
-  cmd->add_option("--format", o->format, "safetensors | npz")->required();
-  cmd->add_option("--dtype", o->dtype, "float64 | float32")->default_str("float64");
-  cmd->add_option("-o,--output", o->output, "file to write")->required();
+  auto f = std::make_shared<ExportFlags>();
+  CLI::App* cmd = AddCommand(app, "export",
+                             "write the network's layers as dense float tensors (safetensors, npz)",
+                             exit_code, [f] { return Run(*f); });
+  cmd->add_option("NETWORK", f->network, "network file (JSON)")->type_name("")->required();
+  cmd->add_option("--format", f->format, "export format (below)")
+      ->type_name("NAME")
+      ->default_str("from the extension of FILE");
+  cmd->add_option("--dtype", f->dtype, "float64 | float32")->type_name("T")->default_str("float64");
+  AddOutputOption(cmd, &f->output, "file to write", true);
+  cmd->footer(FormatsHelp());
 }
 
 }  // namespace mnemo::cli

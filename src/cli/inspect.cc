@@ -1,62 +1,99 @@
-// mnemo inspect: the size table and provenance of a network file.
+// mnemo inspect: the size table, the layers and the build report of a network file.
 #include "mnemo/io.h"
+#include "mnemo/report.h"
 #include "mnemo/table.h"
 #include "src/cli/cli_util.h"
 #include "src/cli/commands.h"
 
 namespace mnemo::cli {
+namespace {
+
+nlohmann::ordered_json InspectJson(const Network& net) {
+  nlohmann::ordered_json j;
+  j["construction"] = net.construction;
+  j["options"] = net.options;
+  j["seed"] = net.seed;
+  j["dataset"] = {{"hash", net.dataset.hash},
+                  {"n", net.dataset.n},
+                  {"d", net.dataset.d},
+                  {"classes", net.dataset.classes}};
+  j["network"] = mnemo::ToJson(net.Stats());
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const Layer& l : net.layers)
+    layers.push_back({{"inputs", l.inputs},
+                      {"outputs", l.outputs},
+                      {"activation", ToString(l.activation)},
+                      {"nonzeros", l.nonzeros()}});
+  j["layers"] = layers;
+  j["report"] = net.report;
+  return j;
+}
+
+// Layers 1–5 and the last 5 when there are more than 12.
+Table LayerTable(const Network& net) {
+  Table t({"layer", "inputs", "outputs", "activation", "nonzeros"});
+  const size_t n = net.layers.size();
+  for (size_t l = 0; l < n; ++l) {
+    if (n > 12 && l >= 5 && l + 5 < n) {
+      if (l == 5) t.AddRow({"...", "", "", "", ""});
+      continue;
+    }
+    const Layer& layer = net.layers[l];
+    t.AddRow({fmt::format("{}", l + 1), fmt::format("{}", layer.inputs),
+              fmt::format("{}", layer.outputs), ToString(layer.activation),
+              fmt::format("{}", layer.nonzeros())});
+  }
+  return t;
+}
+
+// The build report as Report::Full prints it; a report that is not a Report row (a file written
+// before reports were typed) as wrapped key: value lines.
+std::string ReportText(const nlohmann::ordered_json& report, const std::string& path) {
+  if (report.empty()) return "";
+  try {
+    return Report::FromJson(report, path).Full();
+  } catch (const Error&) {
+    std::string s;
+    for (auto it = report.begin(); it != report.end(); ++it)
+      s += WrapText(fmt::format("  {}: {}", it.key(),
+                                it.value().is_string() ? it.value().get<std::string>()
+                                                       : it.value().dump()),
+                    4) +
+           "\n";
+    return s;
+  }
+}
+
+}  // namespace
 
 void AddInspectCommand(CLI::App& app, int* exit_code) {
-  struct Opts {
+  struct Flags {
     std::string network;
     bool json = false;
   };
-  auto o = std::make_shared<Opts>();
-  CLI::App* cmd = AddCommand(app, "inspect", "size table and provenance of a network", exit_code, [o] {
-    Network net = LoadNetwork(o->network);
-    nlohmann::ordered_json j;
-    j["construction"] = net.construction;
-    j["options"] = net.options;
-    j["seed"] = net.seed;
-    j["dataset"] = {{"hash", net.dataset.hash}, {"n", net.dataset.n}, {"d", net.dataset.d},
-                    {"classes", net.dataset.classes}};
-    j["network"] = ToJson(net.Stats());
-    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-    for (const Layer& l : net.layers)
-      layers.push_back({{"inputs", l.inputs}, {"outputs", l.outputs},
-                        {"activation", ToString(l.activation)}, {"nonzeros", l.nonzeros()}});
-    j["layers"] = layers;
-    j["report"] = net.report;
-    if (o->json) {
-      PrintJson(j);
-      return 0;
-    }
-    fmt::print("{} network ({}), seed {}, built on data {} (n = {}, d = {}, classes = {})\n\n",
-               net.construction, net.classification ? "classes" : "real targets", net.seed,
-               net.dataset.hash, net.dataset.n, net.dataset.d, net.dataset.classes);
-    fmt::print("{}\n", SizeTable(net.Stats()).ToText());
-    Table layers_table({"layer", "inputs", "outputs", "activation", "nonzeros"});
-    for (size_t l = 0; l < net.layers.size(); ++l) {
-      const Layer& layer = net.layers[l];
-      if (net.layers.size() > 12 && l >= 5 && l + 5 < net.layers.size()) {
-        if (l == 5) layers_table.AddRow({"...", "", "", "", ""});
-        continue;
-      }
-      layers_table.AddRow({fmt::format("{}", l + 1), fmt::format("{}", layer.inputs),
-                           fmt::format("{}", layer.outputs), ToString(layer.activation),
-                           fmt::format("{}", layer.nonzeros())});
-    }
-    fmt::print("{}", layers_table.ToText());
-    if (!net.report.empty()) {
-      fmt::print("\nreport:\n");
-      for (auto it = net.report.begin(); it != net.report.end(); ++it)
-        fmt::print("  {}: {}\n", it.key(),
-                   it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
-    }
-    return 0;
-  });
-  cmd->add_option("NETWORK", o->network, "network file (JSON)")->required();
-  cmd->add_flag("--json", o->json, "print one JSON object");
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = AddCommand(
+      app, "inspect", "size table, layers and build report of a network file", exit_code, [f] {
+        Network net = LoadNetwork(f->network);
+        if (f->json) {
+          PrintJson(InspectJson(net));
+          return 0;
+        }
+        fmt::print("{}\n\n",
+                   WrapText(fmt::format("{} network, seed {}, built on data {} (N = {}, d = {}, {})",
+                                        net.construction, net.seed, net.dataset.hash,
+                                        net.dataset.n, net.dataset.d,
+                                        net.classification
+                                            ? fmt::format("C = {}", net.dataset.classes)
+                                            : "real targets"),
+                            2));
+        fmt::print("{}\n{}", SizeTable(net.Stats()).ToText(), LayerTable(net).ToText());
+        const std::string report = ReportText(net.report, f->network);
+        if (!report.empty()) fmt::print("\nbuild report:\n{}", report);
+        return 0;
+      });
+  cmd->add_option("NETWORK", f->network, "network file (JSON)")->type_name("")->required();
+  cmd->add_flag("--json", f->json, "print one JSON object");
 }
 
 }  // namespace mnemo::cli

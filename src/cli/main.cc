@@ -1,14 +1,15 @@
 // mnemo: constructs neural networks that memorize a dataset and proves it by exact evaluation.
-#include <cstdio>
+#include <memory>
 
-#include "mnemo/error.h"
 #include "src/cli/commands.h"
+#include "src/cli/help.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "mnemo: build neural networks that memorize a dataset by construction, and prove it by "
       "exact evaluation.",
       "mnemo"};
+  app.formatter(std::make_shared<mnemo::cli::HelpFormatter>());  // before the commands: inherited
   app.require_subcommand(1);
   app.set_version_flag("--version", "mnemo 0.1.0");
   int exit_code = 0;
@@ -24,14 +25,7 @@ int main(int argc, char** argv) {
   mnemo::cli::AddCompareCommand(app, &exit_code);
   mnemo::cli::AddJacobianCommands(app, &exit_code);
   mnemo::cli::AddStorageCommands(app, &exit_code);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  } catch (const mnemo::Error& e) {
-    std::fprintf(stderr, "mnemo: error: %s\n", e.what());
-    return 2;
-  }
-  return exit_code;
+  mnemo::cli::AddHelpCommand(app, &exit_code);
+  app.footer("`mnemo help COMMAND` or `mnemo COMMAND --help` explains one command.");  // not inherited
+  return mnemo::cli::RunCli(app, argc, argv, exit_code);
 }

@@ -17,6 +17,7 @@ void AddPredictCommand(CLI::App& app, int* exit_code) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = AddCommand(app, "predict", "predict the label of every row of DATA", exit_code, [o] {
+    CheckWritable(o->output, {o->network, o->data.spec, o->data.options.labels_path});
     Network net = LoadNetwork(o->network);
     o->data.options.labels_optional = true;
     Dataset data = LoadData(o->data);
@@ -49,12 +50,10 @@ void AddPredictCommand(CLI::App& app, int* exit_code) {
     else WriteFileAtomic(o->output, csv);
     return 0;
   });
-  cmd->add_option("NETWORK", o->network, "network file (JSON)")->required();
+  cmd->add_option("NETWORK", o->network, "network file (JSON)")->type_name("")->required();
   AddDataFlags(cmd, &o->data);
-  cmd->add_option("-o,--output", o->output, "CSV file to write (default: stdout)");
-  cmd->add_option("--mode", o->mode,
-                  "exact (decided in exact arithmetic, as verify does) | float64 (fast, not a proof)")
-      ->default_str("exact");
+  AddOutputOption(cmd, &o->output, "CSV file to write", false);
+  cmd->add_option("--mode", o->mode, "exact | float64")->type_name("M")->default_str("exact");
   cmd->footer("Unlabeled data: CSV with --label-column none, or .npy without --labels.");
 }
 

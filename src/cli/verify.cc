@@ -46,11 +46,15 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
     }
     return r.all_correct() ? 0 : 1;
   });
-  cmd->add_option("NETWORK", o->network, "network file (JSON)")->required();
+  cmd->add_option("NETWORK", o->network, "network file (JSON)")->type_name("")->required();
   AddDataFlags(cmd, &o->data);
-  cmd->add_option("--mode", o->mode, "exact | float64 | both")->default_str("exact");
-  cmd->add_option("--tolerance", o->tolerance, "float64, real targets: |output − target| allowed");
-  cmd->add_option("--max-reported", o->max_reported, "counterexamples listed")->default_str("10");
+  cmd->add_option("--mode", o->mode, "exact | float64 | both")->type_name("M")->default_str("exact");
+  cmd->add_option("--tolerance", o->tolerance, "float64, real targets: |output − target| allowed")
+      ->type_name("T")
+      ->default_str("0");
+  cmd->add_option("--max-reported", o->max_reported, "counterexamples listed")
+      ->type_name("K")
+      ->default_str("10");
   cmd->add_flag("--json", o->json, "print one JSON object");
 }
 

@@ -76,7 +76,6 @@ std::vector<std::string> SplitCsvLine(const std::string& line) {
 struct RawData {
   RowMatrix x;
   std::vector<double> labels;
-  std::vector<std::string> row_names;  // for messages: "data.csv:17" per row; empty = "row i"
   std::vector<int64_t> row_lines;      // CSV: the line of each row
   std::string path;                    // CSV: the file
   std::vector<int64_t> feature_columns;  // CSV: the 1-based file column of each feature
@@ -85,7 +84,6 @@ struct RawData {
 RawData CsvFromText(const std::string& text, const std::string& path, const DataOptions& opt) {
   std::vector<std::vector<double>> rows;
   std::vector<double> labels;
-  std::vector<std::string> names;
   std::vector<int64_t> lines;
   size_t pos = 0;
   int64_t line_no = 0, data_rows = 0;
@@ -143,7 +141,6 @@ RawData CsvFromText(const std::string& text, const std::string& path, const Data
       labels.push_back(0);
     }
     rows.push_back(std::move(values));
-    names.push_back(fmt::format("{}:{}", path, line_no));
     lines.push_back(line_no);
   }
   if (rows.empty()) Fail("{}: no data rows", path);
@@ -153,7 +150,6 @@ RawData CsvFromText(const std::string& text, const std::string& path, const Data
   for (size_t i = 0; i < rows.size(); ++i)
     for (int64_t c = 0; c < d; ++c) raw.x(int64_t(i), c) = rows[i][c];
   raw.labels = std::move(labels);
-  raw.row_names = std::move(names);
   raw.row_lines = std::move(lines);
   raw.path = path;
   for (int64_t c = 0; c < cols; ++c)
@@ -431,11 +427,6 @@ RawData Generate(const std::string& spec, int64_t max_cells) {
   return raw;
 }
 
-std::string RowName(const RawData& raw, int64_t i) {
-  return raw.row_names.empty() ? fmt::format("row {}", i)
-                               : fmt::format("row {} ({})", i, raw.row_names[i]);
-}
-
 std::string FormatLabel(double v) {
   if (v == std::floor(v) && std::fabs(v) < 9e15) return fmt::format("{}", int64_t(v));
   return fmt::format("{}", v);
@@ -446,14 +437,16 @@ Dataset Finish(std::string source, RawData raw) {
   if (n == 0 || d == 0) Fail("{}: empty data", source);
   if (int64_t(raw.labels.size()) != n)
     Fail("{}: {} labels for {} rows", source, raw.labels.size(), n);
+  Dataset ds;
+  ds.source = std::move(source);
+  ds.csv_path = std::move(raw.path);
+  ds.row_lines = std::move(raw.row_lines);
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t j = 0; j < d; ++j)
       if (!std::isfinite(raw.x(i, j)))
-        Fail("{}: {}, column {}: value is not finite", source, RowName(raw, i), j);
-    if (!std::isfinite(raw.labels[i])) Fail("{}: {}: label is not finite", source, RowName(raw, i));
+        Fail("{}, column {}: value is not finite", ds.RowName(i), j);
+    if (!std::isfinite(raw.labels[i])) Fail("{}: label is not finite", ds.RowName(i));
   }
-  Dataset ds;
-  ds.source = std::move(source);
   ds.original_rows = n;
   bool integral = true;
   for (double y : raw.labels)
@@ -488,10 +481,9 @@ Dataset Finish(std::string source, RawData raw) {
     } else {
       int64_t r = keep[found];
       if (raw.labels[r] != raw.labels[i])
-        Fail("{}: {} and {} are identical points with different labels ({} and {}): no network "
-             "can memorize both",
-             ds.source, RowName(raw, r), RowName(raw, i), FormatLabel(raw.labels[r]),
-             FormatLabel(raw.labels[i]));
+        Fail("{} and {} are identical points with different labels ({} and {}): no network can "
+             "memorize both",
+             ds.RowName(r), ds.RowName(i), FormatLabel(raw.labels[r]), FormatLabel(raw.labels[i]));
       row_to_point[i] = found;
     }
   }
@@ -577,6 +569,12 @@ Dataset SyntheticDataset(const std::string& spec, int64_t max_cells) {
 }
 
 }  // namespace internal
+
+std::string Dataset::RowName(int64_t row) const {
+  if (!row_lines.empty()) return fmt::format("{}:{}", csv_path, row_lines[row]);
+  const bool generated = source.rfind("synthetic:", 0) == 0;
+  return fmt::format("{} {} {}", source, generated ? "point" : "row", row);
+}
 
 std::string Dataset::LabelString(int64_t i) const {
   if (classification) return fmt::format("{}", class_values[y[i]]);

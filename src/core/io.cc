@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "mnemo/error.h"
+#include "mnemo/options.h"
 
 namespace mnemo {
 namespace {
@@ -186,30 +187,26 @@ std::string GunzipIfNeeded(std::string raw, const std::string& path) {
 
 // ---------------------------------------------------------------- float export
 
-void ExportNetwork(const Network& net, ExportFormat format, ExportDtype dtype,
-                   const std::string& path) {
-  struct Tensor {
-    std::string name;
-    std::vector<int64_t> shape;
-    std::vector<double> values;
-  };
-  std::vector<Tensor> tensors;
-  int64_t d = net.input_dim();
-  Tensor center{"input.center", {d}, std::vector<double>(d, 0.0)};
+namespace {
+
+// The dense float tensors of a network and its metadata JSON (what every exporter writes).
+std::vector<FloatTensor> Tensors(const Network& net, const std::string& path) {
+  std::vector<FloatTensor> tensors;
+  const int64_t d = net.input_dim();
+  FloatTensor center{"input.center", {d}, std::vector<double>(d, 0.0)};
   for (int64_t i = 0; i < int64_t(net.input.center.size()); ++i)
     center.values[i] = ToDouble(net.input.center[i]);
   tensors.push_back(std::move(center));
   tensors.push_back({"input.scale", {}, {std::ldexp(1.0, -net.input.scale_log2)}});
-  json meta;
-  json acts = json::array();
   for (size_t l = 0; l < net.layers.size(); ++l) {
     const Layer& layer = net.layers[l];
     if (int64_t(layer.outputs) * layer.inputs > (int64_t(1) << 31))
       Fail("{}: layer {} is {}x{}: too large for a dense float export", path, l, layer.outputs,
            layer.inputs);
-    Tensor w{fmt::format("layer{}.weight", l), {layer.outputs, layer.inputs},
-             std::vector<double>(size_t(layer.outputs) * layer.inputs, 0.0)};
-    Tensor b{fmt::format("layer{}.bias", l), {layer.outputs}, std::vector<double>(layer.outputs)};
+    FloatTensor w{fmt::format("layer{}.weight", l), {layer.outputs, layer.inputs},
+                  std::vector<double>(size_t(layer.outputs) * layer.inputs, 0.0)};
+    FloatTensor b{fmt::format("layer{}.bias", l), {layer.outputs},
+                  std::vector<double>(layer.outputs)};
     for (int32_t j = 0; j < layer.outputs; ++j) {
       for (int64_t k = layer.row_ptr[j]; k < layer.row_ptr[j + 1]; ++k)
         w.values[size_t(j) * layer.inputs + layer.col[k]] = ToDouble(layer.Weight(k));
@@ -217,56 +214,107 @@ void ExportNetwork(const Network& net, ExportFormat format, ExportDtype dtype,
     }
     tensors.push_back(std::move(w));
     tensors.push_back(std::move(b));
-    acts.push_back(ToString(layer.activation));
   }
+  return tensors;
+}
+
+std::string Metadata(const Network& net) {
+  json meta;
+  json acts = json::array();
+  for (const Layer& layer : net.layers) acts.push_back(ToString(layer.activation));
   meta["activations"] = acts;
   meta["output"] = OutputName(net.output);
   meta["classification"] = net.classification;
   meta["class_values"] = net.class_values;
   meta["construction"] = net.construction;
-  bool f32 = dtype == ExportDtype::kFloat32;
+  return meta.dump();
+}
 
-  auto bytes_of = [&](const Tensor& t) {
-    std::string out;
-    if (f32) {
-      std::vector<float> v(t.values.begin(), t.values.end());
-      out.assign(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
-    } else {
-      out.assign(reinterpret_cast<const char*>(t.values.data()), t.values.size() * sizeof(double));
-    }
-    return out;
-  };
-
-  if (format == ExportFormat::kNpz) {
-    std::vector<std::pair<std::string, std::string>> files;
-    for (const Tensor& t : tensors) {
-      std::string data = bytes_of(t);
-      files.emplace_back(t.name + ".npy", NpyHeader(f32 ? "<f4" : "<f8", t.shape) + data);
-    }
-    files.emplace_back("metadata.npy", NpyUnicode(meta.dump()));
-    WriteFileAtomic(path, ZipStored(files));
-    return;
+// Little-endian bytes of a tensor in the export dtype.
+std::string TensorBytes(const FloatTensor& t, ExportDtype dtype) {
+  if (dtype == ExportDtype::kFloat32) {
+    std::vector<float> v(t.values.begin(), t.values.end());
+    return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
   }
-  // safetensors: u64 header length, JSON header, raw little-endian data.
+  return std::string(reinterpret_cast<const char*>(t.values.data()),
+                     t.values.size() * sizeof(double));
+}
+
+// npz: a stored (uncompressed) zip of one .npy per tensor plus metadata.npy (a unicode scalar).
+std::string WriteNpz(const std::vector<FloatTensor>& tensors, const std::string& metadata,
+                     ExportDtype dtype) {
+  const bool f32 = dtype == ExportDtype::kFloat32;
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const FloatTensor& t : tensors)
+    files.emplace_back(t.name + ".npy", NpyHeader(f32 ? "<f4" : "<f8", t.shape) + TensorBytes(t, dtype));
+  files.emplace_back("metadata.npy", NpyUnicode(metadata));
+  return ZipStored(files);
+}
+
+// safetensors: u64 header length, JSON header (padded to 8 bytes), raw little-endian data.
+std::string WriteSafetensors(const std::vector<FloatTensor>& tensors, const std::string& metadata,
+                             ExportDtype dtype) {
   json header;
   std::string data;
-  for (const Tensor& t : tensors) {
-    std::string bytes = bytes_of(t);
+  for (const FloatTensor& t : tensors) {
+    std::string bytes = TensorBytes(t, dtype);
     json entry;
-    entry["dtype"] = f32 ? "F32" : "F64";
+    entry["dtype"] = dtype == ExportDtype::kFloat32 ? "F32" : "F64";
     entry["shape"] = t.shape;
     entry["data_offsets"] = {data.size(), data.size() + bytes.size()};
     header[t.name] = entry;
     data += bytes;
   }
-  header["__metadata__"] = {{"mnemo", meta.dump()}};
+  header["__metadata__"] = {{"mnemo", metadata}};
   std::string h = header.dump();
   h.append((8 - h.size() % 8) % 8, ' ');
   std::string out;
   uint64_t len = h.size();
   for (int i = 0; i < 8; ++i) out += char((len >> (8 * i)) & 0xff);
-  out += h + data;
-  WriteFileAtomic(path, out);
+  return out + h + data;
+}
+
+}  // namespace
+
+const std::vector<Exporter>& Exporters() {
+  static const std::vector<Exporter> exporters = {
+      {"safetensors", ".safetensors", "safetensors (PyTorch, JAX, NumPy via safetensors)",
+       &WriteSafetensors},
+      {"npz", ".npz", "NumPy npz: numpy.load(FILE), one array per tensor", &WriteNpz},
+  };
+  return exporters;
+}
+
+const Exporter& FindExporter(const std::string& name) {
+  std::vector<std::string> names;
+  for (const Exporter& e : Exporters()) {
+    if (e.name == name) return e;
+    names.push_back(e.name);
+  }
+  const std::string nearest = NearestName(name, names);
+  std::string known;
+  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+  Fail("--format: unknown export format \"{}\"{} (known: {})", name,
+       nearest.empty() ? "" : fmt::format(", did you mean {}?", nearest), known);
+}
+
+const Exporter* ExporterForPath(const std::string& path) {
+  for (const Exporter& e : Exporters())
+    if (path.size() > e.extension.size() &&
+        path.compare(path.size() - e.extension.size(), e.extension.size(), e.extension) == 0)
+      return &e;
+  return nullptr;
+}
+
+ExportDtype ParseExportDtype(const std::string& name) {
+  if (name == "float64") return ExportDtype::kFloat64;
+  if (name == "float32") return ExportDtype::kFloat32;
+  Fail("--dtype: expected float64 or float32, got \"{}\"", name);
+}
+
+void ExportNetwork(const Network& net, const Exporter& format, ExportDtype dtype,
+                   const std::string& path) {
+  WriteFileAtomic(path, format.write(Tensors(net, path), Metadata(net), dtype));
 }
 
 // ---------------------------------------------------------------- npy reader

@@ -1,5 +1,6 @@
 #include "mnemo/report.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "mnemo/error.h"
@@ -177,8 +178,16 @@ std::string Report::Full() const {
            a.failure + (a.remedy.empty() ? "" : "; " + a.remedy));
   for (const Bound& b : theory)
     line(b.kind == Bound::Kind::kUpper ? "upper bound" : "lower bound", BoundLine(b));
-  for (auto it = extras.begin(); it != extras.end(); ++it)
-    line(it.key(), it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
+  for (auto it = extras.begin(); it != extras.end(); ++it) {
+    const nlohmann::ordered_json& v = it.value();
+    const bool strings = v.is_array() && !v.empty() &&
+                         std::all_of(v.begin(), v.end(), [](const auto& e) { return e.is_string(); });
+    if (strings) {  // a list of texts: one per line
+      for (size_t k = 0; k < v.size(); ++k) line(k == 0 ? it.key() : "", v[k].get<std::string>());
+    } else {
+      line(it.key(), v.is_string() ? v.get<std::string>() : v.dump());
+    }
+  }
   std::string times;
   for (const auto& [phase, sec] : timings.phases)
     times += fmt::format("{}{} {} s", times.empty() ? "" : ", ", phase, FormatNumber(sec, 3));
@@ -241,7 +250,9 @@ Report Report::FromJson(const nlohmann::ordered_json& j, const std::string& wher
     for (const auto& a : j.value("failed_attempts", nlohmann::ordered_json::array()))
       r.failed_attempts.push_back({a.value("attempt", 0), a.value("seed", uint64_t(0)),
                                    a.value("failure", ""), a.value("remedy", "")});
-    for (auto it = j.at("timings_s").begin(); it != j.at("timings_s").end(); ++it)
+    // A network file's report has no timings (its bytes depend only on inputs and seed).
+    const nlohmann::ordered_json timings = j.value("timings_s", nlohmann::ordered_json::object());
+    for (auto it = timings.begin(); it != timings.end(); ++it)
       r.timings.Add(it.key(), it.value().get<double>());
     r.extras = j.value("extras", nlohmann::ordered_json::object());
     return r;

@@ -5,6 +5,7 @@
 
 #include "mnemo/bounds.h"
 #include "mnemo/error.h"
+#include "mnemo/progress.h"
 #include "mnemo/random.h"
 #include "mnemo/verify.h"
 
@@ -28,8 +29,8 @@ std::optional<std::string> RealTargetReason(const Construction& c, const Dataset
   for (int64_t p = 0; p < data.n(); ++p) {
     const double y = data.target[p];
     if (y != std::floor(y))
-      return fmt::format("{} memorizes classes only; {}: row {}: label {} is not an integer class",
-                         c.name, data.source, data.point_to_row[p], data.LabelString(p));
+      return fmt::format("{} memorizes classes only; {}: label {} is not an integer class",
+                         c.name, data.PointName(p), data.LabelString(p));
   }
   return std::nullopt;
 }
@@ -107,9 +108,11 @@ RunResult RunConstruction(const Construction& c, const std::any& options, const 
     r.Fail(Status::kDoesNotApply, *why);
     return out;
   }
+  ProgressStep prepare("normalizing and separating", run.progress);
   const InputMap map = ComputeNormalization(data);
   const RowMatrix normalized = Normalized(data, map);
   const std::optional<ExactSeparation> exact = Separation(data, map, run, &r);
+  prepare.Finish();
   const int attempts = run.attempts > 0 ? run.attempts : c.default_attempts;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     const uint64_t seed = attempt == 1 ? run.seed : DeriveSeed(run.seed, uint64_t(attempt - 1));
@@ -120,7 +123,11 @@ RunResult RunConstruction(const Construction& c, const std::any& options, const 
     Report trial = r;
     trial.status = Status::kNotRun;
     const auto t0 = Clock::now();
+    ProgressStep building(fmt::format("building {}{}", c.name,
+                                      attempt > 1 ? fmt::format(" (attempt {})", attempt) : ""),
+                          run.progress);
     std::optional<Network> net = c.build(options, ctx, &trial);
+    building.Finish();
     trial.timings.Add("build", Since(t0));
     std::optional<std::string> failure;
     if (!net) {
