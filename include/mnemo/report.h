@@ -99,7 +99,8 @@ struct Provenance {
   std::string git_commit;     ///< of the build that ran it; "-dirty" when the tree had changes
   std::string command;        ///< a shell command that reproduces this row (`mnemo build ...`)
   std::string key;            ///< the sweep's key: a hash of `run` ("" outside a sweep)
-  /// The run's parameters as the sweep gave them to the child (what `key` hashes).
+  /// The run's parameters as the sweep gave them to the child (what `key` hashes) and its
+  /// "index" in the grid.
   nlohmann::ordered_json run = nlohmann::ordered_json::object();
   /// The grid coordinates asked: data template, n, d, classes, δ, knobs, seed (sweep.h).
   nlohmann::ordered_json grid = nlohmann::ordered_json::object();

@@ -21,5 +21,7 @@ void AddCompareCommand(CLI::App& app, int* exit_code);
 void AddJacobianCommands(CLI::App& app, int* exit_code);
 // ---- module commands: capacity (storage, storage-measure)
 void AddStorageCommands(CLI::App& app, int* exit_code);
+// ---- module commands: explore (sweep; analyze and plot follow)
+void AddSweepCommand(CLI::App& app, int* exit_code);
 
 }  // namespace mnemo::cli

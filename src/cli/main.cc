@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   mnemo::cli::AddCompareCommand(app, &exit_code);
   mnemo::cli::AddJacobianCommands(app, &exit_code);
   mnemo::cli::AddStorageCommands(app, &exit_code);
+  mnemo::cli::AddSweepCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
