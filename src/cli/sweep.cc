@@ -109,7 +109,7 @@ int DryRun(const std::vector<SweepRun>& runs, int64_t grid) {
   fmt::print("{} runs{}\n", runs.size(),
              int64_t(runs.size()) == grid ? "" : fmt::format(" of {} in the grid", grid));
   for (const SweepRun& r : runs)
-    fmt::print("{:>5} {} {}\n", r.index, r.Key(), WrapText(r.Command(), 23));
+    fmt::print("{:>5} {} {}\n", r.index, r.Key(), r.Command());  // unwrapped: copyable
   return 0;
 }
 
@@ -151,7 +151,7 @@ void AddGridFlags(CLI::App* cmd, SweepFlags* f) {
                   "DATA template (repeatable): synthetic:KIND?... gets n=, d=, classes=, delta= "
                   "set; {n} {d} {classes} {delta} {seed} placeholders are filled; for other "
                   "data --n keeps the first n rows")
-      ->expected(1)
+      ->allow_extra_args(false)
       ->delimiter('\0');
   cmd->add_option("--n", f->n, "points N, comma-separated");
   cmd->add_option("--d", f->d, "input dimensions, comma-separated");
@@ -161,7 +161,7 @@ void AddGridFlags(CLI::App* cmd, SweepFlags* f) {
   cmd->add_option("--width", f->width, "widths asked, comma-separated (constructions with --width)");
   cmd->add_option("--opt", f->opts,
                   "construction option KEY=VALUE (repeatable; a repeated KEY adds alternatives)")
-      ->expected(1)
+      ->allow_extra_args(false)
       ->delimiter('\0');
   cmd->add_option("--seeds", f->seeds, "seeds, comma-separated")->default_str("1");
   AddDataFlags(cmd, &f->data_flags, false);

@@ -74,6 +74,11 @@ Report FailureRow(const SweepRun& run, const internal::ChildResult& cr, double t
 Report RowOf(const SweepRun& run, internal::ChildResult& cr, const SweepOptions& o) {
   Report r;
   bool parsed = false;
+  // A run that went over the limit between two checks is over it all the same.
+  if (o.max_memory_bytes > 0 && cr.peak_rss_bytes > o.max_memory_bytes && !cr.over_memory) {
+    cr.over_memory = true;
+    cr.killed_at_rss_bytes = cr.peak_rss_bytes;
+  }
   if (cr.exit_code == 0 && !cr.timed_out && !cr.over_memory) {
     nlohmann::ordered_json j = nlohmann::ordered_json::parse(cr.out, nullptr, false);
     if (!j.is_discarded() && j.is_object()) {

@@ -21,6 +21,7 @@ struct SpecTree {
   Json root;
   std::string path;
   std::map<std::string, std::string> where;  ///< JSON pointer → "file:line:col" (TOML)
+  std::map<std::string, std::string> key_where;  ///< JSON pointer → where its key is (TOML)
 
   std::string Where(const std::string& pointer) const {
     auto it = where.find(pointer);
@@ -42,6 +43,9 @@ void FromToml(const toml::node& node, const std::string& pointer, Json* out, Spe
     *out = Json::object();
     for (auto&& [k, v] : *t) {
       std::string key(k.str());
+      const toml::source_region& ks = k.source();
+      tree->key_where[pointer + "/" + Escape(key)] =
+          fmt::format("{}:{}:{}", tree->path, ks.begin.line, ks.begin.column);
       FromToml(v, pointer + "/" + Escape(key), &(*out)[key], tree);
     }
   } else if (const toml::array* a = node.as_array()) {
@@ -218,7 +222,10 @@ SweepSpec ReadSweepSpec(const std::string& path) {
     const std::vector<std::string>& keys = SpecKeys();
     if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) {
       std::string near = NearestName(it.key(), keys);
-      Fail("{}: unknown key \"{}\"{}", tree.Where("/" + Escape(it.key())), it.key(),
+      const std::string pointer = "/" + Escape(it.key());
+      Fail("{}: unknown key \"{}\"{}",
+           tree.key_where.count(pointer) ? tree.key_where.at(pointer) : tree.Where(pointer),
+           it.key(),
            near.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", near));
     }
     ReadKey(tree, it.key(), &spec);
