@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   mnemo::cli::AddJacobianCommands(app, &exit_code);
   mnemo::cli::AddStorageCommands(app, &exit_code);
   mnemo::cli::AddSweepCommand(app, &exit_code);
+  mnemo::cli::AddAnalyzeCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
