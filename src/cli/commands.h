@@ -24,5 +24,6 @@ void AddStorageCommands(CLI::App& app, int* exit_code);
 // ---- module commands: explore (sweep, analyze, plot)
 void AddSweepCommand(CLI::App& app, int* exit_code);
 void AddAnalyzeCommand(CLI::App& app, int* exit_code);
+void AddPlotCommand(CLI::App& app, int* exit_code);
 
 }  // namespace mnemo::cli

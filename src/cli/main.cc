@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   mnemo::cli::AddStorageCommands(app, &exit_code);
   mnemo::cli::AddSweepCommand(app, &exit_code);
   mnemo::cli::AddAnalyzeCommand(app, &exit_code);
+  mnemo::cli::AddPlotCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,77 @@
+// mnemo plot: a gnuplot figure of report rows (scaling, delta, tradeoff, compare, bits); the
+// self-contained gnuplot script is written beside the figure.
+#include "mnemo/analyze.h"
+#include "mnemo/plot.h"
+#include "mnemo/rows.h"
+#include "src/cli/cli_util.h"
+#include "src/cli/commands.h"
+#include "src/explore/internal.h"
+
+namespace mnemo::cli {
+namespace {
+
+struct PlotFlags {
+  std::vector<std::string> inputs, where;
+  std::string kind = "scaling", output, measure, title, constructions;
+};
+
+// The command line that makes this figure, for the script's first line.
+std::string CommandOf(const PlotFlags& f) {
+  using internal::ShellQuote;
+  std::string s = "mnemo plot";
+  for (const std::string& in : f.inputs) s += " " + ShellQuote(in);
+  s += " --kind " + ShellQuote(f.kind);
+  if (!f.measure.empty()) s += " --measure " + ShellQuote(f.measure);
+  if (!f.title.empty()) s += " --title " + ShellQuote(f.title);
+  if (!f.constructions.empty()) s += " -c " + ShellQuote(f.constructions);
+  for (const std::string& w : f.where) s += " --where " + ShellQuote(w);
+  return s + " -o " + ShellQuote(f.output);
+}
+
+int Run(const PlotFlags& f) {
+  const std::string command = CommandOf(f);
+  PlotOptions o;
+  o.kind = ParsePlotKind(f.kind);
+  o.output = f.output;
+  o.measure = f.measure;
+  o.title = f.title;
+  o.command = command;
+  CheckWritable(f.output, "");
+  std::vector<Row> rows = FilterRows(ReadRowsFiles(f.inputs),
+                                     f.constructions.empty()
+                                         ? std::vector<std::string>{}
+                                         : internal::ParseListFlag("construction", f.constructions),
+                                     f.where);
+  if (rows.empty()) Fail("plot: no rows{}", f.where.empty() ? "" : " match the filters");
+  const std::string script = MakePlot(rows, o);
+  fmt::print("wrote {} (gnuplot script: {})\n", f.output, script);
+  return 0;
+}
+
+}  // namespace
+
+void AddPlotCommand(CLI::App& app, int* exit_code) {
+  auto f = std::make_shared<PlotFlags>();
+  CLI::App* cmd = AddCommand(app, "plot", "a gnuplot figure of report rows, with fits and bounds",
+                             exit_code, [f]() { return Run(*f); });
+  cmd->add_option("ROWS", f->inputs, "rows files (sweep JSON Lines or --json of build/tradeoff)")
+      ->required();
+  cmd->add_option("--kind", f->kind,
+                  "scaling (a measure against N), delta (against log2 1/δ), tradeoff (W against "
+                  "L, iso-W²L² curves), compare (bars per construction), bits (total weight bits "
+                  "against N)")
+      ->default_str("scaling");
+  cmd->add_option("-o,--output", f->output, "figure: .png, .svg or .pdf")->required();
+  cmd->add_option("--measure", f->measure,
+                  "the measure drawn (w2l2, params_nonzero, total_weight_bits, ...)")
+      ->default_str("the kind's");
+  cmd->add_option("--title", f->title, "figure title")->default_str("generated");
+  cmd->add_option("-c,--construction", f->constructions, "only these constructions");
+  cmd->add_option("--where", f->where, "only rows whose coordinate KEY=VALUE (repeatable)")
+      ->allow_extra_args(false)
+      ->delimiter('\0');
+  cmd->footer("The script FIG.gp beside the figure holds the data; edit it and run "
+              "`gnuplot FIG.gp` to restyle.");
+}
+
+}  // namespace mnemo::cli
