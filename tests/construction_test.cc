@@ -5,22 +5,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 #include <set>
 
 namespace mnemo {
 namespace {
 
 using ::testing::HasSubstr;
-
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 TEST(RegistryTest, EveryConstructionIsCompleteAndParsesItsDefaults) {
   std::set<std::string> names;

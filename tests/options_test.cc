@@ -5,10 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 namespace mnemo {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::ErrorOf;
 
 struct DemoOptions {
   int64_t width = 12;
@@ -35,16 +38,6 @@ struct DemoOptions {
     return why->empty();
   }
 };
-
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(OptionsTest, DefaultsWhenAbsentValuesWhenGiven) {
   DemoOptions d = ParseOptions<DemoOptions>({}, "demo");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mnemo/dataset.h"
+#include "mnemo/error.h"
 #include "mnemo/pipeline.h"
 
 namespace mnemo::testing {
@@ -42,6 +43,17 @@ std::string ReadText(const std::string& path);
 std::optional<Network> BuildWith(const std::string& name, const Dataset& data,
                                  const ParamMap& params, uint64_t seed, Report* report,
                                  bool verify = false);
+
+/// The message of the mnemo::Error that `f` throws ("" when it throws none).
+template <typename F>
+std::string ErrorOf(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 /// Number of lines in `text`.
 int CountLines(const std::string& text);
