@@ -18,18 +18,10 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::CliResult;
+using testing::ErrorOf;
 using testing::RunCli;
 using testing::TempDir;
 using testing::WriteText;
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(SweepSpecTest, TomlAndJsonGiveTheSameSpec) {
   TempDir tmp;
@@ -319,8 +311,9 @@ TEST(SweepCliTest, FailedChildrenAreRowsAndRetriedOnRequest) {
   EXPECT_EQ(outcomes["completed"], 2);
   EXPECT_EQ(outcomes["error"], 2);
   for (const Row& row : rows) {
-    if (row.report.provenance.outcome == "error")
+    if (row.report.provenance.outcome == "error") {
       EXPECT_THAT(row.report.reason, HasSubstr("nosuchkind"));
+    }
   }
 }
 
