@@ -191,6 +191,12 @@ std::optional<Network> Build(const BaumOptions& o, const BuildContext& ctx, Repo
   report->SetExtra("slabs", int64_t(slabs.size()));
   report->SetExtra("hidden_neurons", int64_t(h));
   report->SetExtra("baum_bound", 2 * ((memorized + d - 1) / d));
+  report->AddBound({.kind = Bound::Kind::kUpper,
+                    .measure = "neurons",
+                    .formula = "hidden neurons ≤ c·⌈N/d⌉ (Baum 1988: c = 1, two classes in general "
+                               "position)",
+                    .tag = "paper",
+                    .scale = double((n + d - 1) / d)});
   report->SetExtra("initial_groups", initial_groups);
   report->SetExtra("group_splits", splits);
   report->SetExtra("random_hyperplanes", random_hyperplanes);

@@ -280,6 +280,12 @@ std::optional<Network> Build(const BubeckOptions& o, const BuildContext& ctx, Re
   report->SetExtra("gadgets", int64_t(gadgets.size()));
   report->SetExtra("relus", int64_t(h));
   report->SetExtra("paper_relus", 4 * ((n + d - 1) / d));
+  report->AddBound({.kind = Bound::Kind::kUpper,
+                    .measure = "neurons",
+                    .formula = "hidden ReLUs ≤ c·⌈N/d⌉ (Bubeck, Eldan, Lee, Mikulincer 2020: c = 4 "
+                               "in general position)",
+                    .tag = "paper",
+                    .scale = double((n + d - 1) / d)});
   report->SetExtra("group_splits", splits);
   if (real) report->SetExtra("output_denominator_bits", BitLength(lcm_den));
   report->timings.Add("gadgets", std::chrono::duration<double>(t1 - t0).count());

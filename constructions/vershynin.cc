@@ -1039,6 +1039,12 @@ std::optional<Network> Build(const VershyninOptions& typed, const BuildContext& 
     report->SetExtra("deep_connections_per_point", double(w_deep) / double(std::max<int64_t>(n, 1)));
     report->SetExtra("W_over_N_log5_N", double(w_deep) / (nn * std::pow(ln, 5)));
     report->SetExtra("W_over_N_log_N", double(w_deep) / (nn * ln));
+    report->AddBound({.kind = Bound::Kind::kUpper,
+                      .measure = "deep_connections",
+                      .formula = "deep connections W ≤ c·N·ln⁵N (Vershynin 2020, constant unstated)",
+                      .tag = "paper",
+                      .scale = nn * std::pow(ln, 5),
+                      .measured = double(w_deep)});
     report->SetExtra("input_connections", int64_t(d) * widths[0]);
     report->SetExtra("memorization_connections", memo_conn);
     report->SetExtra("memorization_connections_per_point", double(memo_conn) / double(std::max<int64_t>(n, 1)));

@@ -163,6 +163,11 @@ std::optional<Network> Build(const YunOptions& o, const BuildContext& ctx, Repor
   report->SetExtra("min_gap", ToDouble(gap));
   report->SetExtra("A", fmt::format("2^{}", a_exp));
   report->SetExtra("Y", fmt::format("2^{}", y_exp));
+  report->AddBound({.kind = Bound::Kind::kUpper,
+                    .measure = "neurons",
+                    .formula = "hidden neurons ≤ c·√N (Yun, Sra, Jadbabaie 2019)",
+                    .tag = "paper",
+                    .scale = std::sqrt(double(n))});
   report->SetExtra("yun_condition_relu", fmt::format("4⌊d1/4⌋⌊d2/4⌋ = {} vs N = {}", 4 * (d1 / 4) * (row / 4), n));
   report->timings.Add("projection", std::chrono::duration<double>(t1 - t0).count());
   report->timings.Add("assembly", std::chrono::duration<double>(t2 - t1).count());

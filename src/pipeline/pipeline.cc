@@ -144,7 +144,9 @@ RunResult RunConstruction(const Construction& c, const std::any& options, const 
                        (r.status == Status::kInfeasible || r.status == Status::kFailed);
     if (!retry) {
       if (net && r.ok()) {
-        for (Bound& b : r.theory) b.measured = Measure(r.network, b.measure);
+        // A construction may measure what NetworkStats lacks (e.g. deep connections).
+        for (Bound& b : r.theory)
+          if (std::isnan(b.measured)) b.measured = Measure(r.network, b.measure);
         for (Bound& b : LowerBounds(r.data, *net)) r.theory.push_back(std::move(b));
         out.network = std::move(net);
       }
