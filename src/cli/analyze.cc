@@ -202,24 +202,26 @@ void AddAnalyzeCommand(CLI::App& app, int* exit_code) {
       app, "analyze",
       "scaling fits with 95% intervals, theorem constants and bound checks of report rows",
       exit_code, [f]() { return Run(*f); });
-  cmd->add_option("ROWS", f->inputs,
-                  "rows files: sweep JSON Lines, or the --json of build, compare, tradeoff")
+  cmd->add_option("ROWS", f->inputs, "rows files: sweep rows, --json of build/compare/tradeoff")
       ->required();
-  cmd->add_option("-c,--construction", f->constructions, "only these constructions");
+  cmd->add_option("-c,--construction", f->constructions, "only these constructions")
+      ->default_str("all");
   cmd->add_option("--where", f->where, "only rows whose coordinate KEY=VALUE (repeatable)")
       ->allow_extra_args(false)
-      ->delimiter('\0');
-  cmd->add_option("--measure", f->measures,
-                  "measures fitted against N and δ: w2l2, params_nonzero, params_dense, "
-                  "total_weight_bits, max_weight_bits, neurons, width, depth")
+      ->delimiter('\0')
+      ->default_str("all rows");
+  cmd->add_option("--measure", f->measures, "measures fitted against N and δ (see below)")
       ->default_str("all but max_weight_bits");
-  cmd->add_option("--by", f->by, "split the constants by these coordinates (e.g. depth,delta)");
-  cmd->add_option("--only", f->only, "one section: fits, constants or bounds");
+  cmd->add_option("--by", f->by, "split the constants by coordinates, e.g. depth,delta")
+      ->default_str("none");
+  cmd->add_option("--only", f->only, "one section: fits, constants or bounds")
+      ->default_str("all");
   cmd->add_flag("--all-checks", f->all_checks, "list every bound check, not only violated ones");
   cmd->add_flag("--json", f->json, "print one JSON object (fits with their points, every check)");
   cmd->add_flag("--csv", f->csv, "print CSV (the sections marked by # lines unless --only)");
-  cmd->footer("Rows are grouped by their grid coordinates; a fit against N holds every other "
-              "coordinate fixed, and pools the seeds. Exit 1 when a bound is violated.");
+  cmd->footer("Measures: w2l2, params_nonzero, params_dense, total_weight_bits, max_weight_bits,\n"
+              "neurons, width, depth. Rows are grouped by their grid coordinates: a fit against N\n"
+              "holds every other coordinate fixed and pools the seeds. Exit 1: a bound is violated.");
 }
 
 }  // namespace mnemo::cli

@@ -54,24 +54,25 @@ void AddPlotCommand(CLI::App& app, int* exit_code) {
   auto f = std::make_shared<PlotFlags>();
   CLI::App* cmd = AddCommand(app, "plot", "a gnuplot figure of report rows, with fits and bounds",
                              exit_code, [f]() { return Run(*f); });
-  cmd->add_option("ROWS", f->inputs, "rows files (sweep JSON Lines or --json of build/tradeoff)")
+  cmd->add_option("ROWS", f->inputs, "rows files: sweep rows, --json of build/compare/tradeoff")
       ->required();
-  cmd->add_option("--kind", f->kind,
-                  "scaling (a measure against N), delta (against log2 1/δ), tradeoff (W against "
-                  "L, iso-W²L² curves), compare (bars per construction), bits (total weight bits "
-                  "against N)")
+  cmd->add_option("--kind", f->kind, "scaling, delta, tradeoff, compare or bits (see below)")
       ->default_str("scaling");
   cmd->add_option("-o,--output", f->output, "figure: .png, .svg or .pdf")->required();
   cmd->add_option("--measure", f->measure,
                   "the measure drawn (w2l2, params_nonzero, total_weight_bits, ...)")
       ->default_str("the kind's");
   cmd->add_option("--title", f->title, "figure title")->default_str("generated");
-  cmd->add_option("-c,--construction", f->constructions, "only these constructions");
+  cmd->add_option("-c,--construction", f->constructions, "only these constructions")
+      ->default_str("all");
   cmd->add_option("--where", f->where, "only rows whose coordinate KEY=VALUE (repeatable)")
       ->allow_extra_args(false)
-      ->delimiter('\0');
-  cmd->footer("The script FIG.gp beside the figure holds the data; edit it and run "
-              "`gnuplot FIG.gp` to restyle.");
+      ->delimiter('\0')
+      ->default_str("all rows");
+  cmd->footer("Kinds: scaling (a measure against N at fixed δ), delta (against log2 1/δ at fixed\n"
+              "N), tradeoff (W against L with iso-W²L² curves), compare (bars per construction\n"
+              "and N), bits (total weight bits against N). The script FIG.gp beside the figure\n"
+              "holds the data: edit it and run `gnuplot FIG.gp` to restyle.");
 }
 
 }  // namespace mnemo::cli

@@ -145,24 +145,28 @@ int Run(const SweepFlags& f) {
 }
 
 void AddGridFlags(CLI::App* cmd, SweepFlags* f) {
-  cmd->add_option("SPEC", f->spec_file, "sweep spec file (.toml or .json); flags override it");
-  cmd->add_option("-c,--construction", f->constructions, "constructions, comma-separated");
-  cmd->add_option("--data", f->data,
-                  "DATA template (repeatable): synthetic:KIND?... gets n=, d=, classes=, delta= "
-                  "set; {n} {d} {classes} {delta} {seed} placeholders are filled; for other "
-                  "data --n keeps the first n rows")
+  cmd->add_option("SPEC", f->spec_file, "sweep spec file (.toml or .json); flags override it")
+      ->default_str("none");
+  cmd->add_option("-c,--construction", f->constructions, "constructions, comma-separated")
+      ->default_str("the spec's");
+  cmd->add_option("--data", f->data, "DATA template, repeatable (see below)")
       ->allow_extra_args(false)
-      ->delimiter('\0');
-  cmd->add_option("--n", f->n, "points N, comma-separated");
-  cmd->add_option("--d", f->d, "input dimensions, comma-separated");
-  cmd->add_option("--classes", f->classes, "class counts C, comma-separated");
-  cmd->add_option("--delta", f->delta, "separations δ in (0, 1), comma-separated");
-  cmd->add_option("--depth", f->depth, "depths asked, comma-separated (constructions with --depth)");
-  cmd->add_option("--width", f->width, "widths asked, comma-separated (constructions with --width)");
-  cmd->add_option("--opt", f->opts,
-                  "construction option KEY=VALUE (repeatable; a repeated KEY adds alternatives)")
+      ->delimiter('\0')
+      ->default_str("the spec's");
+  cmd->add_option("--n", f->n, "points N, comma-separated")->default_str("the template's");
+  cmd->add_option("--d", f->d, "input dimensions, comma-separated")->default_str("the template's");
+  cmd->add_option("--classes", f->classes, "class counts C, comma-separated")
+      ->default_str("the template's");
+  cmd->add_option("--delta", f->delta, "separations δ in (0, 1), comma-separated")
+      ->default_str("the template's");
+  cmd->add_option("--depth", f->depth, "depths asked (constructions with --depth)")
+      ->default_str("none");
+  cmd->add_option("--width", f->width, "widths asked (constructions with --width)")
+      ->default_str("none");
+  cmd->add_option("--opt", f->opts, "construction option KEY=VALUE; repeat a KEY for a list")
       ->allow_extra_args(false)
-      ->delimiter('\0');
+      ->delimiter('\0')
+      ->default_str("none");
   cmd->add_option("--seeds", f->seeds, "seeds, comma-separated")->default_str("1");
   AddDataFlags(cmd, &f->data_flags, false);
   cmd->add_flag("--no-verify", f->no_verify, "skip the exact verification of each network");
@@ -172,20 +176,19 @@ void AddGridFlags(CLI::App* cmd, SweepFlags* f) {
 }
 
 void AddRunFlagsOfSweep(CLI::App* cmd, SweepFlags* f) {
-  cmd->add_option("--timeout", f->timeout, "seconds per run; a run over it becomes a row")
+  cmd->add_option("--timeout", f->timeout, "seconds per run; a run over it is a row")
       ->default_str("none");
-  cmd->add_option("--max-memory", f->max_memory,
-                  "resident memory per run: 512M, 2G (binary) or 2GB (decimal)")
+  cmd->add_option("--max-memory", f->max_memory, "resident memory per run: 512M, 2G or 2GB")
       ->default_str("none");
   cmd->add_option("-j,--jobs", f->jobs, "runs at a time")->default_str("1");
-  cmd->add_option("--shard", f->shard, "run only shard i of n (0 ≤ i < n): grid index mod n = i");
-  cmd->add_flag("--retry-failed", f->retry_failed,
-                "rerun rows whose process crashed, timed out or went over memory");
-  cmd->add_flag("--allow-mixed-versions", f->allow_mixed,
-                "append to a file holding rows of another mnemo build");
+  cmd->add_option("--shard", f->shard, "run shard i of n: the runs with grid index mod n = i")
+      ->default_str("all");
+  cmd->add_flag("--retry-failed", f->retry_failed, "rerun rows that crashed, timed out, ...");
+  cmd->add_flag("--allow-mixed-versions", f->allow_mixed, "append to rows of another build");
   cmd->add_flag("--dry-run", f->dry_run, "list the runs (index, key, command) and stop");
   cmd->add_flag("-q,--quiet", f->quiet, "print only the summary, not a line per run");
-  cmd->add_option("-o,--output", f->output, "rows file (JSON Lines), appended to and resumed");
+  cmd->add_option("-o,--output", f->output, "rows file (JSON Lines), appended to and resumed")
+      ->default_str("required unless --dry-run");
 }
 
 void AddMerge(CLI::App* sweep, int* exit_code) {
@@ -234,7 +237,7 @@ int Diff(const std::string& a, const std::string& b) {
 void AddDiffAndRunOne(CLI::App* sweep, int* exit_code) {
   auto files = std::make_shared<std::vector<std::string>>();
   CLI::App* diff = AddCommand(
-      *sweep, "diff", "compare two rows files by key, timings and memory aside (exit 1: differ)",
+      *sweep, "diff", "compare two rows files by key, timings aside (exit 1: they differ)",
       exit_code, [files]() { return Diff(files->at(0), files->at(1)); });
   diff->add_option("ROWS", *files, "two rows files")->required()->expected(2);
   auto run = std::make_shared<std::string>();
@@ -264,9 +267,11 @@ void AddSweepCommand(CLI::App& app, int* exit_code) {
   AddMerge(cmd, exit_code);
   AddDiffAndRunOne(cmd, exit_code);
   cmd->footer(
-      "Each run is a child process (`mnemo sweep run-one`); its row is the report of `mnemo "
-      "build --json` plus peak memory and provenance (version, commit, the command that "
-      "reproduces it, the run's key). Rerunning into the same -o skips the keys already there.\n"
+      "DATA templates: synthetic:KIND?... gets n=, d=, classes=, delta= set from the lists;\n"
+      "{n} {d} {classes} {delta} {seed} placeholders are filled; other data: --n keeps the\n"
+      "first n rows. Each run is a child process; its row is the report of `mnemo build --json`\n"
+      "plus peak memory and provenance (version, commit, the command that reproduces it, the\n"
+      "run's key). Rerunning into the same -o skips the keys already there.\n"
       "Example: mnemo sweep -c bitextract,zhang --data 'synthetic:grid?d=16&classes=10' \\\n"
       "           --n 1000,4000 --delta 1e-2,1e-6 --depth 40,160 --seeds 1,2 -o rows.jsonl");
 }
