@@ -7,13 +7,14 @@
 #include "mnemo/rows.h"
 #include "src/cli/cli_util.h"
 #include "src/cli/commands.h"
+#include "src/cli/rows_flags.h"
 
 namespace mnemo::cli {
 namespace {
 
 struct AnalyzeFlags {
-  std::vector<std::string> inputs, where;
-  std::string constructions, measures, by, only;
+  RowsFlags rows;
+  std::string measures, by, only;
   bool json = false, csv = false, all_checks = false;
 };
 
@@ -160,14 +161,7 @@ int Run(const AnalyzeFlags& f) {
   if (!f.only.empty() && f.only != "fits" && f.only != "constants" && f.only != "bounds")
     Fail("--only: expected fits, constants or bounds, got \"{}\"", f.only);
   if (f.json && f.csv) Fail("analyze: give --json or --csv, not both");
-  std::vector<Row> rows = FilterRows(ReadRowsFiles(f.inputs),
-                                     f.constructions.empty()
-                                         ? std::vector<std::string>{}
-                                         : internal::ParseListFlag("construction", f.constructions),
-                                     f.where);
-  if (rows.empty()) Fail("analyze: no rows{}", f.where.empty() && f.constructions.empty()
-                                                   ? ""
-                                                   : " match the filters");
+  std::vector<Row> rows = LoadRows(f.rows, "analyze");
   AnalyzeOptions o;
   if (!f.measures.empty()) o.measures = internal::ParseListFlag("measure", f.measures);
   if (!f.by.empty()) o.constants_by = internal::ParseListFlag("by", f.by);
@@ -202,14 +196,7 @@ void AddAnalyzeCommand(CLI::App& app, int* exit_code) {
       app, "analyze",
       "scaling fits with 95% intervals, theorem constants and bound checks of report rows",
       exit_code, [f]() { return Run(*f); });
-  cmd->add_option("ROWS", f->inputs, "rows files: sweep rows, --json of build/compare/tradeoff")
-      ->required();
-  cmd->add_option("-c,--construction", f->constructions, "only these constructions")
-      ->default_str("all");
-  cmd->add_option("--where", f->where, "only rows whose coordinate KEY=VALUE (repeatable)")
-      ->allow_extra_args(false)
-      ->delimiter('\0')
-      ->default_str("all rows");
+  AddRowsFlags(cmd, &f->rows);
   cmd->add_option("--measure", f->measures, "measures fitted against N and δ (see below)")
       ->default_str("all but max_weight_bits");
   cmd->add_option("--by", f->by, "split the constants by coordinates, e.g. depth,delta")

@@ -126,9 +126,9 @@ class Script {
 
 std::string Terminal(const std::string& output) {
   const std::string ext = std::filesystem::path(output).extension().string();
-  if (ext == ".png") return "set terminal pngcairo size 1100,760 enhanced font 'DejaVu Sans,12'";
-  if (ext == ".svg") return "set terminal svg size 1100,760 dynamic enhanced font 'DejaVu Sans,12'";
-  if (ext == ".pdf") return "set terminal pdfcairo size 7.5in,5.2in enhanced font 'DejaVu Sans,10'";
+  if (ext == ".png") return "set terminal pngcairo size 1100,900 enhanced font 'DejaVu Sans,12'";
+  if (ext == ".svg") return "set terminal svg size 1100,900 dynamic enhanced font 'DejaVu Sans,12'";
+  if (ext == ".pdf") return "set terminal pdfcairo size 7.5in,6.2in enhanced font 'DejaVu Sans,10'";
   Fail("-o {}: the figure must be .png, .svg or .pdf", output);
 }
 
@@ -141,9 +141,11 @@ std::string Header(const PlotOptions& o, const std::string& title) {
   s += "if (!exists(\"outfile\")) outfile = '" + name + "'\nset output outfile\n";
   s += "set title \"" + title + "\"\n";
   s += "set grid xtics ytics mxtics mytics lc rgb '#e0e0e0' lw 1\n";
-  s += fmt::format("set key inside {} vertical Left reverse noautotitle box opaque "
-                   "samplen 3 spacing 1.1 font ',10'\n",
-                   o.kind == PlotKind::kTradeoff ? "bottom left" : "top left");
+  // Below the axes: a legend inside would hide points wherever they happen to lie.
+  s += o.kind == PlotKind::kCompare
+           ? "set key inside top left vertical Left reverse noautotitle box opaque font ',10'\n"
+           : "set key outside below left vertical Left reverse noautotitle samplen 3 spacing 1.05 "
+             "font ',10' maxcols 1\n";
   s += "set border lw 1.2\nset pointsize 1.3\n";
   return s;
 }
