@@ -166,5 +166,28 @@ TEST(PipelineTest, AWrongNetworkFailsVerificationAndIsNotReturned) {
   EXPECT_FALSE(u.report.verification.run);
 }
 
+// Every construction states its theorem's size bound; the pipeline fills what was measured
+// (or keeps what the construction measured itself, e.g. vershynin's deep connections), so
+// `mnemo analyze` can give each construction's constant.
+TEST(PipelineTest, EveryConstructionStatesItsTheoremBound) {
+  Dataset data = LoadDataset("synthetic:sphere?n=200&d=8&classes=2&seed=3");
+  for (const Construction& c : Registry()) {
+    SCOPED_TRACE(c.name);
+    RunResult r = RunConstruction(c.name, {}, data);
+    ASSERT_TRUE(r.report.ok()) << r.report.reason;
+    int upper = 0;
+    for (const Bound& b : r.report.theory) {
+      if (b.kind != Bound::Kind::kUpper) continue;
+      ++upper;
+      EXPECT_GT(b.scale, 0) << b.formula;
+      EXPECT_GT(b.measured, 0) << b.formula;
+      EXPECT_GT(b.Ratio(), 0) << b.formula;
+      if (b.measure != "deep_connections")
+        EXPECT_EQ(b.measured, Measure(r.report.network, b.measure));
+    }
+    EXPECT_EQ(upper, 1);
+  }
+}
+
 }  // namespace
 }  // namespace mnemo

@@ -106,6 +106,29 @@ TEST(ReportTest, JsonRowRoundTrips) {
   Report back = Report::FromJson(j, "row 1");
   EXPECT_EQ(back.ToJson().dump(), j.dump());
   EXPECT_THROW(Report::FromJson({{"status", "success"}}, "row 2"), Error);
+  EXPECT_FALSE(j.contains("provenance"));  // not written when nobody filled it
+  EXPECT_FALSE(j.contains("peak_memory_bytes"));
+}
+
+TEST(ReportTest, ProvenanceAndPeakMemoryRoundTrip) {
+  Report r = Sample();
+  r.peak_memory_bytes = 123456789;
+  r.provenance.mnemo_version = "0.1.0";
+  r.provenance.git_commit = "abc-dirty";
+  r.provenance.command = "mnemo build x -c zhang -o net.json --json";
+  r.provenance.key = "0123456789abcdef";
+  r.provenance.run = {{"construction", "zhang"}, {"seed", 3}};
+  r.provenance.grid = {{"n", 1000}, {"delta", 1e-6}};
+  r.provenance.outcome = "timeout";
+  nlohmann::ordered_json j = r.ToJson();
+  EXPECT_EQ(j["peak_memory_bytes"], 123456789);
+  EXPECT_EQ(j["provenance"]["grid"]["n"], 1000);
+  Report back = Report::FromJson(j, "row 1");
+  EXPECT_EQ(back.peak_memory_bytes, 123456789);
+  EXPECT_EQ(back.provenance.key, "0123456789abcdef");
+  EXPECT_EQ(back.provenance.run["seed"], 3);
+  EXPECT_EQ(back.provenance.outcome, "timeout");
+  EXPECT_EQ(back.ToJson().dump(), j.dump());
 }
 
 TEST(BoundsTest, LowerBoundsForClassesOnly) {

@@ -94,6 +94,25 @@ struct Attempt {
   std::string remedy;   ///< what the next attempt changes
 };
 
+/// Where a row came from, so that it can be reproduced: filled by the process that ran it (a
+/// sweep fills every field; a plain `build` leaves them empty and they are not serialized).
+struct Provenance {
+  std::string mnemo_version;  ///< see version.h
+  std::string git_commit;     ///< of the build that ran it; "-dirty" when the tree had changes
+  std::string command;        ///< a shell command that reproduces this row (`mnemo build ...`)
+  std::string key;            ///< the sweep's key: a hash of `run` ("" outside a sweep)
+  /// The run's parameters as the sweep gave them to the child (what `key` hashes) and its
+  /// "index" in the grid.
+  nlohmann::ordered_json run = nlohmann::ordered_json::object();
+  /// The grid coordinates asked: data template, n, d, classes, δ, knobs, seed (sweep.h).
+  nlohmann::ordered_json grid = nlohmann::ordered_json::object();
+  /// How the process that ran it ended: "completed" (it wrote this row), "error" (bad input,
+  /// exit 2), "crashed" (a signal or an unexpected exit), "timeout", "over-memory".
+  std::string outcome;
+
+  bool empty() const { return mnemo_version.empty() && command.empty() && key.empty(); }
+};
+
 struct Report {
   std::string construction;
   Status status = Status::kNotRun;
@@ -113,6 +132,9 @@ struct Report {
   /// serialized: the pipeline moves it into failed_attempts.
   std::string remedy;
   Timings timings;
+  /// Peak resident memory of the process that ran it, in bytes (0 = not measured).
+  int64_t peak_memory_bytes = 0;
+  Provenance provenance;
   /// Construction-specific named extras (numbers, strings, small arrays), in the order set.
   nlohmann::ordered_json extras = nlohmann::ordered_json::object();
   /// The construction's typed details (e.g. ZhangDetails), for tests and library users; not

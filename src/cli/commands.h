@@ -21,5 +21,9 @@ void AddCompareCommand(CLI::App& app, int* exit_code);
 void AddJacobianCommands(CLI::App& app, int* exit_code);
 // ---- module commands: capacity (storage, storage-measure)
 void AddStorageCommands(CLI::App& app, int* exit_code);
+// ---- module commands: explore (sweep, analyze, plot)
+void AddSweepCommand(CLI::App& app, int* exit_code);
+void AddAnalyzeCommand(CLI::App& app, int* exit_code);
+void AddPlotCommand(CLI::App& app, int* exit_code);
 
 }  // namespace mnemo::cli

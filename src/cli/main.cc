@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   mnemo::cli::AddCompareCommand(app, &exit_code);
   mnemo::cli::AddJacobianCommands(app, &exit_code);
   mnemo::cli::AddStorageCommands(app, &exit_code);
+  mnemo::cli::AddSweepCommand(app, &exit_code);
+  mnemo::cli::AddAnalyzeCommand(app, &exit_code);
+  mnemo::cli::AddPlotCommand(app, &exit_code);
   mnemo::cli::AddHelpCommand(app, &exit_code);
   app.footer("`mnemo help COMMAND` or `mnemo COMMAND --help` explains one command.");  // not inherited
   return mnemo::cli::RunCli(app, argc, argv, exit_code);

@@ -220,6 +220,15 @@ nlohmann::ordered_json Report::ToJson() const {
   nlohmann::ordered_json t = nlohmann::ordered_json::object();
   for (const auto& [phase, sec] : timings.phases) t[phase] = sec;
   j["timings_s"] = t;
+  if (peak_memory_bytes > 0) j["peak_memory_bytes"] = peak_memory_bytes;
+  if (!provenance.empty())
+    j["provenance"] = {{"mnemo_version", provenance.mnemo_version},
+                       {"git_commit", provenance.git_commit},
+                       {"command", provenance.command},
+                       {"key", provenance.key},
+                       {"run", provenance.run},
+                       {"grid", provenance.grid},
+                       {"outcome", provenance.outcome}};
   j["extras"] = extras;
   return j;
 }
@@ -254,6 +263,15 @@ Report Report::FromJson(const nlohmann::ordered_json& j, const std::string& wher
     const nlohmann::ordered_json timings = j.value("timings_s", nlohmann::ordered_json::object());
     for (auto it = timings.begin(); it != timings.end(); ++it)
       r.timings.Add(it.key(), it.value().get<double>());
+    r.peak_memory_bytes = j.value("peak_memory_bytes", int64_t(0));
+    if (j.contains("provenance")) {
+      const auto& p = j["provenance"];
+      r.provenance = {p.value("mnemo_version", ""), p.value("git_commit", ""),
+                      p.value("command", ""),       p.value("key", ""),
+                      p.value("run", nlohmann::ordered_json::object()),
+                      p.value("grid", nlohmann::ordered_json::object()),
+                      p.value("outcome", "")};
+    }
     r.extras = j.value("extras", nlohmann::ordered_json::object());
     return r;
   } catch (const nlohmann::json::exception& e) {
