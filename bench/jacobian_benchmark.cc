@@ -6,7 +6,9 @@
 
 #include <random>
 
-#include "mnemo/jacobian.h"
+#include "mnemo/exact_rank.h"
+#include "mnemo/numerical_rank.h"
+#include "mnemo/two_layer_fit.h"
 
 namespace mnemo {
 namespace {
@@ -14,13 +16,13 @@ namespace {
 constexpr int64_t kD = 98;
 
 struct Instance {
-  SmoothActivation act;
+  TwoLayerActivation act;
   TwoLayerParams p;
   Eigen::MatrixXd x;
 };
 Instance MakeInstance(const std::string& act, int64_t n, int64_t params) {
   Instance in;
-  in.act = SmoothActivation::Parse(act);
+  in.act = TwoLayerActivation::Parse(act);
   std::mt19937_64 rng(1);
   in.p = RandomPoint(in.act, params / (kD + 2), kD, PointKind::kRandom, BiasMode::kRandom, 1.5, rng);
   in.x = GaussianData(kD, n, rng);
@@ -47,7 +49,7 @@ void BM_RankGram(benchmark::State& state) {
 
 void BM_RankModP(benchmark::State& state) {
   const int64_t n = state.range(0), params = state.range(1), m = params / (kD + 2);
-  SmoothActivation act = SmoothActivation::Parse("poly:3");
+  TwoLayerActivation act = TwoLayerActivation::Parse("poly:3");
   std::mt19937_64 rng(1);
   const uint32_t p = RandomPrimes(1, rng)[0];
   auto draw = [&](size_t count) {
@@ -82,7 +84,7 @@ void BM_LmFit(benchmark::State& state) {
   Eigen::MatrixXd y(n, 1);
   for (int64_t i = 0; i < n; ++i) y(i, 0) = normal(rng);
   FitOptions o;
-  o.activation = SmoothActivation::Parse("tanh");
+  o.activation = TwoLayerActivation::Parse("tanh");
   o.m = m;
   FitReport r;
   for (auto _ : state) {

@@ -2,7 +2,10 @@
 // activation, the Gram identity, the exact oracle values of design/jacobian_rank.md (§4, §5,
 // §7.4) certified mod p, float ranks with float certificates, paired-point ranks, fit success
 // counts at the design doc's measured rates (fixed seeds), and the CLI end to end.
-#include "mnemo/jacobian.h"
+#include "mnemo/exact_rank.h"
+#include "mnemo/jacobian_capacity.h"
+#include "mnemo/jacobian_rank.h"
+#include "mnemo/two_layer_fit.h"
 
 #include <cmath>
 #include <random>
@@ -28,7 +31,7 @@ const char* kAllActivations[] = {"sigmoid", "tanh", "softplus", "gelu", "silu", 
 TEST(JacobianTest, MatchesFiniteDifferencesForEveryActivation) {
   for (const char* name : kAllActivations) {
     SCOPED_TRACE(name);
-    SmoothActivation act = SmoothActivation::Parse(name);
+    TwoLayerActivation act = TwoLayerActivation::Parse(name);
     std::mt19937_64 rng(7);
     const int64_t m = 4, d = 3, n = 6;
     TwoLayerParams p = RandomPoint(act, m, d, PointKind::kRandom, BiasMode::kRandom, 1.0, rng);
@@ -63,7 +66,7 @@ TEST(JacobianTest, MatchesFiniteDifferencesForEveryActivation) {
 }
 
 TEST(JacobianTest, GramIdentityEqualsJJt) {
-  SmoothActivation act = SmoothActivation::Parse("gelu");
+  TwoLayerActivation act = TwoLayerActivation::Parse("gelu");
   std::mt19937_64 rng(3);
   TwoLayerParams p = RandomPoint(act, 7, 5, PointKind::kRandom, BiasMode::kRandom, 1.5, rng);
   Eigen::MatrixXd x = GaussianData(5, 30, rng);
@@ -77,7 +80,7 @@ TEST(JacobianTest, GramIdentityEqualsJJt) {
 
 TEST(JacobianTest, PairedPointHasZeroOutput) {
   for (const char* name : {"tanh", "sigmoid", "sin", "poly:4"}) {
-    SmoothActivation act = SmoothActivation::Parse(name);
+    TwoLayerActivation act = TwoLayerActivation::Parse(name);
     std::mt19937_64 rng(5);
     TwoLayerParams p = RandomPoint(act, 8, 3, PointKind::kPaired, BiasMode::kRandom, 1.5, rng);
     Eigen::MatrixXd x = GaussianData(3, 20, rng);
@@ -86,9 +89,9 @@ TEST(JacobianTest, PairedPointHasZeroOutput) {
 }
 
 TEST(JacobianTest, RejectsBadActivations) {
-  EXPECT_THROW(SmoothActivation::Parse("identity"), Error);
-  EXPECT_THROW(SmoothActivation::Parse("swoosh"), Error);
-  EXPECT_THROW(SmoothActivation::Parse("poly:0,0"), Error);
+  EXPECT_THROW(TwoLayerActivation::Parse("identity"), Error);
+  EXPECT_THROW(TwoLayerActivation::Parse("swoosh"), Error);
+  EXPECT_THROW(TwoLayerActivation::Parse("poly:0,0"), Error);
 }
 
 // ---- Exact oracle values (mod p) -----------------------------------------------------------
@@ -96,7 +99,7 @@ TEST(JacobianTest, RejectsBadActivations) {
 int64_t CertifiedRank(const std::string& act, int64_t d, int64_t m, int64_t n, JacobianWrt wrt,
                       BiasMode bias, PointKind point = PointKind::kRandom, int64_t* predicted = nullptr) {
   RankOptions o;
-  o.activation = SmoothActivation::Parse(act);
+  o.activation = TwoLayerActivation::Parse(act);
   o.m = m;
   o.d = d;
   o.n = n;
@@ -194,7 +197,7 @@ TEST(JacobianOracleTest, ModPBasics) {
 RankReport FloatRank(const std::string& act, int64_t d, int64_t m, int64_t n, JacobianWrt wrt,
                      PointKind point = PointKind::kRandom) {
   RankOptions o;
-  o.activation = SmoothActivation::Parse(act);
+  o.activation = TwoLayerActivation::Parse(act);
   o.m = m;
   o.d = d;
   o.n = n;
@@ -241,7 +244,7 @@ TEST(JacobianFloatTest, PairedPointRanks) {
 
 TEST(JacobianFloatTest, GramRouteAgreesWithSvdAndCertifies) {
   RankOptions o;
-  o.activation = SmoothActivation::Parse("tanh");
+  o.activation = TwoLayerActivation::Parse("tanh");
   o.m = 20;
   o.d = 10;
   o.n = 100;
@@ -258,11 +261,11 @@ TEST(JacobianFloatTest, GramRouteAgreesWithSvdAndCertifies) {
 }
 
 TEST(JacobianFloatTest, CapacityTanhSmall) {
-  CapacityOptions o;
-  o.activation = SmoothActivation::Parse("tanh");
+  JacobianCapacityOptions o;
+  o.activation = TwoLayerActivation::Parse("tanh");
   o.m = 6;
   o.d = 4;
-  CapacityReport r = ComputeCapacity(o);
+  JacobianCapacityReport r = ComputeJacobianCapacity(o);
   ASSERT_EQ(r.rows.size(), 4u);
   EXPECT_EQ(r.rows[0].threshold, 24);  // md
   EXPECT_EQ(r.rows[1].threshold, 36);  // m(d+2)
@@ -289,7 +292,7 @@ int CountFits(FitMethod method, JacobianWrt wrt, const std::string& act, int64_t
     Eigen::MatrixXd y(n, 1);
     for (int64_t i = 0; i < n; ++i) y(i, 0) = normal(rng);
     FitOptions o;
-    o.activation = SmoothActivation::Parse(act);
+    o.activation = TwoLayerActivation::Parse(act);
     o.m = m;
     o.method = method;
     o.wrt = wrt;

@@ -8,7 +8,9 @@
 #include "mnemo/error.h"
 #include "mnemo/evaluate.h"
 #include "mnemo/io.h"
-#include "mnemo/jacobian.h"
+#include "mnemo/jacobian_capacity.h"
+#include "mnemo/jacobian_rank.h"
+#include "mnemo/two_layer_fit.h"
 #include "mnemo/table.h"
 #include "src/cli/cli_util.h"
 #include "src/cli/commands.h"
@@ -46,7 +48,7 @@ void AddJacobianCommands(CLI::App& app, int* exit_code) {
                               exit_code, [rf] {
     if (rf->json) Progress::SetEnabled(false);
     RankOptions o;
-    o.activation = SmoothActivation::Parse(rf->activation);
+    o.activation = TwoLayerActivation::Parse(rf->activation);
     o.m = rf->m;
     o.d = rf->d;
     o.n = rf->n;
@@ -104,8 +106,8 @@ void AddJacobianCommands(CLI::App& app, int* exit_code) {
   CLI::App* capacity = AddCommand(app, "capacity", "memory-capacity thresholds from the Jacobian rank, with certificates",
                                   exit_code, [cf] {
     if (cf->json) Progress::SetEnabled(false);
-    CapacityOptions o;
-    o.activation = SmoothActivation::Parse(cf->activation);
+    JacobianCapacityOptions o;
+    o.activation = TwoLayerActivation::Parse(cf->activation);
     o.seed = cf->seed;
     o.draws = cf->draws;
     o.certify = !cf->no_certify;
@@ -113,7 +115,7 @@ void AddJacobianCommands(CLI::App& app, int* exit_code) {
       if (cf->m < 1 || cf->d < 1) Fail("--m and --d (or --grid) are required");
       o.m = cf->m;
       o.d = cf->d;
-      CapacityReport r = ComputeCapacity(o);
+      JacobianCapacityReport r = ComputeJacobianCapacity(o);
       if (cf->json) PrintJson(r.ToJson());
       else fmt::print("{}", r.ToText());
       return 0;
@@ -126,7 +128,7 @@ void AddJacobianCommands(CLI::App& app, int* exit_code) {
       for (int64_t d = dr.lo; d <= dr.hi; ++d) {
         o.m = m;
         o.d = d;
-        CapacityReport r = ComputeCapacity(o);
+        JacobianCapacityReport r = ComputeJacobianCapacity(o);
         bool all_cert = true;
         for (const auto& row : r.rows) all_cert &= row.certified;
         t.AddRow({std::to_string(m), std::to_string(d), std::to_string(r.lower_bound),
@@ -173,7 +175,7 @@ void AddJacobianCommands(CLI::App& app, int* exit_code) {
   CLI::App* fit = AddCommand(app, "fit", "fit a smooth two-layer network that interpolates DATA", exit_code, [ff] {
     if (ff->json) Progress::SetEnabled(false);
     FitOptions o;
-    o.activation = SmoothActivation::Parse(ff->activation);
+    o.activation = TwoLayerActivation::Parse(ff->activation);
     o.m = ff->m;
     o.method = ParseFitMethod(ff->method);
     o.wrt = ParseWrt(ff->wrt);

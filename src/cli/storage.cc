@@ -3,7 +3,10 @@
 #include <cmath>
 #include <memory>
 
-#include "mnemo/capacity.h"
+#include "mnemo/storage_finite_width.h"
+#include "mnemo/storage_gd.h"
+#include "mnemo/storage_separability.h"
+#include "mnemo/storage_theory.h"
 #include "mnemo/error.h"
 #include "mnemo/io.h"
 #include "mnemo/table.h"

@@ -1,7 +1,7 @@
-// Fitting smooth two-layer networks that interpolate (design/jacobian_rank.md §5, §8):
-// Levenberg–Marquardt in dual form with Nielsen's update, paired-start Gauss–Newton with λ
-// continuation, and variable projection (Kaufman's Jacobian), plus the conversion to a mnemo
-// Network with exact rational weights (the fitted doubles, exactly).
+// Fitting two-layer networks that interpolate: Levenberg–Marquardt in dual form with Nielsen's
+// update, paired-start Gauss–Newton with λ continuation, and variable projection (Kaufman's
+// Jacobian), plus the conversion to a mnemo Network with exact rational weights (the fitted
+// doubles, exactly).
 #include <cblas.h>
 #include <lapacke.h>
 
@@ -12,7 +12,9 @@
 #include <fmt/format.h>
 
 #include "mnemo/error.h"
-#include "mnemo/jacobian.h"
+#include "mnemo/numerical_rank.h"
+#include "mnemo/two_layer_fit.h"
+#include "src/internal/sampling.h"
 #include "mnemo/table.h"
 
 namespace mnemo {
@@ -41,14 +43,14 @@ void Unpack(const Eigen::VectorXd& t, JacobianWrt wrt, TwoLayerParams* p) {
   }
 }
 /// Residual F − y as a vector (output-major: index c·n + i, the Jacobian's row order).
-Eigen::VectorXd Residual(const SmoothActivation& act, const TwoLayerParams& p,
+Eigen::VectorXd Residual(const TwoLayerActivation& act, const TwoLayerParams& p,
                          const Eigen::MatrixXd& x, const Eigen::MatrixXd& y) {
   Eigen::MatrixXd r = Forward(act, p, x) - y;
   return Eigen::Map<Eigen::VectorXd>(r.data(), r.size());
 }
 
 /// J Jᵀ: the Gram identity for the scalar model, SYRK on Jᵀ otherwise.
-Eigen::MatrixXd Gram(const SmoothActivation& act, const TwoLayerParams& p, const Eigen::MatrixXd& x,
+Eigen::MatrixXd Gram(const TwoLayerActivation& act, const TwoLayerParams& p, const Eigen::MatrixXd& x,
                      JacobianWrt wrt, const Eigen::MatrixXd& jt) {
   if (p.q() == 1) return JacobianGram(act, p, x, wrt);
   const int64_t rows = jt.cols(), cols = jt.rows();
@@ -82,7 +84,7 @@ double Rms(const Eigen::MatrixXd& a) {
 
 TwoLayerParams InitLm(const FitOptions& o, int64_t d, int64_t q, double x_rms_norm, double y_rms,
                       std::mt19937_64& rng) {
-  std::normal_distribution<double> normal(0.0, 1.0);
+  auto normal = [](std::mt19937_64& r) { return internal::StandardNormal(r); };
   TwoLayerParams p;
   p.w.resize(d, o.m);
   p.b.resize(o.m);
@@ -100,7 +102,7 @@ TwoLayerParams InitLm(const FitOptions& o, int64_t d, int64_t q, double x_rms_no
 /// One LM run from p (Nielsen's damping update, dual-form step). Returns success.
 bool RunLm(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
            TwoLayerParams* p, FitReport* rep) {
-  const SmoothActivation& act = o.activation;
+  const TwoLayerActivation& act = o.activation;
   const JacobianWrt wrt = o.wrt;
   Eigen::VectorXd r = Residual(act, *p, x, y);
   double r2 = r.squaredNorm();
@@ -159,7 +161,7 @@ bool RunLm(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen::MatrixXd&
 /// Undamped minimum-norm Gauss–Newton towards F = t from p (paired start). Returns success.
 bool RunGn(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen::MatrixXd& t, double tol,
            int max_it, TwoLayerParams* p, int* iterations) {
-  const SmoothActivation& act = o.activation;
+  const TwoLayerActivation& act = o.activation;
   Eigen::VectorXd r = Residual(act, *p, x, t);
   const double t_norm = std::max(t.norm(), 1e-300);
   for (int it = 0; it < max_it; ++it) {
@@ -230,7 +232,7 @@ bool RunPairedGn(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen::Mat
 
 bool RunVarPro(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
                TwoLayerParams* p, FitReport* rep) {
-  const SmoothActivation& act = o.activation;
+  const TwoLayerActivation& act = o.activation;
   const int64_t n = x.cols(), m = p->m(), d = p->d(), nl = m * (d + 1);
   // Linear solve for v and the projected residual r = (I − QQᵀ)y, Q from Φ = σ(Z)ᵀ.
   auto project = [&](TwoLayerParams* q, Eigen::MatrixXd* qmat) -> Eigen::VectorXd {
@@ -367,7 +369,7 @@ FitReport FitTwoLayer(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen
   return rep;
 }
 
-Network ToNetwork(const SmoothActivation& act, const TwoLayerParams& p, const InputMap& input) {
+Network ToNetwork(const TwoLayerActivation& act, const TwoLayerParams& p, const InputMap& input) {
   Network net;
   net.input = input;
   const int64_t m = p.m(), d = p.d(), q = p.q();
@@ -382,7 +384,9 @@ Network ToNetwork(const SmoothActivation& act, const TwoLayerParams& p, const In
   for (int64_t c = 0; c < q; ++c)
     for (int64_t j = 0; j < m; ++j)
       if (p.v(j, c) != 0) w2.push_back({int32_t(c), int32_t(j), RationalFromDouble(p.v(j, c))});
-  net.layers.push_back(MakeLayer(int32_t(d), int32_t(m), w1, b1, act.activation()));
+  std::optional<Activation> hidden = act.NetworkActivation();
+  if (!hidden) Fail("fit: the network format has no {} layer; fit with relu, step or a smooth activation", act.Name());
+  net.layers.push_back(MakeLayer(int32_t(d), int32_t(m), w1, b1, *hidden));
   net.layers.push_back(MakeLayer(int32_t(m), int32_t(q), w2, b2, Activation{Activation::kIdentity, {}}));
   return net;
 }

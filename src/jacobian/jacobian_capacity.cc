@@ -1,4 +1,4 @@
-// Capacity search (design/jacobian_rank.md §2, §5): the largest n at which the Jacobian (W only
+// Jacobian-rank capacity search: the largest n at which the Jacobian (W only
 // or all parameters, at random or paired points) has full row rank n, with its certificate, side
 // by side with ⌊md/2⌋ and the Sard upper bound.
 #include <chrono>
@@ -6,7 +6,8 @@
 #include <fmt/format.h>
 
 #include "mnemo/error.h"
-#include "mnemo/jacobian.h"
+#include "mnemo/jacobian_capacity.h"
+#include "mnemo/jacobian_rank.h"
 #include "mnemo/table.h"
 
 namespace mnemo {
@@ -16,7 +17,7 @@ double Seconds(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-RankOptions BaseOptions(const CapacityOptions& o, JacobianWrt wrt, PointKind point, int64_t n,
+RankOptions BaseOptions(const JacobianCapacityOptions& o, JacobianWrt wrt, PointKind point, int64_t n,
                         uint64_t seed, bool certify) {
   RankOptions r;
   r.activation = o.activation;
@@ -34,8 +35,8 @@ RankOptions BaseOptions(const CapacityOptions& o, JacobianWrt wrt, PointKind poi
   return r;
 }
 
-std::string Formula(const SmoothActivation& act, JacobianWrt wrt, PointKind point, int64_t m) {
-  const bool exp = act.activation().kind == Activation::kExp;
+std::string Formula(const TwoLayerActivation& act, JacobianWrt wrt, PointKind point, int64_t m) {
+  const bool exp = act.kind() == TwoLayerActivation::Kind::kExp;
   if (point == PointKind::kRandom) return wrt == JacobianWrt::kWeights ? "md" : exp ? "m(d+1)" : "m(d+2)";
   if (m % 2 == 1)
     return wrt == JacobianWrt::kWeights ? (act.HasSimpleZeroAtOrigin() ? "((m+1)/2)d" : "⌊m/2⌋d") : "compute";
@@ -44,9 +45,9 @@ std::string Formula(const SmoothActivation& act, JacobianWrt wrt, PointKind poin
 
 }  // namespace
 
-CapacityRow SearchThreshold(const CapacityOptions& o, JacobianWrt wrt, PointKind point) {
+JacobianThreshold SearchJacobianThreshold(const JacobianCapacityOptions& o, JacobianWrt wrt, PointKind point) {
   auto t0 = std::chrono::steady_clock::now();
-  CapacityRow row;
+  JacobianThreshold row;
   row.wrt = wrt;
   row.point = point;
   row.quantity = fmt::format("{}, {} point", wrt == JacobianWrt::kWeights ? "W only" : "all (W,b,v)",
@@ -95,30 +96,30 @@ CapacityRow SearchThreshold(const CapacityOptions& o, JacobianWrt wrt, PointKind
   return row;
 }
 
-CapacityReport ComputeCapacity(const CapacityOptions& o) {
+JacobianCapacityReport ComputeJacobianCapacity(const JacobianCapacityOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
   if (o.m < 1 || o.d < 1) Fail("--m and --d must be positive");
-  CapacityReport rep;
+  JacobianCapacityReport rep;
   rep.m = o.m;
   rep.d = o.d;
   rep.activation = o.activation.Name();
   rep.lower_bound = o.m * o.d / 2;
   for (PointKind point : {PointKind::kRandom, PointKind::kPaired})
     for (JacobianWrt wrt : {JacobianWrt::kWeights, JacobianWrt::kAll})
-      rep.rows.push_back(SearchThreshold(o, wrt, point));
+      rep.rows.push_back(SearchJacobianThreshold(o, wrt, point));
   // Sard: if rank J < n everywhere, the image of θ ↦ F_X(θ) has measure zero. The largest
   // possible rank of J is its generic rank (all parameters, random point).
-  const CapacityRow& all_random = rep.rows[1];
+  const JacobianThreshold& all_random = rep.rows[1];
   RankPrediction full = PredictRank(o.activation, o.m, o.d, o.m * (o.d + 2) + 1, JacobianWrt::kAll,
                                     PointKind::kRandom, BiasMode::kRandom);
   rep.upper_bound = full.rank >= 0 ? full.rank : all_random.threshold;
-  const CapacityRow& paired_all = rep.rows[3];
+  const JacobianThreshold& paired_all = rep.rows[3];
   if (o.m % 2 == 0) {
     const int64_t conj = (o.m / 2) * (o.d + 2);
     if (paired_all.threshold == conj && paired_all.certified)
       rep.conjecture = fmt::format(
           "confirmed: full row rank {} = (m/2)(d+2) certified at the paired point (F = 0 there), "
-          "rank {} at n = {}; with the submersion and v-scaling argument of §5 this gives MC ≥ {}",
+          "rank {} at n = {}; with the submersion and v-scaling argument this gives MC ≥ {}",
           conj, paired_all.rank_above, conj + 1, conj);
     else if (paired_all.threshold == conj)
       rep.conjecture = fmt::format("numerically confirmed (not certified): threshold {} = (m/2)(d+2)", conj);
@@ -132,7 +133,7 @@ CapacityReport ComputeCapacity(const CapacityOptions& o) {
   return rep;
 }
 
-nlohmann::ordered_json CapacityReport::ToJson() const {
+nlohmann::ordered_json JacobianCapacityReport::ToJson() const {
   nlohmann::ordered_json j;
   j["activation"] = activation;
   j["m"] = m;
@@ -163,7 +164,7 @@ nlohmann::ordered_json CapacityReport::ToJson() const {
   return j;
 }
 
-std::string CapacityReport::ToText() const {
+std::string JacobianCapacityReport::ToText() const {
   std::string out = fmt::format("capacity of f(x) = Σ v_j {}(w_jᵀx + b_j), m = {}, d = {}, P = {}\n",
                                 activation, m, d, m * d + 2 * m);
   Table t({"quantity", "n*", "formula", "predicted", "rank at n*+1", "certificate", "seconds"});

@@ -1,4 +1,4 @@
-// Gradient-descent algorithmic threshold of a two-layer net (storage_capacity.md §8.2–8.3).
+// Gradient-descent algorithmic threshold of a two-layer net.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -6,10 +6,11 @@
 #include <Eigen/Dense>
 #include <omp.h>
 
-#include "mnemo/capacity.h"
+#include "mnemo/storage_activation.h"
+#include "mnemo/storage_gd.h"
 #include "mnemo/error.h"
 #include "mnemo/progress.h"
-#include "src/capacity/internal.h"
+#include "src/internal/sampling.h"
 
 namespace mnemo {
 

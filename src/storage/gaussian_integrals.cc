@@ -7,7 +7,7 @@
 
 #include <Eigen/Eigenvalues>
 
-#include "mnemo/capacity.h"
+#include "mnemo/gaussian_integrals.h"
 #include "mnemo/error.h"
 
 namespace mnemo {

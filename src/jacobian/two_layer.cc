@@ -1,11 +1,12 @@
-// The smooth two-layer model, its Jacobian from the Hadamard/Khatri–Rao structure, the Gram
-// identity, and random evaluation points (design/jacobian_rank.md §1, §3, §5, §6.1).
+// The two-layer model, its Jacobian from the Hadamard/Khatri–Rao structure, the Gram identity,
+// and random evaluation points.
 #include <cblas.h>
 
 #include <cmath>
 
 #include "mnemo/error.h"
-#include "mnemo/jacobian.h"
+#include "mnemo/two_layer.h"
+#include "src/internal/sampling.h"
 
 namespace mnemo {
 
@@ -48,14 +49,14 @@ Eigen::MatrixXd PreActivations(const TwoLayerParams& p, const Eigen::MatrixXd& x
 
 }  // namespace
 
-Eigen::MatrixXd Forward(const SmoothActivation& act, const TwoLayerParams& p,
+Eigen::MatrixXd Forward(const TwoLayerActivation& act, const TwoLayerParams& p,
                         const Eigen::MatrixXd& x) {
   Eigen::MatrixXd s = PreActivations(p, x);
   s = s.unaryExpr([&](double z) { return act.Value(z); });
   return s.transpose() * p.v;  // n × q
 }
 
-Eigen::MatrixXd JacobianTransposed(const SmoothActivation& act, const TwoLayerParams& p,
+Eigen::MatrixXd JacobianTransposed(const TwoLayerActivation& act, const TwoLayerParams& p,
                                    const Eigen::MatrixXd& x, JacobianWrt wrt) {
   const int64_t m = p.m(), d = p.d(), n = x.cols(), q = p.q();
   const int64_t cols = JacobianColumns(m, d, q, wrt);
@@ -82,7 +83,7 @@ Eigen::MatrixXd JacobianTransposed(const SmoothActivation& act, const TwoLayerPa
   return jt;
 }
 
-Eigen::MatrixXd JacobianGram(const SmoothActivation& act, const TwoLayerParams& p,
+Eigen::MatrixXd JacobianGram(const TwoLayerActivation& act, const TwoLayerParams& p,
                              const Eigen::MatrixXd& x, JacobianWrt wrt) {
   MNEMO_CHECK(p.q() == 1, "the Gram identity is for the scalar model");
   const int64_t m = p.m(), d = p.d(), n = x.cols();
@@ -111,9 +112,9 @@ Eigen::MatrixXd JacobianGram(const SmoothActivation& act, const TwoLayerParams& 
   return k;
 }
 
-TwoLayerParams RandomPoint(const SmoothActivation& act, int64_t m, int64_t d, PointKind point,
+TwoLayerParams RandomPoint(const TwoLayerActivation& act, int64_t m, int64_t d, PointKind point,
                            BiasMode bias, double weight_scale, std::mt19937_64& rng) {
-  std::normal_distribution<double> normal(0.0, 1.0);
+  auto normal = [&](std::mt19937_64& r) { return internal::StandardNormal(r); };
   TwoLayerParams p;
   p.w.resize(d, m);
   p.b = Eigen::VectorXd::Zero(m);
@@ -135,7 +136,7 @@ TwoLayerParams RandomPoint(const SmoothActivation& act, int64_t m, int64_t d, Po
     p.v(j + h, 0) = -p.v(j, 0);
   }
   if (m % 2 == 1) {
-    // Odd neuron (§5 item 6): option (b) w = 0, b = 0 where σ has a simple zero at 0 (it
+    // Odd neuron: option (b) w = 0, b = 0 where σ has a simple zero at 0 (it
     // outputs 0 and adds d linear features); otherwise option (a), v = 0.
     p.w.col(m - 1).setZero();
     p.b(m - 1) = 0;
@@ -145,10 +146,10 @@ TwoLayerParams RandomPoint(const SmoothActivation& act, int64_t m, int64_t d, Po
 }
 
 Eigen::MatrixXd GaussianData(int64_t d, int64_t n, std::mt19937_64& rng) {
-  std::normal_distribution<double> normal(0.0, 1.0 / std::sqrt(double(std::max<int64_t>(d, 1))));
+  const double scale = 1.0 / std::sqrt(double(std::max<int64_t>(d, 1)));
   Eigen::MatrixXd x(d, n);
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t l = 0; l < d; ++l) x(l, i) = normal(rng);
+    for (int64_t l = 0; l < d; ++l) x(l, i) = scale * internal::StandardNormal(rng);
   return x;
 }
 

@@ -1,4 +1,4 @@
-// Exact rank mod p (design/jacobian_rank.md §7.1): the Jacobian of a polynomial activation at a
+// Exact rank mod p: the Jacobian of a polynomial activation at a
 // point with integer/dyadic coordinates, reduced mod a prime p < 2^21, and its rank by
 // fflas-ffpack's PLUQ (BLAS-backed, delayed modular reductions).
 #include <fflas-ffpack/fflas-ffpack.h>
@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "mnemo/error.h"
-#include "mnemo/jacobian.h"
+#include "mnemo/exact_rank.h"
 
 namespace mnemo {
 namespace {
@@ -82,12 +82,12 @@ int64_t RankModP(std::vector<double>& a, int64_t rows, int64_t cols, uint32_t p)
                                            size_t(cols)));
 }
 
-std::vector<double> JacobianModP(const SmoothActivation& act, const std::vector<uint32_t>& x,
+std::vector<double> JacobianModP(const TwoLayerActivation& act, const std::vector<uint32_t>& x,
                                  int64_t d, int64_t n, const std::vector<uint32_t>& w,
                                  const std::vector<uint32_t>& b, const std::vector<uint32_t>& v,
                                  int64_t m, JacobianWrt wrt, uint32_t p) {
   MNEMO_CHECK(act.IsPolynomial(), "mod-p Jacobians need a polynomial activation");
-  const std::vector<Rational>& poly = act.activation().poly;
+  const std::vector<Rational>& poly = act.Coefficients();
   std::vector<uint64_t> c, dc;
   for (const Rational& r : poly) c.push_back(RationalModP(r, p, "coefficient"));
   for (size_t k = 1; k < c.size(); ++k) dc.push_back(c[k] * k % p);

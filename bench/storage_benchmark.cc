@@ -1,8 +1,11 @@
-// Capacity module benchmarks: the theory table, LP feasibility (with the exact certificate) vs N,
+// Storage module benchmarks: the theory table, LP feasibility (with the exact certificate) vs N,
 // and one small GD threshold curve.
 #include <benchmark/benchmark.h>
 
-#include "mnemo/capacity.h"
+#include "mnemo/storage_finite_width.h"
+#include "mnemo/storage_gd.h"
+#include "mnemo/storage_separability.h"
+#include "mnemo/storage_theory.h"
 
 namespace {
 

@@ -1,7 +1,11 @@
 // Storage capacity: the validation ladder of storage_capacity.md §6 (each rung with its number),
 // every number of the activation table (§4) to its stated digits, the branch test values, Cover
 // against LP feasibility, the exact certificates, the GD protocol, and the CLI end to end.
-#include "mnemo/capacity.h"
+#include "mnemo/gaussian_integrals.h"
+#include "mnemo/storage_finite_width.h"
+#include "mnemo/storage_gd.h"
+#include "mnemo/storage_separability.h"
+#include "mnemo/storage_theory.h"
 
 #include <cmath>
 #include <fstream>

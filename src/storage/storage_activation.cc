@@ -1,9 +1,10 @@
-// Activations and their Gaussian kernels Δ(q) (storage_capacity.md §3.1).
+// Activations and their Gaussian kernels Δ(q).
 #include <cmath>
 #include <numbers>
 #include <sstream>
 
-#include "mnemo/capacity.h"
+#include "mnemo/gaussian_integrals.h"
+#include "mnemo/storage_activation.h"
 #include "mnemo/error.h"
 
 namespace mnemo {
