@@ -14,6 +14,7 @@
 
 #include <Eigen/Dense>
 
+#include "mnemo/exact.h"
 #include "mnemo/two_layer.h"
 
 namespace mnemo {
@@ -33,5 +34,17 @@ std::vector<double> JacobianModP(const TwoLayerActivation& act, const std::vecto
                                  int64_t m, JacobianWrt wrt, uint32_t p);
 /// A double as a residue mod p (a double is a dyadic rational; p odd).
 uint32_t DoubleModP(double x, uint32_t p);
+
+/// The exact Jacobian J (n × N rationals, row-major) of a piecewise-linear σ at (x, p), taking
+/// every coordinate as the exact dyadic rational its double is. Returns false when a
+/// pre-activation w_jᵀx_i + b_j of a neuron with v_j ≠ 0 sits exactly on a kink of σ, where the
+/// Jacobian does not exist (a neuron with v_j = 0 has zero W- and b-columns either way).
+bool ExactJacobian(const TwoLayerActivation& act, const TwoLayerParams& p,
+                   const Eigen::MatrixXd& x, JacobianWrt wrt, std::vector<Rational>* j);
+/// Residues mod p of rational entries; false when p divides a denominator.
+bool ReduceModP(const std::vector<Rational>& a, uint32_t p, std::vector<double>* residues);
+/// The exact rank over ℚ of an n × N rational matrix (row-major), by FLINT after clearing the
+/// denominators of each column.
+int64_t RankOverQ(const std::vector<Rational>& a, int64_t rows, int64_t cols);
 
 }  // namespace mnemo

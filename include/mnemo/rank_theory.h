@@ -1,6 +1,11 @@
-// What theory says about the rank of the two-layer Jacobian: the generic-rank predictor (closed
-// forms by activation class, with the formula used), proven upper bounds, and the Alexander–
-// Hirschowitz ranks of pure powers.
+// What theory says about the rank of the two-layer Jacobian: the predicted generic (maximum)
+// rank by activation class with the formula used, a proven upper bound with its reason, and the
+// Alexander–Hirschowitz ranks of pure powers.
+//
+// "Proven" upper bounds are structural facts (column counts, columns that cancel at a paired
+// point, σ′ = σ for exp, Euler's identity for t^k, positive homogeneity of relu, σ′ = 0 for step,
+// dimensions of polynomial spaces, the Alexander–Hirschowitz theorem). A certified witness that
+// meets a proven upper bound decides the maximum rank exactly.
 #pragma once
 
 #include <cstdint>
@@ -10,11 +15,11 @@
 
 namespace mnemo {
 
-/// Generic-rank prediction: rank = -1 means "compute" (no closed form trusted).
 struct RankPrediction {
-  int64_t rank = -1;
-  int64_t upper_bound = 0;   ///< a proven upper bound (column count, structure)
-  std::string branch;        ///< which formula was used
+  int64_t rank = -1;         ///< predicted maximum rank; -1: no closed form trusted ("compute")
+  int64_t upper_bound = 0;   ///< a proven upper bound on the rank at every point
+  std::string branch;        ///< the formula used for `rank`
+  std::string upper_reason;  ///< why `upper_bound` holds
 };
 RankPrediction PredictRank(const TwoLayerActivation& act, int64_t m, int64_t d, int64_t n,
                            JacobianWrt wrt, PointKind point, BiasMode bias);

@@ -41,7 +41,7 @@ class TwoLayerActivation {
   /// polynomial and slopes outside (0, 1).
   static TwoLayerActivation Parse(const std::string& name,
                                   const std::string& where = "--activation");
-  /// The accepted names, "relu|leaky-relu|...", for help texts.
+  /// The accepted names, "relu, leaky-relu, ...", for help texts.
   static std::string Vocabulary();
 
   Kind kind() const { return kind_; }
@@ -63,7 +63,7 @@ class TwoLayerActivation {
   int Degree() const { return degree_; }
   /// k when σ = c·t^k with c ≠ 0 (a single nonzero coefficient); −1 otherwise.
   int MonomialDegree() const;
-  /// σ(0) = 0 and σ′(0) ≠ 0 (tanh, sin, erf, gelu, silu, polynomials with c0 = 0 ≠ c1).
+  /// σ(0) = 0 and σ′(0) ≠ 0 (tanh, sin, erf, gelu, silu, hard-tanh, polynomials with c0 = 0 ≠ c1).
   bool HasSimpleZeroAtOrigin() const;
   /// σ(z) = z·σ′(z) wherever σ is differentiable (relu, leaky-relu): the v-column of a neuron is a
   /// combination of its W- and b-columns.

@@ -22,8 +22,11 @@ int main(int argc, char** argv) {
   // ---- module commands (one line each)
   mnemo::cli::AddTradeoffCommand(app, &exit_code);
   mnemo::cli::AddCompareCommand(app, &exit_code);
-  mnemo::cli::AddJacobianCommands(app, &exit_code);
-  mnemo::cli::AddStorageCommands(app, &exit_code);
+  mnemo::cli::AddRankCommand(app, &exit_code);
+  mnemo::cli::AddCapacityCommand(app, &exit_code);
+  mnemo::cli::AddFitCommand(app, &exit_code);
+  mnemo::cli::AddStorageCommand(app, &exit_code);
+  mnemo::cli::AddStorageMeasureCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -417,7 +417,7 @@ int RunMeasure(const MeasureFlags& f) {
 
 }  // namespace
 
-void AddStorageCommands(CLI::App& app, int* exit_code) {
+void AddStorageCommand(CLI::App& app, int* exit_code) {
   auto f = std::make_shared<StorageFlags>();
   CLI::App* cmd = app.add_subcommand(
       "storage", "replica (RS) storage capacity per parameter of perceptrons and two-layer nets");
@@ -449,7 +449,9 @@ void AddStorageCommands(CLI::App& app, int* exit_code) {
   cmd->add_flag("--csv", f->csv, "CSV instead of a text table");
   cmd->add_flag("--json", f->json, "print one JSON object");
   cmd->add_option("-o,--output", f->output, "write the output to FILE (atomically)");
+}
 
+void AddStorageMeasureCommand(CLI::App& app, int* exit_code) {
   auto m = std::make_shared<MeasureFlags>();
   CLI::App* mc = app.add_subcommand(
       "storage-measure",

@@ -1,10 +1,14 @@
-// Exact rank mod p: the Jacobian of a polynomial activation at a
-// point with integer/dyadic coordinates, reduced mod a prime p < 2^21, and its rank by
-// fflas-ffpack's PLUQ (BLAS-backed, delayed modular reductions).
+// Exact ranks: the Jacobian of a polynomial activation at a point given mod a prime p < 2^21
+// and its rank by fflas-ffpack's PLUQ (BLAS-backed, delayed modular reductions); the exact
+// rational Jacobian of a piecewise-linear activation at a dyadic point, reduced mod p or ranked
+// over ℚ by FLINT.
 #include <fflas-ffpack/fflas-ffpack.h>
 #include <givaro/modular.h>
 
 #include <cmath>
+
+#include <flint/fmpz.h>
+#include <flint/fmpz_mat.h>
 
 #include "mnemo/error.h"
 #include "mnemo/exact_rank.h"
@@ -120,6 +124,97 @@ std::vector<double> JacobianModP(const TwoLayerActivation& act, const std::vecto
     }
   }
   return j;
+}
+
+namespace {
+
+/// Exact pre-activations Z = WᵀX + b1ᵀ (m × n, row-major) of dyadic doubles.
+std::vector<Rational> ExactPreactivations(const TwoLayerParams& p, const Eigen::MatrixXd& x) {
+  const int64_t m = p.m(), d = p.d(), n = x.cols();
+  std::vector<Rational> xs(size_t(d) * n), z(size_t(m) * n);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t l = 0; l < d; ++l) xs[i * d + l] = RationalFromDouble(x(l, i));
+#pragma omp parallel for schedule(static) if (m * n * d > (1 << 16))
+  for (int64_t j = 0; j < m; ++j) {
+    std::vector<Rational> w(d);
+    for (int64_t l = 0; l < d; ++l) w[l] = RationalFromDouble(p.w(l, j));
+    const Rational b = RationalFromDouble(p.b(j));
+    for (int64_t i = 0; i < n; ++i) {
+      Rational acc = b;
+      for (int64_t l = 0; l < d; ++l)
+        if (w[l] != 0) acc += w[l] * xs[i * d + l];
+      z[j * n + i] = acc;
+    }
+  }
+  return z;
+}
+
+}  // namespace
+
+bool ExactJacobian(const TwoLayerActivation& act, const TwoLayerParams& p,
+                   const Eigen::MatrixXd& x, JacobianWrt wrt, std::vector<Rational>* j) {
+  MNEMO_CHECK(act.IsPiecewiseLinear() && p.q() == 1, "exact Jacobians: piecewise-linear σ, q = 1");
+  const int64_t m = p.m(), d = p.d(), n = x.cols(), cols = JacobianColumns(m, d, 1, wrt);
+  const std::vector<Rational> z = ExactPreactivations(p, x), kinks = act.Kinks();
+  for (int64_t jj = 0; jj < m; ++jj) {
+    if (p.v(jj, 0) == 0) continue;
+    for (int64_t i = 0; i < n; ++i)
+      for (const Rational& k : kinks)
+        if (z[jj * n + i] == k) return false;
+  }
+  j->assign(size_t(n) * cols, Rational(0));
+  for (int64_t i = 0; i < n; ++i) {
+    Rational* row = j->data() + size_t(i) * cols;
+    for (int64_t jj = 0; jj < m; ++jj) {
+      const Rational& zz = z[jj * n + i];
+      const Rational v = RationalFromDouble(p.v(jj, 0));
+      const Rational dji = v == 0 ? Rational(0) : Rational(v * act.ExactDerivative(zz));
+      if (dji != 0)
+        for (int64_t l = 0; l < d; ++l) row[jj * d + l] = dji * RationalFromDouble(x(l, i));
+      if (wrt == JacobianWrt::kAll) {
+        row[m * d + jj] = dji;
+        row[m * d + m + jj] = act.ExactValue(zz);
+      }
+    }
+  }
+  return true;
+}
+
+bool ReduceModP(const std::vector<Rational>& a, uint32_t p, std::vector<double>* residues) {
+  residues->resize(a.size());
+  for (size_t k = 0; k < a.size(); ++k) {
+    if (a[k] == 0) {
+      (*residues)[k] = 0;
+      continue;
+    }
+    const uint32_t den = IntegerModP(a[k].get_den(), p);
+    if (den == 0) return false;
+    (*residues)[k] = double(uint64_t(IntegerModP(a[k].get_num(), p)) * InvMod(den, p) % p);
+  }
+  return true;
+}
+
+int64_t RankOverQ(const std::vector<Rational>& a, int64_t rows, int64_t cols) {
+  MNEMO_CHECK(int64_t(a.size()) == rows * cols);
+  if (rows == 0 || cols == 0) return 0;
+  fmpz_mat_t mat;
+  fmpz_mat_init(mat, rows, cols);
+  fmpz_t entry;
+  fmpz_init(entry);
+  for (int64_t c = 0; c < cols; ++c) {
+    Integer scale = 1;  // lcm of the column's denominators
+    for (int64_t r = 0; r < rows; ++r) mpz_lcm(scale.get_mpz_t(), scale.get_mpz_t(), a[r * cols + c].get_den_mpz_t());
+    for (int64_t r = 0; r < rows; ++r) {
+      const Rational& q = a[r * cols + c];
+      Integer v = q.get_num() * (scale / q.get_den());
+      fmpz_set_mpz(entry, v.get_mpz_t());
+      fmpz_set(fmpz_mat_entry(mat, r, c), entry);
+    }
+  }
+  const int64_t rank = fmpz_mat_rank(mat);
+  fmpz_clear(entry);
+  fmpz_mat_clear(mat);
+  return rank;
 }
 
 }  // namespace mnemo

@@ -1,24 +1,27 @@
-// Jacobian-rank capacity search: the largest n at which the Jacobian (W only
-// or all parameters, at random or paired points) has full row rank n, with its certificate, side
-// by side with ⌊md/2⌋ and the Sard upper bound.
+// Jacobian-rank capacity search: for W only / all parameters at random / paired points, the
+// maximum rank of the Jacobian as a proven interval, and what it proves about memory capacity.
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
 
 #include "mnemo/error.h"
 #include "mnemo/jacobian_capacity.h"
-#include "mnemo/jacobian_rank.h"
 #include "mnemo/table.h"
+#include "src/internal/wrap.h"
 
 namespace mnemo {
 namespace {
 
-double Seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+using Clock = std::chrono::steady_clock;
+constexpr size_t kWidth = 100;
+
+double Seconds(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-RankOptions BaseOptions(const JacobianCapacityOptions& o, JacobianWrt wrt, PointKind point, int64_t n,
-                        uint64_t seed, bool certify) {
+RankOptions BaseOptions(const JacobianCapacityOptions& o, JacobianWrt wrt, PointKind point,
+                        int64_t n, uint64_t seed, bool certify) {
   RankOptions r;
   r.activation = o.activation;
   r.m = o.m;
@@ -28,107 +31,178 @@ RankOptions BaseOptions(const JacobianCapacityOptions& o, JacobianWrt wrt, Point
   r.point = point;
   r.bias = BiasMode::kRandom;
   r.certify = certify;
+  r.mode = o.mode;
   r.seed = seed;
-  r.draws = o.draws;
+  // Piecewise-linear σ: the maximum rank is reached on open regions of points, not almost
+  // everywhere; more draws find it more often (they are cheap).
+  r.draws = o.activation.IsPiecewiseLinear() ? std::max(o.draws, 8) : o.draws;
   r.weight_scale = o.weight_scale;
   r.route = "svd";
   return r;
 }
 
-std::string Formula(const TwoLayerActivation& act, JacobianWrt wrt, PointKind point, int64_t m) {
-  const bool exp = act.kind() == TwoLayerActivation::Kind::kExp;
-  if (point == PointKind::kRandom) return wrt == JacobianWrt::kWeights ? "md" : exp ? "m(d+1)" : "m(d+2)";
-  if (m % 2 == 1)
-    return wrt == JacobianWrt::kWeights ? (act.HasSimpleZeroAtOrigin() ? "((m+1)/2)d" : "⌊m/2⌋d") : "compute";
-  return wrt == JacobianWrt::kWeights ? "(m/2)d = ⌊md/2⌋" : "(m/2)(d+2) [conjecture]";
+/// The formula whose value is `value` among the structural candidates of this configuration.
+std::string Formula(int64_t m, int64_t d, JacobianWrt wrt, PointKind point, int64_t value) {
+  const int64_t h = m / 2;
+  const std::string half = m % 2 == 0 ? "(m/2)" : "⌊m/2⌋";
+  std::vector<std::pair<int64_t, std::string>> candidates;
+  if (point == PointKind::kRandom)
+    candidates = {{m * d, "md"}, {m * (d + 2), "m(d+2)"}, {m * (d + 1), "m(d+1)"}, {m, "m"}};
+  else
+    candidates = {{h * d, half + "d"}, {h * (d + 2), half + "(d+2)"}, {h * (d + 1), half + "(d+1)"},
+                  {h, half}, {(h + 1) * d, "((m+1)/2)d"}};
+  if (wrt == JacobianWrt::kWeights && point == PointKind::kRandom) candidates.resize(1);
+  for (const auto& [v, f] : candidates)
+    if (v == value) return f;
+  return value == 0 ? "0" : std::to_string(value);
+}
+
+/// Certified full row rank at n rows; walks down when the certificate falls short.
+void FindWitness(const JacobianCapacityOptions& o, JacobianThreshold* row, int64_t start,
+                 uint64_t seed) {
+  int64_t n = start;
+  for (int step = 0; n >= 1 && step < 6; ++step) {
+    RankReport r = ComputeRank(BaseOptions(o, row->wrt, row->point, n, seed + 7 + step, o.certify));
+    const RankCertificate& c = r.certificate;
+    const int64_t proven = c.rank >= 0 ? c.rank : 0;
+    row->search.emplace_back(n, o.certify ? proven : r.numerical_rank);
+    const bool full = o.certify ? proven == n : r.numerical_rank == n;
+    if (full) {
+      row->lower = n;
+      row->proof = c.proof;
+      row->certificate = o.certify ? c.Text() : "none (--no-certify): numerical rank only";
+      return;
+    }
+    if (step == 0) row->certificate = o.certify ? c.Text() : "none";
+    const int64_t reached = o.certify ? proven : r.numerical_rank;
+    n = reached > 0 ? std::min(n - 1, reached) : n - 1;
+  }
 }
 
 }  // namespace
 
-JacobianThreshold SearchJacobianThreshold(const JacobianCapacityOptions& o, JacobianWrt wrt, PointKind point) {
-  auto t0 = std::chrono::steady_clock::now();
+JacobianThreshold SearchJacobianThreshold(const JacobianCapacityOptions& o, JacobianWrt wrt,
+                                          PointKind point) {
+  const auto t0 = Clock::now();
   JacobianThreshold row;
   row.wrt = wrt;
   row.point = point;
   row.quantity = fmt::format("{}, {} point", wrt == JacobianWrt::kWeights ? "W only" : "all (W,b,v)",
                              ToString(point));
-  row.formula = Formula(o.activation, wrt, point, o.m);
   const int64_t cols = JacobianColumns(o.m, o.d, 1, wrt);
+  RankPrediction pred = PredictRank(o.activation, o.m, o.d, cols + 1, wrt, point, BiasMode::kRandom);
+  row.upper = pred.upper_bound;
+  row.upper_reason = pred.upper_reason;
+  row.formula = Formula(o.m, o.d, wrt, point, row.upper);
   const uint64_t seed = o.seed * 1000003ULL + (wrt == JacobianWrt::kAll ? 17 : 0) +
                         (point == PointKind::kPaired ? 101 : 0);
-  // Above the column count no full row rank is possible; the rank there bounds the threshold
-  // (for generic points the first n rows have rank min(n, r)).
-  const int64_t n_hi = cols + 1;
-  RankReport hi = ComputeRank(BaseOptions(o, wrt, point, n_hi, seed, false));
-  row.search.emplace_back(n_hi, hi.numerical_rank);
-  RankPrediction pred = PredictRank(o.activation, o.m, o.d, n_hi, wrt, point, BiasMode::kRandom);
-  row.predicted = pred.rank;
-  int64_t n = std::min(hi.numerical_rank, n_hi - 1);
-  // Walk down until full row rank is certified (or numerically clear when not certifying).
-  for (int step = 0; n >= 1 && step < 8; ++step) {
-    RankReport r = ComputeRank(BaseOptions(o, wrt, point, n, seed + 7 + step, o.certify));
-    row.search.emplace_back(n, r.numerical_rank);
-    const bool full = r.numerical_rank == n;
-    const bool cert = r.certified_rank == n;
-    if (full && (cert || !o.certify)) {
-      row.threshold = n;
-      row.certified = cert;
-      if (r.certificate == "mod-p")
-        row.certificate = fmt::format("mod p: rank {} mod {} (Schwartz–Zippel failure ≤ {:.2g})",
-                                      r.certified_rank, fmt::join(r.primes, ","), r.failure_bound);
-      else if (cert && r.certificate == "float")
-        row.certificate = fmt::format("float: σ_n = {:.3g} > {:.3g}", r.best.sigma_min, r.cert_error);
-      else if (cert)
-        row.certificate = fmt::format("{}: shift {:.3g}", r.certificate, r.cert_error);
-      else
-        row.certificate = fmt::format("none ({})", o.activation.IsAnalytic() ? "not requested"
-                                                                               : "not analytic");
-      break;
-    }
-    n = full ? n - 1 : std::min(n - 1, r.numerical_rank);
+  if (row.upper == 0) {
+    row.proof = true;
+    row.certificate = "nothing to prove: the upper bound is 0";
+    row.seconds = Seconds(t0);
+    return row;
   }
-  if (row.threshold > 0) {
-    RankReport above = ComputeRank(BaseOptions(o, wrt, point, row.threshold + 1, seed + 99, false));
-    row.rank_above = above.numerical_rank;
-    row.search.emplace_back(row.threshold + 1, above.numerical_rank);
+  // Above the upper bound no full row rank is possible; the rank of the (upper + 1)-row Jacobian
+  // at its best draw is the threshold found, and a certified rank r there proves it (r rows of
+  // that matrix have full row rank r).
+  RankReport above = ComputeRank(BaseOptions(o, wrt, point, row.upper + 1, seed, o.certify));
+  row.numerical = above.numerical_rank;
+  const RankCertificate& c = above.certificate;
+  row.search.emplace_back(row.upper + 1, o.certify && c.proof ? c.rank : above.numerical_rank);
+  if (o.certify && c.proof && c.rank > 0) {
+    row.lower = c.rank;
+    row.proof = true;
+    row.certificate = c.Text();
+  } else {
+    row.certificate = o.certify ? c.Text() : "none (--no-certify): numerical rank only";
+  }
+  // A certificate that falls short (e.g. an ill-conditioned square minor): smaller witnesses.
+  const int64_t target = std::min(row.upper, row.numerical);
+  if (o.certify && row.lower < target) {
+    JacobianThreshold smaller = row;
+    FindWitness(o, &smaller, target, seed);
+    if (smaller.proof && smaller.lower > row.lower) {
+      row.lower = smaller.lower;
+      row.proof = true;
+      row.certificate = smaller.certificate;
+    }
+    row.search = smaller.search;
   }
   row.seconds = Seconds(t0);
   return row;
 }
 
+namespace {
+
+/// The verdict on MC ≥ ⌊m/2⌋(d+2) from the paired all-parameter row and the proven bounds.
+Verdict ConjectureVerdict(const JacobianCapacityOptions& o, const JacobianCapacityReport& rep) {
+  const TwoLayerActivation& act = o.activation;
+  const int64_t target = (o.m / 2) * (o.d + 2);
+  const JacobianThreshold& paired = rep.rows[3];
+  const std::string claim = fmt::format("memory capacity ≥ ⌊m/2⌋(d+2) = {} for σ = {}, m = {}, d = {}",
+                                        target, act.Name(), o.m, o.d);
+  const TheoremHypotheses hyp = CheckTheoremHypotheses(act, o.d, target);
+  std::string route = fmt::format("the paired-point Jacobian reaches {} (proven upper bound {}: {})",
+                                  paired.lower, paired.upper, paired.upper_reason);
+  if (rep.upper.value < target && hyp.Hold())
+    return Verdict::Refuted(claim, fmt::format("MC ≤ {} = {} < {} is proven: {}", rep.upper.formula,
+                                               rep.upper.value, target, rep.upper.proof));
+  if (!hyp.Hold()) {
+    std::string evidence = route;
+    if (rep.upper.value < target)
+      evidence += fmt::format("; for {} itself MC ≤ {} < {} is proven ({})", act.Name(),
+                              rep.upper.value, target, rep.upper.proof);
+    return Verdict::NotDecided(
+        claim, "outside the hypotheses the conjecture is stated under (" + hyp.Text() + ")", evidence);
+  }
+  if (act.IsAnalytic() && paired.proof && paired.lower >= target)
+    return Verdict::Confirmed(
+        claim, fmt::format("full row rank {} at the paired point (F = 0) is proven ({}); σ is "
+                           "analytic, so this holds for almost every X, and scaling v reaches "
+                           "every y", paired.lower, paired.certificate));
+  return Verdict::NotDecided(claim, paired.proof ? route : "no proof: " + paired.certificate,
+                             fmt::format("numerical paired threshold {}", paired.numerical));
+}
+
+void JacobianLowerBound(const JacobianCapacityOptions& o, JacobianCapacityReport* rep) {
+  const JacobianThreshold& w = rep->rows[2];
+  const JacobianThreshold& all = rep->rows[3];
+  const JacobianThreshold& best = all.proof && all.lower >= w.lower ? all : w;
+  if (!best.proof || best.lower == 0) {
+    rep->jacobian_lower_reason = "no paired-point witness was proven";
+    return;
+  }
+  if (o.activation.IsAnalytic()) {
+    rep->jacobian_lower = best.lower;
+    rep->jacobian_lower_reason = fmt::format(
+        "full row rank {} at a paired point ({}) is proven; σ is analytic, so almost every X has "
+        "such a point, and scaling v reaches every y", best.lower, best.quantity);
+  } else {
+    rep->jacobian_lower_reason = fmt::format(
+        "full row rank {} at a paired point is proven for one random X: that X (and an open set "
+        "of data around it) is memorized with every y; {} is not analytic, so nothing follows "
+        "for almost every X", best.lower, o.activation.Name());
+  }
+}
+
+}  // namespace
+
 JacobianCapacityReport ComputeJacobianCapacity(const JacobianCapacityOptions& o) {
-  auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
   if (o.m < 1 || o.d < 1) Fail("--m and --d must be positive");
+  if (o.draws < 1) Fail("--draws must be positive");
   JacobianCapacityReport rep;
   rep.m = o.m;
   rep.d = o.d;
   rep.activation = o.activation.Name();
-  rep.lower_bound = o.m * o.d / 2;
+  rep.theorem_bound = o.m * o.d / 2;
+  rep.hypotheses = CheckTheoremHypotheses(o.activation, o.d, rep.theorem_bound);
+  rep.upper = ProvenCapacityUpperBound(o.activation, o.m, o.d);
   for (PointKind point : {PointKind::kRandom, PointKind::kPaired})
     for (JacobianWrt wrt : {JacobianWrt::kWeights, JacobianWrt::kAll})
       rep.rows.push_back(SearchJacobianThreshold(o, wrt, point));
-  // Sard: if rank J < n everywhere, the image of θ ↦ F_X(θ) has measure zero. The largest
-  // possible rank of J is its generic rank (all parameters, random point).
-  const JacobianThreshold& all_random = rep.rows[1];
-  RankPrediction full = PredictRank(o.activation, o.m, o.d, o.m * (o.d + 2) + 1, JacobianWrt::kAll,
-                                    PointKind::kRandom, BiasMode::kRandom);
-  rep.upper_bound = full.rank >= 0 ? full.rank : all_random.threshold;
-  const JacobianThreshold& paired_all = rep.rows[3];
-  if (o.m % 2 == 0) {
-    const int64_t conj = (o.m / 2) * (o.d + 2);
-    if (paired_all.threshold == conj && paired_all.certified)
-      rep.conjecture = fmt::format(
-          "confirmed: full row rank {} = (m/2)(d+2) certified at the paired point (F = 0 there), "
-          "rank {} at n = {}; with the submersion and v-scaling argument this gives MC ≥ {}",
-          conj, paired_all.rank_above, conj + 1, conj);
-    else if (paired_all.threshold == conj)
-      rep.conjecture = fmt::format("numerically confirmed (not certified): threshold {} = (m/2)(d+2)", conj);
-    else
-      rep.conjecture = fmt::format("refuted at this point: threshold {} ≠ (m/2)(d+2) = {}",
-                                   paired_all.threshold, conj);
-  } else {
-    rep.conjecture = "m odd: (m/2)(d+2) not defined; see the paired rows";
-  }
+  JacobianLowerBound(o, &rep);
+  rep.conjecture = ConjectureVerdict(o, rep);
   rep.seconds = Seconds(t0);
   return rep;
 }
@@ -138,45 +212,59 @@ nlohmann::ordered_json JacobianCapacityReport::ToJson() const {
   j["activation"] = activation;
   j["m"] = m;
   j["d"] = d;
-  j["lower_bound_md_over_2"] = lower_bound;
-  j["upper_bound"] = upper_bound;
   nlohmann::ordered_json rows_json = nlohmann::ordered_json::array();
   for (const auto& r : rows) {
-    nlohmann::ordered_json rj;
-    rj["quantity"] = r.quantity;
-    rj["wrt"] = ToString(r.wrt);
-    rj["point"] = ToString(r.point);
-    rj["threshold"] = r.threshold;
-    rj["formula"] = r.formula;
-    rj["predicted"] = r.predicted;
-    rj["certified"] = r.certified;
-    rj["certificate"] = r.certificate;
-    rj["rank_above"] = r.rank_above;
     nlohmann::ordered_json s = nlohmann::ordered_json::array();
     for (auto [n, rk] : r.search) s.push_back({n, rk});
-    rj["search"] = s;
-    rj["seconds"] = r.seconds;
-    rows_json.push_back(rj);
+    rows_json.push_back({{"quantity", r.quantity},     {"wrt", ToString(r.wrt)},
+                         {"point", ToString(r.point)}, {"lower", r.lower},
+                         {"upper", r.upper},           {"decided", r.Decided()},
+                         {"formula", r.formula},       {"upper_reason", r.upper_reason},
+                         {"numerical", r.numerical},   {"proof", r.proof},
+                         {"certificate", r.certificate}, {"search", s},
+                         {"seconds", r.seconds}});
   }
-  j["rows"] = rows_json;
-  j["conjecture_m_over_2_d_plus_2"] = conjecture;
+  j["thresholds"] = rows_json;
+  j["theorem"] = {{"bound", theorem_bound}, {"hypotheses_hold", hypotheses.Hold()},
+                  {"hypotheses", hypotheses.Text()}};
+  j["capacity_upper_bound"] = {{"value", upper.value}, {"formula", upper.formula},
+                               {"proof", upper.proof}};
+  j["jacobian_lower_bound"] = {{"value", jacobian_lower}, {"reason", jacobian_lower_reason}};
+  j["conjecture"] = conjecture.ToJson();
   j["seconds"] = seconds;
   return j;
 }
 
 std::string JacobianCapacityReport::ToText() const {
-  std::string out = fmt::format("capacity of f(x) = Σ v_j {}(w_jᵀx + b_j), m = {}, d = {}, P = {}\n",
+  using internal::Wrap;
+  std::string out = fmt::format("f(x) = Σ v_j {}(w_jᵀx + b_j), m = {}, d = {}, P = {}\n"
+                                "Jacobian thresholds n* (largest n with full row rank n):\n",
                                 activation, m, d, m * d + 2 * m);
-  Table t({"quantity", "n*", "formula", "predicted", "rank at n*+1", "certificate", "seconds"});
-  for (const auto& r : rows)
-    t.AddRow({r.quantity, std::to_string(r.threshold), r.formula,
-              r.predicted >= 0 ? std::to_string(r.predicted) : "compute",
-              std::to_string(r.rank_above), r.certificate, FormatNumber(r.seconds, 3)});
-  t.AddRow({"lower bound ⌊md/2⌋ (paper)", std::to_string(lower_bound), "⌊md/2⌋", "", "", "theorem", ""});
-  t.AddRow({"upper bound (Sard, max rank J)", std::to_string(upper_bound),
-            activation == "exp" ? "m(d+1)" : "m(d+2)", "", "", "theorem + row 2", ""});
+  Table t({"parameters", "point", "n*", "formula", "numerical", "proof of n* ≥", "seconds"});
+  for (const auto& r : rows) {
+    std::string value = r.Decided() ? std::to_string(r.upper)
+                                    : fmt::format("{}..{}", r.proof ? r.lower : 0, r.upper);
+    std::string proof = !r.proof ? "none" : r.certificate.substr(0, r.certificate.find(':'));
+    t.AddRow({r.wrt == JacobianWrt::kWeights ? "W only" : "all (W,b,v)", ToString(r.point), value,
+              r.formula, std::to_string(r.numerical), proof, fmt::format("{:.2f}", r.seconds)});
+  }
   out += t.ToText();
-  out += "(m/2)(d+2) conjecture: " + conjecture + "\n";
+  for (const auto& r : rows)
+    out += Wrap(fmt::format("  {}: n* ≤ {} ({}); n* ≥ {}: {}", r.quantity, r.upper, r.upper_reason,
+                            r.proof ? r.lower : 0, r.certificate),
+                kWidth, "      ");
+  out += "memory capacity (every y ∈ ℝ^n for almost every X of n points):\n";
+  out += Wrap(fmt::format("  ≥ {} = ⌊md/2⌋ (Madden–Thrampoulidis) {}: hypotheses {}",
+                          theorem_bound, hypotheses.Hold() ? "applies" : "does not apply",
+                          hypotheses.Text()),
+              kWidth, "    ");
+  out += Wrap(jacobian_lower > 0
+                  ? fmt::format("  ≥ {} (Jacobian route): {}", jacobian_lower, jacobian_lower_reason)
+                  : "  Jacobian route: " + jacobian_lower_reason,
+              kWidth, "    ");
+  out += Wrap(fmt::format("  ≤ {} = {}: {}", upper.value, upper.formula, upper.proof), kWidth,
+              "    ");
+  out += Wrap("conjecture " + conjecture.claim + ": " + conjecture.Text(), kWidth, "    ");
   out += fmt::format("total {:.2f} s\n", seconds);
   return out;
 }

@@ -1,34 +1,30 @@
 // The `rank` computation: numerical rank over draws, prediction, certificates, report.
-#include <cblas.h>
-#include <lapacke.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
 
 #include <fmt/format.h>
 
+#include "mnemo/ball_rank_certificate.h"
 #include "mnemo/error.h"
 #include "mnemo/exact_rank.h"
 #include "mnemo/float_rank_certificate.h"
 #include "mnemo/jacobian_rank.h"
 #include "mnemo/table.h"
+#include "src/internal/wrap.h"
 
 namespace mnemo {
 namespace {
 
-double Seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-}  // namespace
-
-
-namespace {
-
-NumericalRank RankOf(const TwoLayerActivation& act, const TwoLayerParams& p, const Eigen::MatrixXd& x,
-                     JacobianWrt wrt, const std::string& route, int64_t cols) {
+NumericalRank RankOf(const TwoLayerActivation& act, const TwoLayerParams& p,
+                     const Eigen::MatrixXd& x, JacobianWrt wrt, const std::string& route,
+                     int64_t cols) {
   const int64_t n = x.cols();
   const bool gram = route == "gram" || (route == "auto" && 2 * n <= cols);
   if (gram) {
@@ -67,128 +63,256 @@ PointModP RandomPointModP(const TwoLayerActivation& act, int64_t m, int64_t d, P
   return q;
 }
 
+/// The point and data of the best draw, which the certificates look at.
+struct Draw {
+  TwoLayerParams p;
+  Eigen::MatrixXd x;
+};
+
+void CheckOptions(const RankOptions& o, RankReport* rep) {
+  if (o.m < 1 || o.d < 1) Fail("--m and --d must be positive");
+  if (o.draws < 1) Fail("--draws must be positive");
+  if (o.primes < 1) Fail("--primes must be positive");
+  rep->n = o.n;
+  if (o.data) {
+    if (o.data->rows() != o.d) Fail("--data has dimension {}, but --d is {}", o.data->rows(), o.d);
+    if (rep->n == 0) rep->n = o.data->cols();
+    if (rep->n > o.data->cols()) Fail("--n {} exceeds the {} points of --data", rep->n, o.data->cols());
+  }
+  if (rep->n < 1) Fail("--n must be positive");
+}
+
+void Describe(const RankOptions& o, RankReport* rep) {
+  const TwoLayerActivation& act = o.activation;
+  rep->m = o.m;
+  rep->d = o.d;
+  rep->params = o.m * o.d + 2 * o.m;
+  rep->columns = JacobianColumns(o.m, o.d, 1, o.wrt);
+  rep->activation = act.Name();
+  rep->wrt = ToString(o.wrt);
+  rep->point = ToString(o.point);
+  rep->bias = ToString(o.bias);
+  rep->prediction = PredictRank(act, o.m, o.d, rep->n, o.wrt, o.point, o.bias);
+  if (o.point == PointKind::kPaired)
+    rep->notes.push_back("paired point: w_j = w_{j+m/2}, b_j = b_{j+m/2}, v_j = −v_{j+m/2} "
+                         "(non-generic by construction, F = 0 there)");
+  if (o.point == PointKind::kPaired && o.m % 2 == 1)
+    rep->notes.push_back(act.HasSimpleZeroAtOrigin()
+                             ? "odd m: last neuron at w = 0, b = 0 (σ(0) = 0 ≠ σ′(0): it adds d "
+                               "linear features)"
+                             : "odd m: last neuron has v = 0 (it drops out)");
+  if (act.IsPiecewiseLinear())
+    rep->notes.push_back(act.Name() + " is piecewise linear: ranks are properties of the sampled "
+                                      "points (no analytic genericity argument)");
+}
+
+/// Draws points, ranks each numerically, keeps the best.
+Draw RankDraws(const RankOptions& o, RankReport* rep) {
+  std::mt19937_64 rng(o.seed);
+  Draw best;
+  Eigen::MatrixXd data_prefix;
+  if (o.data) data_prefix = o.data->leftCols(rep->n);
+  for (int draw = 0; draw < o.draws; ++draw) {
+    TwoLayerParams p = RandomPoint(o.activation, o.m, o.d, o.point, o.bias, o.weight_scale, rng);
+    Eigen::MatrixXd x = o.data ? data_prefix : GaussianData(o.d, rep->n, rng);
+    NumericalRank r = RankOf(o.activation, p, x, o.wrt, o.route, rep->columns);
+    rep->draw_ranks.push_back(r.rank);
+    if (draw == 0 || r.rank > rep->best.rank) {
+      rep->best = r;
+      best = {std::move(p), std::move(x)};
+    }
+  }
+  rep->numerical_rank = rep->best.rank;
+  return best;
+}
+
+/// Polynomial σ: rank mod primes at fresh random points mod p.
+RankCertificate CertifyPolynomial(const RankOptions& o, const RankReport& rep) {
+  RankCertificate c;
+  c.kind = "mod-p";
+  c.proof = true;
+  std::mt19937_64 crng(o.seed ^ 0x9e3779b97f4a7c15ULL);
+  c.primes = RandomPrimes(o.primes, crng);
+  const int64_t deg = 2 * std::max(o.activation.Degree(), 1);
+  const int64_t target = rep.prediction.rank >= 0 ? rep.prediction.rank : rep.numerical_rank;
+  c.failure_bound = 1;
+  for (uint32_t p : c.primes) {
+    PointModP q = RandomPointModP(o.activation, o.m, o.d, o.point, o.bias, p, crng);
+    std::vector<uint32_t> xs(size_t(rep.n) * o.d);
+    for (int64_t i = 0; i < rep.n; ++i)
+      for (int64_t l = 0; l < o.d; ++l)
+        xs[i * o.d + l] = o.data ? DoubleModP((*o.data)(l, i), p) : uint32_t(crng() % p);
+    std::vector<double> j = JacobianModP(o.activation, xs, o.d, rep.n, q.w, q.b, q.v, o.m, o.wrt, p);
+    c.prime_ranks.push_back(RankModP(j, rep.n, rep.columns, p));
+    c.rank = std::max(c.rank, c.prime_ranks.back());
+    c.failure_bound *= std::min(1.0, double(deg) * double(target) / double(p));
+  }
+  return c;
+}
+
+/// Piecewise-linear σ: the exact rational Jacobian at the best draw, ranked mod primes and, when
+/// that stays below the proven upper bound, over ℚ.
+RankCertificate CertifyPiecewiseLinear(const RankOptions& o, const RankReport& rep,
+                                       const Draw& draw) {
+  RankCertificate c;
+  c.kind = "exact";
+  std::vector<Rational> j;
+  if (!ExactJacobian(o.activation, draw.p, draw.x, o.wrt, &j)) {
+    c.failure = "a pre-activation sits exactly on a kink of σ (no Jacobian there)";
+    return c;
+  }
+  c.proof = true;
+  std::mt19937_64 crng(o.seed ^ 0x9e3779b97f4a7c15ULL);
+  for (uint32_t p : RandomPrimes(o.primes, crng)) {
+    std::vector<double> residues;
+    if (!ReduceModP(j, p, &residues)) continue;  // p divides a denominator: skip it
+    c.primes.push_back(p);
+    c.prime_ranks.push_back(RankModP(residues, rep.n, rep.columns, p));
+    c.rank = std::max(c.rank, c.prime_ranks.back());
+  }
+  constexpr int64_t kMaxExactEntries = 400'000;
+  if (c.rank < rep.prediction.upper_bound && rep.n * rep.columns <= kMaxExactEntries) {
+    c.rank_over_q = RankOverQ(j, rep.n, rep.columns);
+    c.rank = std::max(c.rank, c.rank_over_q);
+  }
+  return c;
+}
+
+/// Transcendental σ: the float fast path, then (unless only it was asked for) a ball proof.
+void CertifyTranscendental(const RankOptions& o, const Draw& draw, RankReport* rep) {
+  const auto t0 = Clock::now();
+  RankCertificate& f = rep->float_evidence;
+  if (rep->best.route == "gram" && rep->best.rank == rep->n) {
+    Eigen::MatrixXd k = JacobianGram(o.activation, draw.p, draw.x, o.wrt);
+    double alpha = CertifyFullRankGram(o.activation, draw.p, draw.x, o.wrt, k);
+    if (alpha > 0) {
+      f.kind = "gram-float";
+      f.rank = rep->n;
+      f.error_bound = alpha;
+    }
+  }
+  if (f.rank < 0) {
+    NumericalRank svd = rep->best.route == "svd"
+                            ? rep->best
+                            : SvdRank(JacobianTransposed(o.activation, draw.p, draw.x, o.wrt));
+    FloatCertificate fc = CertifyFloat(o.activation, draw.p, draw.x, o.wrt, svd);
+    f.kind = "float";
+    f.rank = fc.certified_rank;
+    f.error_bound = fc.entry_error + fc.svd_error;
+  }
+  f.seconds = Seconds(t0);
+  if (o.mode == CertificateMode::kFloat) {
+    rep->certificate = f;
+    return;
+  }
+  BallCertificate ball = CertifyRankBall(o.activation, draw.p, draw.x, o.wrt, rep->numerical_rank,
+                                         o.max_precision);
+  RankCertificate& c = rep->certificate;
+  c.kind = "ball";
+  c.proof = ball.proven;
+  c.rank = ball.proven ? ball.rank : -1;
+  c.precision = ball.precision;
+  c.determinant = ball.determinant;
+  c.failure = ball.failure;
+  c.seconds = ball.seconds;
+}
+
+/// The verdict line and the consistency checks.
+void Conclude(const RankOptions& o, RankReport* rep) {
+  const RankCertificate& c = rep->certificate;
+  const RankPrediction& pr = rep->prediction;
+  const int64_t upper = pr.upper_bound;
+  if (c.proof && c.rank > upper) rep->contradiction = true;
+  rep->rank_decided = c.proof && c.rank == upper;
+  const std::string pred = pr.rank >= 0 ? std::to_string(pr.rank) : "compute";
+  if (rep->contradiction)
+    rep->verdict = fmt::format("CONTRADICTION: proven rank ≥ {} exceeds the proven upper bound {}",
+                               c.rank, upper);
+  else if (rep->rank_decided)
+    rep->verdict = fmt::format("maximum rank = {}: proven (certificate {} meets the upper bound: {})",
+                               upper, c.kind, pr.upper_reason);
+  else if (c.proof && c.rank >= 0)
+    rep->verdict = fmt::format("rank ≥ {} proven ({}); upper bound {} ({}); numerical {}",
+                               c.rank, c.kind, upper, pr.upper_reason, rep->numerical_rank);
+  else
+    rep->verdict = fmt::format("numerical rank {} (max over {} draws, not a proof); predicted {}",
+                               rep->numerical_rank, o.draws, pred);
+  if (c.kind == "mod-p" && pr.rank >= 0 && c.rank < pr.rank)
+    rep->notes.push_back(fmt::format(
+        "every prime gave a rank below the prediction {}; if the prediction is right this happens "
+        "with probability ≤ {:.3g} (Schwartz–Zippel)", pr.rank, c.failure_bound));
+  if (c.kind == "exact" && c.rank_over_q >= 0 && c.rank_over_q < upper)
+    rep->notes.push_back(fmt::format("at this point the exact rank over ℚ is {} (< the upper bound "
+                                     "{}): the bound is not met here", c.rank_over_q, upper));
+  if (!c.failure.empty()) rep->notes.push_back("certificate: " + c.failure);
+  if (pr.rank >= 0 && rep->numerical_rank != pr.rank && !rep->contradiction)
+    rep->notes.push_back(fmt::format("numerical rank {} differs from the prediction {}{}",
+                                     rep->numerical_rank, pr.rank,
+                                     rep->best.well_separated ? "" : " (ill-conditioned)"));
+}
+
 }  // namespace
 
 RankReport ComputeRank(const RankOptions& o) {
-  auto t0 = std::chrono::steady_clock::now();
-  const TwoLayerActivation& act = o.activation;
-  if (o.m < 1 || o.d < 1) Fail("--m and --d must be positive");
-  if (o.draws < 1) Fail("draws must be positive");
+  const auto t0 = Clock::now();
   RankReport rep;
-  rep.m = o.m;
-  rep.d = o.d;
-  rep.n = o.n;
-  if (o.data) {
-    if (o.data->rows() != o.d) Fail("--data has dimension {}, but --d is {}", o.data->rows(), o.d);
-    if (rep.n == 0) rep.n = o.data->cols();
-    if (rep.n > o.data->cols()) Fail("--n {} exceeds the {} points of --data", rep.n, o.data->cols());
-  }
-  if (rep.n < 1) Fail("--n must be positive");
-  rep.params = o.m * o.d + 2 * o.m;
-  rep.columns = JacobianColumns(o.m, o.d, 1, o.wrt);
-  rep.activation = act.Name();
-  rep.wrt = ToString(o.wrt);
-  rep.point = ToString(o.point);
-  rep.bias = ToString(o.bias);
-  rep.prediction = PredictRank(act, o.m, o.d, rep.n, o.wrt, o.point, o.bias);
-  if (o.point == PointKind::kPaired)
-    rep.notes.push_back("paired point: w_j = w_{j+m/2}, b_j = b_{j+m/2}, v_j = −v_{j+m/2} "
-                        "(non-generic by construction, F = 0 there)");
-  if (o.point == PointKind::kPaired && o.m % 2 == 1)
-    rep.notes.push_back(act.HasSimpleZeroAtOrigin()
-                            ? "odd m: last neuron at w = 0, b = 0 (σ(0) = 0 ≠ σ′(0): it adds d linear features)"
-                            : "odd m: last neuron has v = 0 (it drops out)");
-  if (!act.IsAnalytic())
-    rep.notes.push_back(act.Name() + " is not analytic: ranks hold at the sampled points only");
-
-  std::mt19937_64 rng(o.seed);
-  Eigen::MatrixXd x_best;
-  TwoLayerParams p_best;
-  Eigen::MatrixXd data_prefix;
-  if (o.data) data_prefix = o.data->leftCols(rep.n);
-  for (int draw = 0; draw < o.draws; ++draw) {
-    TwoLayerParams p = RandomPoint(act, o.m, o.d, o.point, o.bias, o.weight_scale, rng);
-    Eigen::MatrixXd x = o.data ? data_prefix : GaussianData(o.d, rep.n, rng);
-    NumericalRank r = RankOf(act, p, x, o.wrt, o.route, rep.columns);
-    rep.draw_ranks.push_back(r.rank);
-    if (draw == 0 || r.rank > rep.best.rank) {
-      rep.best = r;
-      p_best = p;
-      x_best = x;
-    }
-  }
-  rep.numerical_rank = rep.best.rank;
-
-  const auto t_cert = std::chrono::steady_clock::now();
+  CheckOptions(o, &rep);
+  Describe(o, &rep);
+  Draw best = RankDraws(o, &rep);
   if (o.certify) {
-    if (act.IsPolynomial()) {
-      rep.certificate = "mod-p";
-      std::mt19937_64 crng(o.seed ^ 0x9e3779b97f4a7c15ULL);
-      rep.primes = RandomPrimes(o.primes, crng);
-      const int64_t deg = 2 * std::max(act.Degree(), 1);
-      const int64_t target = rep.prediction.rank >= 0 ? rep.prediction.rank : rep.best.rank;
-      rep.failure_bound = 1;
-      for (uint32_t p : rep.primes) {
-        PointModP q = RandomPointModP(act, o.m, o.d, o.point, o.bias, p, crng);
-        std::vector<uint32_t> xs(size_t(rep.n) * o.d);
-        for (int64_t i = 0; i < rep.n; ++i)
-          for (int64_t l = 0; l < o.d; ++l)
-            xs[i * o.d + l] = o.data ? DoubleModP(data_prefix(l, i), p) : uint32_t(crng() % p);
-        std::vector<double> j = JacobianModP(act, xs, o.d, rep.n, q.w, q.b, q.v, o.m, o.wrt, p);
-        int64_t r = RankModP(j, rep.n, rep.columns, p);
-        rep.prime_ranks.push_back(r);
-        rep.certified_rank = std::max(rep.certified_rank, r);
-        rep.failure_bound *= std::min(1.0, double(deg) * double(target) / double(p));
-      }
-      if (rep.prediction.rank >= 0 && rep.certified_rank < rep.prediction.rank)
-        rep.notes.push_back(fmt::format(
-            "every prime gave a rank below the prediction; by Schwartz–Zippel this happens with "
-            "probability ≤ {:.3g} if the prediction is right", rep.failure_bound));
-    } else if (act.IsAnalytic()) {
-      if (rep.best.route == "gram" && rep.best.rank == rep.n) {
-        Eigen::MatrixXd k = JacobianGram(act, p_best, x_best, o.wrt);
-        double alpha = CertifyFullRankGram(act, p_best, x_best, o.wrt, k);
-        if (alpha > 0) {
-          rep.certificate = "gram-cholesky";
-          rep.certified_rank = rep.n;
-          rep.cert_error = alpha;
-        }
-      }
-      if (rep.certified_rank < 0) {
-        NumericalRank svd = rep.best.route == "svd"
-                                ? rep.best
-                                : SvdRank(JacobianTransposed(act, p_best, x_best, o.wrt));
-        FloatCertificate fc = CertifyFloat(act, p_best, x_best, o.wrt, svd);
-        rep.certificate = "float";
-        rep.certified_rank = fc.certified_rank;
-        rep.cert_error = fc.entry_error + fc.svd_error;
-      }
-    } else {
-      rep.notes.push_back("no certificate for non-analytic activations");
-    }
+    const auto tc = Clock::now();
+    if (o.activation.IsPolynomial()) rep.certificate = CertifyPolynomial(o, rep);
+    else if (o.activation.IsPiecewiseLinear()) rep.certificate = CertifyPiecewiseLinear(o, rep, best);
+    else CertifyTranscendental(o, best, &rep);
+    if (rep.certificate.kind != "ball") rep.certificate.seconds = Seconds(tc);
   }
-  rep.certificate_seconds = o.certify ? Seconds(t_cert) : 0.0;
-  const int64_t pred = rep.prediction.rank;
-  if (rep.certified_rank >= 0 && pred >= 0) {
-    if (rep.certified_rank > pred) rep.contradiction = true;
-    if (rep.certificate == "mod-p" && rep.certified_rank < pred) rep.contradiction = true;
-  }
-  if (rep.certified_rank > rep.prediction.upper_bound) rep.contradiction = true;
-  if (rep.contradiction)
-    rep.verdict = fmt::format("CONTRADICTION: certified rank {} vs predicted {}", rep.certified_rank, pred);
-  else if (rep.certified_rank >= 0 && rep.certified_rank == pred)
-    rep.verdict = fmt::format("generic rank = {} (certified ≥ {}, predicted {})", pred, rep.certified_rank, pred);
-  else if (rep.certified_rank >= 0)
-    rep.verdict = fmt::format("generic rank ≥ {} (certified); numerical {}; predicted {}",
-                              rep.certified_rank, rep.numerical_rank, pred >= 0 ? std::to_string(pred) : "compute");
-  else
-    rep.verdict = fmt::format("numerical rank {} (max over {} draws); predicted {}", rep.numerical_rank,
-                              o.draws, pred >= 0 ? std::to_string(pred) : "compute");
-  if (pred >= 0 && rep.numerical_rank != pred && !rep.contradiction)
-    rep.notes.push_back(fmt::format("numerical rank {} differs from the prediction {}{}", rep.numerical_rank,
-                                    pred, rep.best.well_separated ? "" : " (ill-conditioned: certify)"));
+  Conclude(o, &rep);
   rep.seconds = Seconds(t0);
   return rep;
+}
+
+nlohmann::ordered_json RankCertificate::ToJson() const {
+  nlohmann::ordered_json c;
+  c["kind"] = kind;
+  c["proof"] = proof;
+  c["rank"] = rank;
+  if (kind == "mod-p" || kind == "exact") {
+    c["primes"] = primes;
+    c["prime_ranks"] = prime_ranks;
+  }
+  if (kind == "mod-p") c["failure_bound"] = failure_bound;
+  if (kind == "exact") c["rank_over_q"] = rank_over_q;
+  if (kind == "ball") {
+    c["precision_bits"] = precision;
+    c["determinant"] = determinant;
+  }
+  if (kind == "float" || kind == "gram-float") c["error_bound"] = error_bound;
+  if (!failure.empty()) c["failure"] = failure;
+  c["seconds"] = seconds;
+  return c;
+}
+
+std::string RankCertificate::Text() const {
+  std::string s;
+  if (kind == "none") return "none";
+  if (kind == "mod-p")
+    s = fmt::format("rank {} mod primes {}; Schwartz–Zippel failure ≤ {:.3g}",
+                    fmt::join(prime_ranks, ","), fmt::join(primes, ","), failure_bound);
+  else if (kind == "exact")
+    s = fmt::format("exact Jacobian at a rational point: rank {} mod primes {}{}",
+                    fmt::join(prime_ranks, ","), fmt::join(primes, ","),
+                    rank_over_q >= 0 ? fmt::format(", {} over ℚ", rank_over_q) : "");
+  else if (kind == "ball")
+    s = proof ? fmt::format("rank ≥ {} proven: {}×{} minor, determinant {} at {} bits", rank, rank,
+                            rank, determinant, precision)
+              : "no proof: " + failure;
+  else if (kind == "gram-float")
+    s = fmt::format("rank ≥ {} if libm/LAPACK meet their error constants (Cholesky of JJᵀ − αI, "
+                    "α = {:.3g}); not a proof", rank, error_bound);
+  else
+    s = fmt::format("rank ≥ {} if libm/LAPACK meet their error constants (σ̂ > {:.3g}); not a proof",
+                    rank, error_bound);
+  return fmt::format("{}: {} [{:.3g} s]", kind, s, seconds);
 }
 
 nlohmann::ordered_json RankReport::ToJson() const {
@@ -202,8 +326,9 @@ nlohmann::ordered_json RankReport::ToJson() const {
   j["wrt"] = wrt;
   j["point"] = point;
   j["bias"] = bias;
-  j["predicted"] = {{"rank", prediction.rank}, {"upper_bound", prediction.upper_bound},
-                    {"branch", prediction.branch}};
+  j["predicted"] = {{"rank", prediction.rank}, {"branch", prediction.branch},
+                    {"upper_bound", prediction.upper_bound},
+                    {"upper_bound_reason", prediction.upper_reason}};
   j["numerical"] = {{"rank", numerical_rank},
                     {"tolerance", best.tolerance},
                     {"sigma_1", best.sigma_max},
@@ -214,18 +339,9 @@ nlohmann::ordered_json RankReport::ToJson() const {
                     {"well_separated", best.well_separated},
                     {"route", best.route},
                     {"draws", draw_ranks}};
-  nlohmann::ordered_json c;
-  c["kind"] = certificate;
-  c["rank"] = certified_rank;
-  if (certificate == "mod-p") {
-    c["primes"] = primes;
-    c["prime_ranks"] = prime_ranks;
-    c["failure_bound"] = failure_bound;
-  } else if (certificate != "none") {
-    c["error_bound"] = cert_error;
-  }
-  c["seconds"] = certificate_seconds;
-  j["certificate"] = c;
+  j["certificate"] = certificate.ToJson();
+  if (float_evidence.kind != "none") j["float_evidence"] = float_evidence.ToJson();
+  j["rank_decided"] = rank_decided;
   j["contradiction"] = contradiction;
   j["verdict"] = verdict;
   j["notes"] = notes;
@@ -234,31 +350,29 @@ nlohmann::ordered_json RankReport::ToJson() const {
 }
 
 std::string RankReport::ToText() const {
-  Table t({"field", "value"});
-  t.AddRow({"shape", fmt::format("n={} d={} m={} P={} (columns {})", n, d, m, params, columns)});
-  t.AddRow({"model", fmt::format("σ={} wrt={} point={} bias={}", activation, wrt, point, bias)});
-  t.AddRow({"predicted", prediction.rank >= 0 ? std::to_string(prediction.rank) : "compute"});
-  t.AddRow({"branch", prediction.branch});
-  t.AddRow({"numerical rank", fmt::format("{} (route {}, draws {})", numerical_rank, best.route,
-                                          fmt::join(draw_ranks, ","))});
-  t.AddRow({"tolerance τ", FormatNumber(best.tolerance, 3)});
-  t.AddRow({"σ₁, σ_r, σ_r+1", fmt::format("{}, {}, {}", FormatNumber(best.sigma_max, 4),
-                                          FormatNumber(best.sigma_r, 4), FormatNumber(best.sigma_next, 4))});
-  t.AddRow({"gap σ_r/σ_r+1", best.sigma_next > 0 ? FormatNumber(best.sigma_r / best.sigma_next, 3) : "∞"});
-  std::string cert = certificate;
-  if (certificate == "mod-p")
-    cert += fmt::format(": ranks {} mod primes {}; Schwartz–Zippel failure ≤ {:.3g}",
-                        fmt::join(prime_ranks, ","), fmt::join(primes, ","), failure_bound);
-  else if (certificate == "gram-cholesky")
-    cert += fmt::format(": rank ≥ {} (Cholesky of JJᵀ − αI succeeded, α = {:.3g})", certified_rank, cert_error);
-  else if (certificate != "none")
-    cert += fmt::format(": rank ≥ {} (σ̂ > error bound {:.3g})", certified_rank, cert_error);
-  if (certificate != "none") cert += fmt::format(" [{:.3g} s]", certificate_seconds);
-  t.AddRow({"certificate", cert});
-  t.AddRow({"verdict", verdict});
-  for (const auto& note : notes) t.AddRow({"note", note});
-  t.AddRow({"seconds", FormatNumber(seconds, 3)});
-  return t.ToText();
+  std::string out;
+  auto field = [&](const std::string& name, const std::string& value) {
+    out += internal::Labeled(name + ":", value, 20, 100);
+  };
+  field("shape", fmt::format("n={} d={} m={} P={} (columns {})", n, d, m, params, columns));
+  field("model", fmt::format("σ={} wrt={} point={} bias={}", activation, wrt, point, bias));
+  field("predicted", prediction.rank >= 0 ? std::to_string(prediction.rank) : "compute");
+  field("formula", prediction.branch);
+  field("proven upper bound",
+        fmt::format("{} ({})", prediction.upper_bound, prediction.upper_reason));
+  field("numerical rank", fmt::format("{} (route {}, draws {})", numerical_rank, best.route,
+                                      fmt::join(draw_ranks, ",")));
+  field("tolerance τ", FormatNumber(best.tolerance, 3));
+  field("σ₁, σ_r, σ_r+1", fmt::format("{}, {}, {}", FormatNumber(best.sigma_max, 4),
+                                      FormatNumber(best.sigma_r, 4),
+                                      FormatNumber(best.sigma_next, 4)));
+  field("certificate", certificate.Text());
+  if (float_evidence.kind != "none" && certificate.kind != float_evidence.kind)
+    field("float evidence", float_evidence.Text());
+  field("verdict", verdict);
+  for (const auto& note : notes) field("note", note);
+  field("seconds", FormatNumber(seconds, 3));
+  return out;
 }
 
 }  // namespace mnemo

@@ -102,8 +102,8 @@ TwoLayerActivation TwoLayerActivation::Parse(const std::string& name, const std:
 
 std::string TwoLayerActivation::Vocabulary() {
   std::string s;
-  for (const auto& [n, kind] : Named()) s += n + "|";
-  return s + "leaky-relu:A|poly:k|poly:c0,c1,..";
+  for (const auto& [n, kind] : Named()) s += n + ", ";
+  return s + "leaky-relu:A (slope A in (0, 1)), poly:k (t^k), poly:c0,c1,... (Σ c_k t^k)";
 }
 
 std::string TwoLayerActivation::Name() const {
@@ -178,6 +178,7 @@ int TwoLayerActivation::MonomialDegree() const {
 bool TwoLayerActivation::HasSimpleZeroAtOrigin() const {
   switch (kind_) {
     case Kind::kTanh: case Kind::kSin: case Kind::kErf: case Kind::kGelu: case Kind::kSilu:
+    case Kind::kHardTanh:
       return true;
     case Kind::kPoly:
       return poly_.size() >= 2 && poly_[0] == 0 && poly_[1] != 0;
