@@ -4,6 +4,7 @@
 #include "mnemo/gaussian_integrals.h"
 #include "mnemo/storage_finite_width.h"
 #include "mnemo/storage_gd.h"
+#include "mnemo/storage_margin.h"
 #include "mnemo/storage_separability.h"
 #include "mnemo/storage_theory.h"
 
@@ -114,19 +115,19 @@ TEST(Ladder2, GardnerTable) {
   EXPECT_TRUE(ToDigits(GardnerCapacity(2.0), "0.2002"));
   // The tree's q → 1 limit with a linear kernel is Gardner at every κ.
   StorageOptions o;
-  o.activation = "linear", o.architecture = Architecture::kTree, o.kappa = 0.5;
+  o.activation = "identity", o.architecture = Architecture::kTree, o.kappa = 0.5;
   EXPECT_DOUBLE_EQ(ComputeStorageCapacity(o).capacity, GardnerCapacity(0.5));
 }
 
 // ---------------------------------------------------------------- rung 3: kernels
 
 TEST(Ladder3, ClosedFormKernelsAgreeWithQuadrature) {
-  for (const std::string name : {"relu", "erf", "erf-sqrt2", "quadratic", "abs", "sign", "linear"}) {
+  for (const std::string name : {"relu", "leaky-relu", "erf", "erf-sqrt2", "quadratic", "abs", "step", "identity"}) {
     StorageActivation g = StorageActivation::Parse(name);
     ASSERT_TRUE(g.closed_form()) << name;
     for (double q : {0.05, 0.3, 0.7, 0.95, 0.999}) {
       EXPECT_NEAR(g.Kernel(q), g.QuadratureKernel(q), 1e-9) << name << " q=" << q;
-      if (name != "sign")  // g' is a delta function
+      if (name != "step")  // g' is a delta function
         EXPECT_NEAR(g.KernelDerivative(q), g.QuadratureKernelDerivative(q), 1e-8)
             << name << " q=" << q;
     }
@@ -138,7 +139,7 @@ TEST(Ladder3, ClosedFormKernelsAgreeWithQuadrature) {
   double q = 0.4, e = (std::sqrt(1 - q * q) + q * (kPi - std::acos(q))) / (2 * kPi);
   EXPECT_NEAR(relu.Kernel(q), (e - 1 / (2 * kPi)) / (0.5 - 1 / (2 * kPi)), 1e-15);
   EXPECT_NEAR(StorageActivation::Parse("erf").Kernel(q), std::asin(2.0 / 3 * q) / std::asin(2.0 / 3), 1e-15);
-  EXPECT_NEAR(StorageActivation::Parse("sign").Kernel(q), 2 / kPi * std::asin(q), 1e-15);
+  EXPECT_NEAR(StorageActivation::Parse("step").Kernel(q), 2 / kPi * std::asin(q), 1e-15);
   EXPECT_DOUBLE_EQ(StorageActivation::Parse("quadratic").Kernel(q), q * q);
 }
 
@@ -187,7 +188,7 @@ struct TableEntry {
 
 TEST(ActivationTable, EveryNumberToItsStatedDigits) {
   const TableEntry table[] = {
-      {"linear", "1", "0", "2", nullptr},
+      {"identity", "1", "0", "2", nullptr},
       {"relu", "0.7335", "0.2335", "2.9339", "5.504"},
       {"quadratic", "0", "1", "4", "4"},
       {"erf", "0.9136", "0", "2.4514", "7.2235"},
@@ -209,14 +210,24 @@ TEST(ActivationTable, EveryNumberToItsStatedDigits) {
     EXPECT_TRUE(ToDigits(Tree(e.name).capacity, e.tree));
     if (e.fc) EXPECT_TRUE(ToDigits(Fc(e.name).capacity, e.fc));
   }
-  // sign: c₁² = 2/π, c₂² = 0, capacity diverges (tree and FC).
-  StorageActivation sign = StorageActivation::Parse("sign");
-  EXPECT_NEAR(sign.c1_squared(), 2 / kPi, 1e-15);
-  EXPECT_EQ(sign.c2_squared(), 0);
-  EXPECT_TRUE(std::isinf(Tree("sign").capacity));
-  EXPECT_TRUE(std::isinf(Fc("sign").capacity));
-  // linear FC is degenerate (bad input for the FC theory → mnemo::Error).
-  EXPECT_THROW(Fc("linear"), Error);
+  // step (sign after centring): c₁² = 2/π, c₂² = 0, capacity diverges (tree and FC).
+  StorageActivation step = StorageActivation::Parse("step");
+  EXPECT_NEAR(step.c1_squared(), 2 / kPi, 1e-15);
+  EXPECT_EQ(step.c2_squared(), 0);
+  EXPECT_TRUE(std::isinf(Tree("step").capacity));
+  EXPECT_TRUE(std::isinf(Fc("step").capacity));
+  // identity FC is degenerate (bad input for the FC theory → mnemo::Error).
+  EXPECT_THROW(Fc("identity"), Error);
+  EXPECT_THROW(StorageActivation::Parse("linear"), Error);
+  EXPECT_THROW(StorageActivation::Parse("sign"), Error);
+  // leaky-relu = a·z + (1 − a)·relu: the fully connected net removes the linear part, so its
+  // FC capacity is relu's; its closed forms agree with quadrature (above) and hard-tanh (kinks
+  // at ±1, quadrature) is odd: c₂ = 0, first-order PSB.
+  EXPECT_NEAR(Fc("leaky-relu").capacity, Fc("relu").capacity, 1e-9);
+  StorageActivation ht = StorageActivation::Parse("hard-tanh");
+  EXPECT_FALSE(ht.closed_form());
+  EXPECT_NEAR(ht.mean(), 0, 1e-14);
+  EXPECT_EQ(Fc("hard-tanh").psb, PsbType::kFirstOrder);
 }
 
 TEST(ActivationTable, PsbColumn) {
@@ -258,7 +269,7 @@ TEST(ActivationTable, PsbColumn) {
 
 TEST(Ladder4, SignTreeCommitteeK3) {
   EXPECT_TRUE(ToDigits(SignCommitteeK3Exact(), "4.0252"));
-  StorageActivation sign = StorageActivation::Parse("sign");
+  StorageActivation sign = StorageActivation::Parse("step");
   std::mt19937_64 rng(42);
   double se = 0;
   double k3 = TreeCommitteeCapacity(sign, 3, 0, 400000, rng, &se);
@@ -269,7 +280,7 @@ TEST(Ladder4, SignTreeCommitteeK3) {
   double k5 = TreeCommitteeCapacity(sign, 5, 0, 400000, rng, &se);
   EXPECT_NEAR(k5, 5.772, 4 * se + 0.005);
   // The ground-state formula with a linear "committee" is Gardner's α(κ) at any K.
-  StorageActivation lin = StorageActivation::Parse("linear");
+  StorageActivation lin = StorageActivation::Parse("identity");
   double l5 = TreeCommitteeCapacity(lin, 5, 0.5, 400000, rng, &se);
   EXPECT_NEAR(l5, GardnerCapacity(0.5), 4 * se);
   // Bad input.
@@ -281,12 +292,89 @@ TEST(Ladder4, FiniteKReluTreeApproachesTheLargeKLimitFromBelow) {
   StorageActivation relu = StorageActivation::Parse("relu");
   std::mt19937_64 rng(7);
   double se = 0;
-  // K = 1: relu(h) ≥ E relu is a perceptron with threshold κ = 1/√(2π).
+  // K = 1 (centred, no output bias): y = +1 needs h ≥ θ, y = −1 needs h ≤ θ, θ = E relu =
+  // 1/√(2π); the cost averaged over y is E(t − θ)²/2 = (1 + θ²)/2, so α = 2/(1 + 1/(2π)).
   double k1 = TreeCommitteeCapacity(relu, 1, 0, 400000, rng, &se);
-  EXPECT_NEAR(k1, GardnerCapacity(1 / std::sqrt(2 * kPi)), 4 * se);
+  EXPECT_NEAR(k1, 2 / (1 + 1 / (2 * kPi)), 4 * se);
   double k51 = TreeCommitteeCapacity(relu, 51, 0, 100000, rng, &se);
   EXPECT_LT(k51, 2 * kPi / (kPi - 1));
   EXPECT_GT(k51, 2.6);
+}
+
+// ---------------------------------------------------------------- finite-K fully connected
+
+TEST(FiniteWidthFc, LimitsAndTheDivisionOfLabour) {
+  auto fc = [](const char* g, int K, int64_t samples = 60000) {
+    return FullyConnectedCommitteeCapacity(StorageActivation::Parse(g), K, 0, samples, 4000, 5);
+  };
+  // K = 1: one unit with an output bias is a perceptron with a threshold: Gardner's 2.
+  for (const char* g : {"relu", "step", "identity"}) {
+    FullyConnectedCapacity c = fc(g, 1);
+    EXPECT_NEAR(c.capacity, 2.0, 4 * c.stderr + 0.01) << g;
+  }
+  // A linear committee is a perceptron on the mean weight: 2 per d inputs, 2/K per weight.
+  for (int K : {3, 5}) {
+    FullyConnectedCapacity c = fc("identity", K);
+    EXPECT_NEAR(c.capacity, 2.0 / K, 4 * c.stderr + 0.01);
+  }
+  // relu: above the tree formula, rising with K towards 2Δ̃′(1) = 2π/(π − 2) = 5.504, with
+  // hidden units anticorrelated near −1/(K − 1) (division of labour).
+  FullyConnectedCapacity r3 = fc("relu", 3), r5 = fc("relu", 5);
+  EXPECT_GT(r3.capacity, r3.tree_formula);
+  EXPECT_GT(r5.capacity, r3.capacity);
+  EXPECT_LT(r5.capacity, 2 * kPi / (kPi - 2));
+  EXPECT_LT(r3.correlation, -0.3);
+  EXPECT_GT(r3.correlation, -0.5);
+  // step committees: the fully connected net stores more than the tree at small K (Engel et al.).
+  FullyConnectedCapacity s3 = fc("step", 3);
+  EXPECT_GT(s3.capacity, SignCommitteeK3Exact());
+  EXPECT_NEAR(s3.tree_formula, SignCommitteeK3Exact(), 0.1);
+  EXPECT_THROW(fc("tanh", 3), Error);
+  EXPECT_THROW(fc("step", 4), Error);
+}
+
+// ---------------------------------------------------------------- margins and binary weights
+
+TEST(Margin, BracketsAreCertifiedAndTheCurveFollowsGardner) {
+  std::mt19937_64 rng(11);
+  PerceptronInstance inst = SamplePerceptronInstance(40, 30, rng);
+  MarginBracket b = MaxMargin(inst, 1e-4);
+  ASSERT_TRUE(b.separable);
+  EXPECT_GT(b.lower, 0);
+  EXPECT_LE(b.lower, b.upper);
+  EXPECT_LE(b.upper - b.lower, 1e-4 * b.upper);
+  // Gardner's table (κ = 0.5 ↔ α = 0.9612, κ = 1 ↔ α = 0.5196) read backwards.
+  EXPECT_NEAR(GardnerMargin(0.9612), 0.5, 1e-3);
+  EXPECT_NEAR(GardnerMargin(0.5196), 1.0, 1e-3);
+  MarginOptions o;
+  o.N = 80, o.alphas = {0.5196, 0.9612}, o.instances = 12, o.progress = false;
+  for (const MarginRow& r : MeasureMarginCurve(o)) {
+    SCOPED_TRACE(r.alpha);
+    EXPECT_EQ(r.separable, r.instances);
+    EXPECT_LE(r.median_lower, r.median_upper);
+    EXPECT_NEAR(r.mean, r.gardner, 3 * r.spread / std::sqrt(r.instances) + 0.04);
+  }
+}
+
+TEST(Ising, EnumerationIsExactAndApproachesKrauthMezard) {
+  std::mt19937_64 rng(2);
+  IsingInstanceResult one = EnumerateIsing(9, rng);
+  ASSERT_GE(one.p_max, 1);
+  for (size_t p = 1; p < one.best_margin.size(); ++p)
+    EXPECT_LE(one.best_margin[p], one.best_margin[p - 1]);  // more patterns, smaller margin
+  EXPECT_GT(one.best_margin.back(), 0);
+  EXPECT_THROW(EnumerateIsing(10, rng), Error);
+  IsingOptions o;
+  o.Ns = {11, 13, 15, 17}, o.instances = 300, o.checked_instances = 3, o.progress = false;
+  IsingResult r = MeasureIsingCapacity(o);
+  for (const IsingRow& row : r.rows) {
+    EXPECT_EQ(row.violations, 0) << row.N;  // binary margins never beat the spherical bracket
+    EXPECT_GT(row.checks, 0);
+    EXPECT_GT(row.alpha_mean, 0.7);
+    EXPECT_LT(row.alpha_mean, 1.0);  // the information bound
+  }
+  ASSERT_TRUE(r.extrapolated);
+  EXPECT_NEAR(r.alpha_inf, 0.833, 3 * r.alpha_inf_stderr + 0.02);
 }
 
 // ---------------------------------------------------------------- rung 5: trees
@@ -366,7 +454,7 @@ TEST(Ladder7, FullyConnectedCapacities) {
   // Tree and FC agree when c₁ = 0.
   EXPECT_NEAR(Fc("abs").capacity, Tree("abs").capacity, 1e-12);
   StorageOptions o;
-  o.activation = "relu", o.K = 5;
+  o.activation = "tanh", o.K = 5;  // finite width: exact projections only for step, relu, identity
   EXPECT_THROW(ComputeStorageCapacity(o), Error);
 }
 
@@ -513,7 +601,7 @@ TEST(GdThreshold, EasyInstancesAreSolvedHardOnesNotAndRunsAreDeterministic) {
   GdRun hard = RunGdInstance(p, 8 * 20 * 4, c);
   EXPECT_FALSE(hard.success);
   EXPECT_GT(hard.errors, 0);
-  p.activation = "sign";
+  p.activation = "step";
   EXPECT_THROW(RunGdInstance(p, 10, c), Error);
 }
 
@@ -548,9 +636,9 @@ TEST(StorageCli, TableCsvReproducesTheDesignTable) {
   EXPECT_NE(r.out.find("erf,0.9136,0,2.4514,7.2235,first-order,3.949 (0.443),4.143 (0.591)"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("linear,1,0,2,degenerate"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("sign,0.6366,0,inf,inf"), std::string::npos) << r.out;
-  EXPECT_EQ(testing::CountLines(r.out), 12);
+  EXPECT_NE(r.out.find("identity,1,0,2,degenerate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("step,0.6366,0,inf,inf"), std::string::npos) << r.out;
+  EXPECT_EQ(testing::CountLines(r.out), 14);
 }
 
 TEST(StorageCli, JsonCapacityAndBranch) {
@@ -561,12 +649,12 @@ TEST(StorageCli, JsonCapacityAndBranch) {
   r = RunCli({"storage", "--activation", "erf", "--json"});
   j = nlohmann::json::parse(r.out);
   EXPECT_NEAR(j["psb"]["spinodal_alpha"].get<double>(), 3.949, 5e-4);
-  r = RunCli({"storage", "--activation", "sign", "--architecture", "tree", "--K", "3",
+  r = RunCli({"storage", "--activation", "step", "--architecture", "tree", "--m", "3",
               "--samples", "200000", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(r.out);
   EXPECT_NEAR(j["capacity"].get<double>(), 4.0252, 4 * j["capacity_stderr"].get<double>());
-  r = RunCli({"storage", "--architecture", "perceptron", "--N", "100", "--P", "200", "--json"});
+  r = RunCli({"storage", "--architecture", "perceptron", "--d", "100", "--n", "200", "--json"});
   j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["capacity"].get<double>(), 2.0);
   EXPECT_EQ(j["cover"][0]["exact"].get<std::string>(), "1/2");
@@ -578,14 +666,14 @@ TEST(StorageCli, JsonCapacityAndBranch) {
 
 TEST(StorageCli, MeasureJsonAndOutputFile) {
   testing::TempDir dir;
-  auto r = RunCli({"storage-measure", "perceptron", "--N", "30", "--instances", "4", "--json",
+  auto r = RunCli({"storage-measure", "perceptron", "--d", "30", "--instances", "4", "--json",
                    "-o", dir.Path("p.json")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   auto j = nlohmann::json::parse(testing::ReadText(dir.Path("p.json")));
   EXPECT_TRUE(j.contains("alpha_50"));
   EXPECT_TRUE(j["all_certified"].get<bool>());
-  r = RunCli({"storage-measure", "gd", "--N", "8", "--K", "2", "--alphas", "0.5,8",
+  r = RunCli({"storage-measure", "gd", "--d", "8", "--m", "2", "--alphas", "0.5,8",
               "--instances", "2", "--max-epochs", "300", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(r.out);
@@ -593,21 +681,64 @@ TEST(StorageCli, MeasureJsonAndOutputFile) {
   EXPECT_EQ(j["curves"][0]["rows"][0]["successes"].get<int>(), 2);
 }
 
+TEST(StorageCli, MarginIsingFiniteWidthAndCompare) {
+  auto r = RunCli({"storage-measure", "margin", "--d", "40", "--alphas", "0.5,1", "--instances",
+                   "4", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["rows"].size(), 2u);
+  EXPECT_LE(j["rows"][0]["median_lower"].get<double>(), j["rows"][0]["median_upper"].get<double>());
+  r = RunCli({"storage-measure", "ising", "--d", "9,11", "--instances", "20", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["rows"][1]["violations"].get<int>(), 0);
+  EXPECT_TRUE(j.contains("extrapolation"));
+  r = RunCli({"storage", "--activation", "relu", "--m", "3", "--samples", "20000",
+              "--search-samples", "2000", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j["capacity"].get<double>(), j["optimum"]["tree_formula"].get<double>());
+  r = RunCli({"storage", "--compare", "--activation", "tanh", "--m", "2", "--d", "6",
+              "--instances", "2", "--alphas", "0.5,6", "--max-epochs", "200", "--csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("tanh,2.3556,7.1145,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(",0.5\n"), std::string::npos) << r.out;  // ⌊md/2⌋/(md) = 6/12
+  for (const std::vector<std::string>& help :
+       {std::vector<std::string>{"storage", "--help"}, {"storage-measure", "--help"},
+        {"storage", "--table"}}) {
+    r = RunCli(help);
+    size_t start = 0;
+    while (start < r.out.size()) {
+      size_t end = r.out.find('\n', start);
+      if (end == std::string::npos) end = r.out.size();
+      size_t width = 0;
+      for (size_t k = start; k < end; ++k)
+        width += (static_cast<unsigned char>(r.out[k]) & 0xC0) != 0x80;
+      EXPECT_LE(width, 100u) << r.out.substr(start, end - start);
+      start = end + 1;
+    }
+  }
+}
+
 TEST(StorageCli, BadInputExitsTwoWithOneLine) {
   testing::TempDir dir;
   const std::vector<std::vector<std::string>> bad = {
       {"storage", "--activation", "relu6"},
-      {"storage", "--K", "0"},
-      {"storage", "--K", "abc"},
+      {"storage", "--m", "0"},
+      {"storage", "--m", "abc"},
+      {"storage", "--activation", "linear"},
       {"storage", "--kappa", "-1"},
-      {"storage", "--architecture", "fully-connected", "--K", "3"},
-      {"storage", "--activation", "sign", "--architecture", "tree", "--K", "4"},
+      {"storage", "--activation", "tanh", "--architecture", "fully-connected", "--m", "3"},
+      {"storage", "--activation", "step", "--architecture", "tree", "--m", "4"},
+      {"storage", "--table", "--csv", "--json"},
       {"storage", "--table", "--branch"},
       {"storage", "--activation", "poly:1,,2", "-o", dir.Path("out.txt")},
       {"storage-measure", "mlp"},
-      {"storage-measure", "perceptron", "--N", "1"},
+      {"storage-measure", "perceptron", "--d", "1"},
+      {"storage-measure", "ising", "--d", "16"},
+      {"storage-measure", "margin", "--alphas", "2.5"},
       {"storage-measure", "perceptron", "--alphas", "2:1:0.1", "-o", dir.Path("out.txt")},
-      {"storage-measure", "gd", "--activation", "sign"},
+      {"storage-measure", "gd", "--activation", "step"},
   };
   for (const auto& args : bad) {
     auto r = RunCli(args);
@@ -618,6 +749,11 @@ TEST(StorageCli, BadInputExitsTwoWithOneLine) {
     EXPECT_EQ(r.out, "") << joined;
   }
   EXPECT_FALSE(std::ifstream(dir.Path("out.txt")).good()) << "no partial output file";
+  // The old dialect is gone: --K / --N / --P are unknown flags (the parser's own message).
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"storage", "--K", "3"}, {"storage-measure", "perceptron", "--N", "30"},
+           {"storage", "--architecture", "perceptron", "--N", "10", "--P", "20"}})
+    EXPECT_EQ(RunCli(args).exit_code, 2) << args[1];
 }
 
 }  // namespace

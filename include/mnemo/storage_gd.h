@@ -20,7 +20,7 @@ struct GdProtocol {
   std::string activation = "relu";
   int N = 32, K = 4;
   double lr = 0.01;
-  int max_epochs = 4000;
+  int max_epochs = 3000;
   bool IsValid(std::string* why) const;
   std::string Describe() const;
 };

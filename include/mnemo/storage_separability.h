@@ -19,6 +19,7 @@ namespace mnemo {
 struct PerceptronInstance {
   int N = 0, P = 0;
   std::vector<int32_t> x;  ///< P×N row-major
+  double scale = 1024;     ///< x holds the unit-variance inputs times this factor
   std::vector<int8_t> y;
   int32_t v(int mu, int i) const { return y[mu] * x[size_t(mu) * N + i]; }
 };

@@ -66,7 +66,8 @@ struct StorageOptions {
   Architecture architecture = Architecture::kFullyConnected;
   int K = 0;  ///< hidden units; 0 means K → ∞
   double kappa = 0;
-  int64_t mc_samples = 1'000'000;  ///< finite-K ground-state Monte Carlo
+  int64_t mc_samples = 1'000'000;    ///< finite-K ground-state Monte Carlo
+  int64_t search_samples = 20'000;   ///< finite-K fully connected: samples of the optimizer
   uint64_t seed = 1;
   bool IsValid(std::string* why) const;
 };
@@ -77,7 +78,7 @@ struct StorageResult {
   int K = 0;
   double kappa = 0;
   /// Capacity per first-layer parameter (P/(N·K); P/N for the perceptron and the tree). +∞ when
-  /// it diverges (sign units at K → ∞).
+  /// it diverges (step units at K → ∞).
   double capacity = 0;
   double capacity_stderr = 0;  ///< Monte Carlo standard error (0 when analytic)
   std::string method;
@@ -86,10 +87,23 @@ struct StorageResult {
   double alpha_psb = 0;  ///< continuous: α(q → 0⁺) = 1/(2c̃₂²M(κ)²) (π/(4c̃₂²) at κ = 0)
   double spinodal_alpha = 0, spinodal_q = 0;  ///< first order: minimum of α(q)
   double equal_free_energy_alpha = 0, equal_free_energy_q = 0;  ///< Ψ(q) = Ψ(0); 0 if none
+  /// Fully connected, finite K (storage_finite_width.h): the optimal hidden-unit correlation C,
+  /// collapse shape ρ and output bias b, and the tree formula's value for comparison.
+  double correlation = 0, shape = 1, bias = 0, tree_formula = 0;
 };
 
 /// The RS capacity (and PSB data for the fully connected net). Throws mnemo::Error on bad
-/// options (unknown activation, finite K for the fully connected net, even K for sign, ...).
+/// options (unknown activation, even K for step, unsupported finite-K activations, ...).
 StorageResult ComputeStorageCapacity(const StorageOptions& options);
+
+/// One row of the activation table (K → ∞, margin κ): the tree, and the fully connected net
+/// unless g is linear (degenerate) or its capacity diverges (step).
+struct ActivationTableRow {
+  std::string activation;
+  double c1_squared = 0, c2_squared = 0, tree = 0, fully_connected = 0;
+  bool fc_degenerate = false;
+  StorageResult fc;  ///< PSB data (when the FC capacity is finite)
+};
+std::vector<ActivationTableRow> ComputeActivationTable(double kappa);
 
 }  // namespace mnemo

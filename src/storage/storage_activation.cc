@@ -1,5 +1,7 @@
 // Activations and their Gaussian kernels Δ(q).
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <sstream>
 
@@ -13,6 +15,7 @@ namespace {
 constexpr double kPi = std::numbers::pi;
 constexpr int kHermiteNodes = 100;  // nested quadrature for smooth activations
 constexpr int kMaxPolyDegree = 16;
+constexpr double kLeak = 0.01;  // leaky-relu slope below 0
 
 double Factorial(int n) {
   double f = 1;
@@ -23,8 +26,8 @@ double Factorial(int n) {
 }  // namespace
 
 std::vector<std::string> StorageActivation::Names() {
-  return {"linear", "relu", "quadratic", "erf", "erf-sqrt2", "tanh",
-          "sigmoid", "gelu", "softplus", "abs", "sign"};
+  return {"identity", "relu", "leaky-relu", "hard-tanh", "quadratic", "erf", "erf-sqrt2",
+          "tanh", "sigmoid", "gelu", "softplus", "abs", "step"};
 }
 
 StorageActivation StorageActivation::Parse(const std::string& spec) {
@@ -46,10 +49,14 @@ StorageActivation StorageActivation::Parse(const std::string& spec) {
     a.kind_ = Kind::kSoftplus;
   } else if (spec == "abs") {
     a.kind_ = Kind::kAbs, a.kinks_ = {0};
-  } else if (spec == "linear") {
-    a.kind_ = Kind::kLinear;
-  } else if (spec == "sign") {
-    a.kind_ = Kind::kSign, a.kinks_ = {0};
+  } else if (spec == "identity") {
+    a.kind_ = Kind::kIdentity;
+  } else if (spec == "step") {
+    a.kind_ = Kind::kStep, a.kinks_ = {0};
+  } else if (spec == "leaky-relu") {
+    a.kind_ = Kind::kLeakyRelu, a.kinks_ = {0};
+  } else if (spec == "hard-tanh") {
+    a.kind_ = Kind::kHardTanh, a.kinks_ = {-1, 1};
   } else if (spec == "quadratic") {
     a.kind_ = Kind::kPoly, a.poly_ = {0, 0, 1};
   } else if (spec.rfind("poly:", 0) == 0) {
@@ -93,8 +100,10 @@ double StorageActivation::Value(double z) const {
     case Kind::kGelu: return z * (1 - GaussianTail(z));
     case Kind::kSoftplus: return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
     case Kind::kAbs: return std::fabs(z);
-    case Kind::kLinear: return z;
-    case Kind::kSign: return z >= 0 ? 1 : -1;
+    case Kind::kIdentity: return z;
+    case Kind::kStep: return z >= 0 ? 1 : 0;
+    case Kind::kLeakyRelu: return z > 0 ? z : kLeak * z;
+    case Kind::kHardTanh: return std::clamp(z, -1.0, 1.0);
     case Kind::kPoly: {
       double v = 0;
       for (size_t k = poly_.size(); k-- > 0;) v = v * z + poly_[k];
@@ -120,8 +129,10 @@ double StorageActivation::Derivative(double z) const {
     case Kind::kGelu: return (1 - GaussianTail(z)) + z * NormalDensity(z);
     case Kind::kSoftplus: return 1 / (1 + std::exp(-z));
     case Kind::kAbs: return z > 0 ? 1 : (z < 0 ? -1 : 0);
-    case Kind::kLinear: return 1;
-    case Kind::kSign: return 0;
+    case Kind::kIdentity: return 1;
+    case Kind::kStep: return 0;
+    case Kind::kLeakyRelu: return z > 0 ? 1 : kLeak;
+    case Kind::kHardTanh: return std::fabs(z) < 1 ? 1 : 0;
     case Kind::kPoly: {
       double v = 0;
       for (size_t k = poly_.size(); k-- > 1;) v = v * z + k * poly_[k];
@@ -152,15 +163,25 @@ void StorageActivation::ComputeStatistics() {
       slope_one_ = b / std::sqrt(1 - b * b) / std::asin(b);
       return;
     }
-    case Kind::kLinear:
+    case Kind::kIdentity:
       closed_form_ = true;
       mean_ = 0, variance_ = 1, c1sq_ = 1, c2sq_ = 0, slope_one_ = 1;
       return;
-    case Kind::kSign:
+    case Kind::kStep:  // 1[z ≥ 0] = (1 + sign z)/2: the statistics of sign after normalisation
       closed_form_ = true;
-      mean_ = 0, variance_ = 1, c1sq_ = 2 / kPi, c2sq_ = 0;
+      mean_ = 0.5, variance_ = 0.25, c1sq_ = 2 / kPi, c2sq_ = 0;
       slope_one_ = std::numeric_limits<double>::infinity();
       return;
+    case Kind::kLeakyRelu: {  // a·z + (1 − a)·relu(z)
+      closed_form_ = true;
+      const double a = kLeak, r = 1 - a;
+      mean_ = r / std::sqrt(2 * kPi);
+      variance_ = a * a + a * r + r * r / 2 - mean_ * mean_;
+      c1sq_ = (1 + a) * (1 + a) / 4 / variance_;
+      c2sq_ = r * r / (2 * kPi) / (2 * variance_);
+      slope_one_ = (1 + a * a) / 2 / variance_;
+      return;
+    }
     case Kind::kPoly: {
       closed_form_ = true;
       // Hermite expansion: multiply by z repeatedly using z·He_n = He_{n+1} + n·He_{n−1}.
@@ -188,13 +209,23 @@ void StorageActivation::ComputeStatistics() {
     }
     default: break;
   }
-  // Smooth activations without a closed-form kernel: Gauss–Hermite.
+  // Activations without a closed-form kernel: Gauss–Hermite when smooth, split Gauss–Legendre
+  // across the kinks otherwise.
   closed_form_ = false;
-  const QuadratureRule rule = GaussHermiteRule(200);
   double m = 0, m2 = 0, z1 = 0, z2 = 0, d2 = 0;
-  for (size_t i = 0; i < rule.nodes.size(); ++i) {
-    double z = rule.nodes[i], w = rule.weights[i], g = Value(z), dg = Derivative(z);
-    m += w * g, m2 += w * g * g, z1 += w * z * g, z2 += w * (z * z - 1) * g, d2 += w * dg * dg;
+  if (kinks_.empty()) {
+    const QuadratureRule rule = GaussHermiteRule(200);
+    for (size_t i = 0; i < rule.nodes.size(); ++i) {
+      double z = rule.nodes[i], w = rule.weights[i], g = Value(z), dg = Derivative(z);
+      m += w * g, m2 += w * g * g, z1 += w * z * g, z2 += w * (z * z - 1) * g, d2 += w * dg * dg;
+    }
+  } else {
+    auto e = [&](auto f) { return SplitGaussianExpectation(f, kinks_); };
+    m = e([&](double z) { return Value(z); });
+    m2 = e([&](double z) { return Value(z) * Value(z); });
+    z1 = e([&](double z) { return z * Value(z); });
+    z2 = e([&](double z) { return (z * z - 1) * Value(z); });
+    d2 = e([&](double z) { return Derivative(z) * Derivative(z); });
   }
   mean_ = m, variance_ = m2 - m * m;
   c1sq_ = z1 * z1 / variance_, c2sq_ = z2 * z2 / (2 * variance_);
@@ -219,8 +250,13 @@ double StorageActivation::Kernel(double q) const {
       double b = 2 * erf_scale_ * erf_scale_ / (1 + 2 * erf_scale_ * erf_scale_);
       return std::asin(b * q) / std::asin(b);
     }
-    case Kind::kLinear: return q;
-    case Kind::kSign: return 2 / kPi * std::asin(q);
+    case Kind::kIdentity: return q;
+    case Kind::kStep: return 2 / kPi * std::asin(q);
+    case Kind::kLeakyRelu: {
+      const double a = kLeak, r = 1 - a;
+      double e = (std::sqrt(std::max(0.0, 1 - q * q)) + q * (kPi - std::acos(q))) / (2 * kPi);
+      return ((a * a + a * r) * q + r * r * e - mean_ * mean_) / variance_;
+    }
     case Kind::kPoly: {
       double v = 0;
       for (size_t n = hermite_.size(); n-- > 1;)
@@ -241,8 +277,12 @@ double StorageActivation::KernelDerivative(double q) const {
       double b = 2 * erf_scale_ * erf_scale_ / (1 + 2 * erf_scale_ * erf_scale_);
       return b / std::sqrt(1 - b * b * q * q) / std::asin(b);
     }
-    case Kind::kLinear: return 1;
-    case Kind::kSign: return 2 / kPi / std::sqrt(1 - q * q);
+    case Kind::kIdentity: return 1;
+    case Kind::kStep: return 2 / kPi / std::sqrt(1 - q * q);
+    case Kind::kLeakyRelu: {
+      const double a = kLeak, r = 1 - a;
+      return (a * a + a * r + r * r * (kPi - std::acos(q)) / (2 * kPi)) / variance_;
+    }
     case Kind::kPoly: {
       double v = 0;
       for (size_t n = hermite_.size(); n-- > 1;)

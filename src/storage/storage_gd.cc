@@ -19,8 +19,8 @@ bool GdProtocol::IsValid(std::string* why) const {
     if (why) *why = std::move(m);
     return false;
   };
-  if (N < 2 || N > 4096) return fail(fmt::format("--N must be in [2, 4096], got {}", N));
-  if (K < 1 || K > 1024) return fail(fmt::format("--K must be in [1, 1024], got {}", K));
+  if (N < 2 || N > 4096) return fail(fmt::format("--d must be in [2, 4096], got {}", N));
+  if (K < 1 || K > 1024) return fail(fmt::format("--m must be in [1, 1024], got {}", K));
   if (!(lr > 0 && lr < 10)) return fail(fmt::format("--lr must be in (0, 10), got {}", lr));
   if (max_epochs < 1 || max_epochs > 10'000'000)
     return fail(fmt::format("--max-epochs must be in [1, 1e7], got {}", max_epochs));
@@ -29,7 +29,7 @@ bool GdProtocol::IsValid(std::string* why) const {
 
 std::string GdProtocol::Describe() const {
   return fmt::format(
-      "fully connected N={} K={} {}; f = K^-1/2 sum_k (g(w_k.x/sqrt N) - Eg)/sd(g) + b, second "
+      "fully connected d={} m={} {}; f = m^-1/2 sum_k (g(w_k.x/sqrt d) - Eg)/sd(g) + b, second "
       "layer fixed; w ~ N(0,I), b = 0; squared hinge; full-batch Adam lr={} (0.9, 0.999, 1e-8); "
       "<= {} epochs; success = zero training errors",
       N, K, activation, lr, max_epochs);
@@ -39,7 +39,7 @@ GdRun RunGdInstance(const GdProtocol& protocol, int P, std::mt19937_64& rng) {
   std::string why;
   if (!protocol.IsValid(&why)) Fail("storage-measure: {}", why);
   const StorageActivation g = StorageActivation::Parse(protocol.activation);
-  if (g.name() == "sign") Fail("storage-measure: activation 'sign' has zero gradient; GD cannot train it");
+  if (g.name() == "step") Fail("storage-measure: activation 'step' has zero gradient; GD cannot train it");
   const int N = protocol.N, K = protocol.K;
   Eigen::MatrixXd X(P, N), W(N, K);
   Eigen::VectorXd y(P);
@@ -101,12 +101,12 @@ GdMeasureResult MeasureGdThreshold(const GdMeasureOptions& options) {
   std::string why;
   if (!options.protocol.IsValid(&why)) Fail("storage-measure: {}", why);
   StorageActivation::Parse(options.protocol.activation);  // validates the name
-  if (options.protocol.activation == "sign")
-    Fail("storage-measure: activation 'sign' has zero gradient; GD cannot train it");
+  if (options.protocol.activation == "step")
+    Fail("storage-measure: activation 'step' has zero gradient; GD cannot train it");
   if (options.instances < 1) Fail("storage-measure: --instances must be ≥ 1, got {}", options.instances);
   std::vector<int> Ns = options.Ns.empty() ? std::vector<int>{options.protocol.N} : options.Ns;
   for (int n : Ns)
-    if (n < 2 || n > 4096) Fail("storage-measure: --N values must be in [2, 4096], got {}", n);
+    if (n < 2 || n > 4096) Fail("storage-measure: --d values must be in [2, 4096], got {}", n);
   std::vector<double> alphas = options.alphas;
   if (alphas.empty())
     for (int i = 1; i <= 8; ++i) alphas.push_back(0.5 * i);

@@ -265,7 +265,7 @@ SeparabilityResult DecideSeparability(const PerceptronInstance& inst) {
 }
 
 ThresholdCurve MeasurePerceptron(const PerceptronMeasureOptions& options) {
-  if (options.N < 2 || options.N > 2000) Fail("storage-measure: --N must be in [2, 2000], got {}", options.N);
+  if (options.N < 2 || options.N > 2000) Fail("storage-measure: --d must be in [2, 2000], got {}", options.N);
   if (options.instances < 1) Fail("storage-measure: --instances must be ≥ 1, got {}", options.instances);
   std::vector<double> alphas = options.alphas;
   if (alphas.empty())

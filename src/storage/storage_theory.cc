@@ -153,7 +153,7 @@ bool StorageOptions::IsValid(std::string* why) const {
     if (why) *why = std::move(m);
     return false;
   };
-  if (K < 0) return fail(fmt::format("--K must be a positive integer or inf, got {}", K));
+  if (K < 0) return fail(fmt::format("--m must be a positive integer or inf, got {}", K));
   if (!std::isfinite(kappa)) return fail("--kappa must be finite");
   if (kappa < 0) return fail(fmt::format("--kappa must be ≥ 0, got {}", kappa));
   if (mc_samples < 1000) return fail(fmt::format("--samples must be ≥ 1000, got {}", mc_samples));
@@ -225,7 +225,7 @@ StorageResult ComputeStorageCapacity(const StorageOptions& options) {
   r.K = options.K;
   r.kappa = options.kappa;
   if (options.architecture == Architecture::kPerceptron) {
-    r.activation = "linear";
+    r.activation = "identity";
     r.capacity = GardnerCapacity(options.kappa);
     r.method = "Gardner 1/I(kappa), closed form";
     r.c1_squared = 1, r.kernel_slope = 1;
@@ -251,10 +251,18 @@ StorageResult ComputeStorageCapacity(const StorageOptions& options) {
     return r;
   }
   // Fully connected, K → ∞.
-  if (options.K > 0)
-    Fail("storage: --architecture fully-connected supports only --K inf (finite-K needs the "
-         "variational hidden-unit correlation C, not implemented); got --K {}",
-         options.K);
+  if (options.K > 0) {
+    FullyConnectedCapacity fc = FullyConnectedCommitteeCapacity(
+        g, options.K, options.kappa, options.mc_samples, options.search_samples, options.seed);
+    r.capacity = fc.capacity, r.capacity_stderr = fc.stderr;
+    r.correlation = fc.correlation, r.shape = fc.shape, r.bias = fc.bias;
+    r.tree_formula = fc.tree_formula;
+    r.kernel_slope = g.KernelSlopeAtOne();
+    r.method = fmt::format("ground-state Monte Carlo: sup over C, b, inf over rho on {} samples, "
+                           "value on {} fresh samples",
+                           options.search_samples, options.mc_samples);
+    return r;
+  }
   if (g.c1_squared() >= 1 - 1e-12)
     Fail("storage: activation '{}' is purely linear: the fully connected net degenerates to a "
          "perceptron (capacity per parameter → 0 as K → ∞)",
@@ -284,6 +292,30 @@ StorageResult ComputeStorageCapacity(const StorageOptions& options) {
   FindEqualFreeEnergy(kernel, options.kappa, q_sp, &r.equal_free_energy_q,
                       &r.equal_free_energy_alpha);
   return r;
+}
+
+std::vector<ActivationTableRow> ComputeActivationTable(double kappa) {
+  std::vector<ActivationTableRow> rows;
+  for (const std::string& name : StorageActivation::Names()) {
+    ActivationTableRow row;
+    row.activation = name;
+    StorageOptions o;
+    o.activation = name, o.kappa = kappa, o.architecture = Architecture::kTree;
+    const StorageResult tree = ComputeStorageCapacity(o);
+    row.c1_squared = tree.c1_squared, row.c2_squared = tree.c2_squared, row.tree = tree.capacity;
+    const StorageActivation g = StorageActivation::Parse(name);
+    if (g.c1_squared() >= 1 - 1e-12) {
+      row.fc_degenerate = true;
+    } else if (std::isinf(g.KernelSlopeAtOne())) {
+      row.fully_connected = kInf;
+    } else {
+      o.architecture = Architecture::kFullyConnected;
+      row.fc = ComputeStorageCapacity(o);
+      row.fully_connected = row.fc.capacity;
+    }
+    rows.push_back(row);
+  }
+  return rows;
 }
 
 }  // namespace mnemo
