@@ -24,5 +24,7 @@ void AddFitCommand(CLI::App& app, int* exit_code);
 // ---- module commands: storage (storage, storage-measure)
 void AddStorageCommand(CLI::App& app, int* exit_code);
 void AddStorageMeasureCommand(CLI::App& app, int* exit_code);
+// ---- module commands: conjectures
+void AddConjecturesCommand(CLI::App& app, int* exit_code);
 
 }  // namespace mnemo::cli

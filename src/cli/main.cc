@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   mnemo::cli::AddFitCommand(app, &exit_code);
   mnemo::cli::AddStorageCommand(app, &exit_code);
   mnemo::cli::AddStorageMeasureCommand(app, &exit_code);
+  mnemo::cli::AddConjecturesCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -44,14 +44,24 @@ RankOptions BaseOptions(const JacobianCapacityOptions& o, JacobianWrt wrt, Point
 /// The formula whose value is `value` among the structural candidates of this configuration.
 std::string Formula(int64_t m, int64_t d, JacobianWrt wrt, PointKind point, int64_t value) {
   const int64_t h = m / 2;
+  const bool all = wrt == JacobianWrt::kAll;
   const std::string half = m % 2 == 0 ? "(m/2)" : "⌊m/2⌋";
   std::vector<std::pair<int64_t, std::string>> candidates;
-  if (point == PointKind::kRandom)
-    candidates = {{m * d, "md"}, {m * (d + 2), "m(d+2)"}, {m * (d + 1), "m(d+1)"}, {m, "m"}};
-  else
-    candidates = {{h * d, half + "d"}, {h * (d + 2), half + "(d+2)"}, {h * (d + 1), half + "(d+1)"},
-                  {h, half}, {(h + 1) * d, "((m+1)/2)d"}};
-  if (wrt == JacobianWrt::kWeights && point == PointKind::kRandom) candidates.resize(1);
+  if (point == PointKind::kRandom && !all) {
+    candidates = {{m * d, "md"}};
+  } else if (point == PointKind::kRandom) {
+    candidates = {{m * (d + 2), "m(d+2)"}, {m * (d + 1), "m(d+1)"}, {m, "m"}};
+  } else if (!all) {
+    candidates = {{h * d, half + "d"}};
+    if (m % 2 == 1) candidates.push_back({(h + 1) * d, "((m+1)/2)d"});
+  } else {
+    candidates = {{h * (d + 2), half + "(d+2)"}, {h * (d + 1), half + "(d+1)"}, {h, half}};
+    if (m % 2 == 1)
+      candidates.insert(candidates.end(), {{h * (d + 2) + d + 1, half + "(d+2)+d+1"},
+                                           {h * (d + 2) + 1, half + "(d+2)+1"},
+                                           {h * (d + 1) + 1, half + "(d+1)+1"},
+                                           {h + 1, half + "+1"}});
+  }
   for (const auto& [v, f] : candidates)
     if (v == value) return f;
   return value == 0 ? "0" : std::to_string(value);

@@ -89,7 +89,8 @@ void PredictPaired(const TwoLayerActivation& act, int64_t m, int64_t d, Jacobian
     return;
   }
   p.Bound(h * per_pair + odd_extra,
-          fmt::format("paired columns cancel: at most (m/2)·{}{}", all ? (per_pair == d + 1 ? "(d+1)" : "(d+2)") : "d",
+          fmt::format("paired columns cancel: at most {}·{}{}", odd ? "⌊m/2⌋" : "(m/2)",
+                      all ? (per_pair == d + 1 ? "(d+1)" : "(d+2)") : "d",
                       odd ? " + the odd neuron's" : ""));
   if (act.IsPiecewiseLinear()) {
     p.Predict(p.pr.upper_bound, "the structural bound (a certificate decides whether it is met)");
