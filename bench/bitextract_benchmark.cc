@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "mnemo/construction.h"
+#include "mnemo/pipeline.h"
 #include "mnemo/dataset.h"
 #include "mnemo/evaluate.h"
 #include "mnemo/verify.h"
@@ -27,11 +27,11 @@ std::string SyntheticSpec(int64_t n) {
 }
 
 void SetCounters(benchmark::State& state, const Report& r, int64_t n) {
-  state.counters["W"] = double(r.fields.at("W").get<int64_t>());
-  state.counters["L"] = double(r.fields.at("L").get<int64_t>());
-  state.counters["w2l2"] = r.fields.at("w2l2").get<double>();
-  state.counters["w2l2_over_n_log"] = r.fields.at("w2l2_over_n_log").get<double>();
-  state.counters["n_per_group"] = double(r.fields.at("points_per_group").get<int64_t>());
+  state.counters["W"] = double(r.network.width);
+  state.counters["L"] = double(r.network.depth);
+  state.counters["w2l2"] = Measure(r.network, "w2l2");
+  for (const Bound& b : r.theory)
+    if (b.kind == Bound::Kind::kUpper && b.measure == "w2l2") state.counters["w2l2_over_n_log"] = b.Ratio();
   state.counters["N"] = double(n);
 }
 
@@ -39,18 +39,14 @@ void SetCounters(benchmark::State& state, const Report& r, int64_t n) {
 void BuildAndVerify(benchmark::State& state, const std::string& spec, int64_t depth) {
   const Dataset& data = CachedData(spec);
   for (auto _ : state) {
-    Report r;
-    std::optional<Network> net =
-        BuildNetwork("bitextract", data, {{"depth", std::to_string(depth)}}, 1, &r);
-    if (!net) {
+    Report r = RunConstruction("bitextract", {{"depth", std::to_string(depth)}}, data).report;
+    if (!r.ok()) {
       state.SkipWithError(r.reason.c_str());
       return;
     }
-    VerifyReport v = Verify(*net, data);
-    if (!v.all_correct()) state.SkipWithError("verification failed");
     SetCounters(state, r, data.n());
-    state.counters["build_s"] = r.build_seconds;
-    state.counters["verify_s"] = v.seconds_exact;
+    state.counters["build_s"] = r.timings.Get("build");
+    state.counters["verify_s"] = r.timings.Get("verify");
   }
 }
 
@@ -73,8 +69,10 @@ void Throughput(benchmark::State& state, bool exact) {
   static std::optional<Network> net;
   static Report report;
   if (!net) {
-    net = BuildNetwork("bitextract", data, {{"depth", "200"}, {"max-weight-bits", "53"}}, 1,
-                       &report);
+    RunResult r = RunConstruction("bitextract", {{"depth", "200"}, {"max-weight-bits", "53"}}, data,
+                      {.verify = false});
+    report = r.report;
+    net = std::move(r.network);
     if (!net) {
       state.SkipWithError(report.reason.c_str());
       return;

@@ -5,7 +5,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "mnemo/construction.h"
+#include "mnemo/pipeline.h"
 #include "mnemo/evaluate.h"
 #include "mnemo/progress.h"
 
@@ -29,8 +29,7 @@ const Network& ZhangNet(int64_t n) {
   static std::map<int64_t, std::unique_ptr<Network>> cache;
   auto& slot = cache[n];
   if (!slot) {
-    mnemo::Report report;
-    slot = std::make_unique<Network>(*mnemo::BuildNetwork("zhang", Data(n), {}, 1, &report));
+    slot = std::make_unique<Network>(*mnemo::RunConstruction("zhang", {}, Data(n), {.verify = false}).network);
   }
   return *slot;
 }
@@ -47,9 +46,8 @@ BENCHMARK(BM_LoadFashionMnist)->Unit(benchmark::kMillisecond);
 void BM_ZhangBuild(benchmark::State& state) {
   const Dataset& data = Data(state.range(0));
   for (auto _ : state) {
-    mnemo::Report report;
-    auto net = mnemo::BuildNetwork("zhang", data, {}, 1, &report);
-    benchmark::DoNotOptimize(net);
+    auto result = mnemo::RunConstruction("zhang", {}, data, {.verify = false});
+    benchmark::DoNotOptimize(result.network);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }

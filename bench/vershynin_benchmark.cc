@@ -5,8 +5,7 @@
 
 #include <cmath>
 
-#include "mnemo/construction.h"
-#include "mnemo/verify.h"
+#include "mnemo/pipeline.h"
 
 namespace mnemo {
 namespace {
@@ -16,16 +15,13 @@ void BM_VershyninBuildVerify(benchmark::State& state) {
   Dataset data = LoadDataset(fmt::format("synthetic:sphere?n={}&d=32&classes=2&seed=1", n));
   Report report;
   for (auto _ : state) {
-    report = Report{};
-    std::optional<Network> net = BuildNetwork("vershynin", data, {}, 1, &report);
-    if (!net) {
+    report = RunConstruction("vershynin", {}, data).report;  // build + exact verification
+    if (!report.ok()) {
       state.SkipWithError(report.reason.c_str());
       return;
     }
-    VerifyReport v = Verify(*net, data);
-    if (!v.all_correct()) state.SkipWithError("verification failed");
   }
-  const auto& f = report.fields;
+  const auto& f = report.extras;
   state.counters["deep_conn_per_point"] = f["deep_connections_per_point"].get<double>();
   state.counters["memo_conn_per_point"] = f["memorization_connections_per_point"].get<double>();
   state.counters["W_over_NlogN"] = f["W_over_N_log_N"].get<double>();

@@ -9,6 +9,7 @@
 #include "constructions/layer_writer.h"
 #include "constructions/sampling.h"
 #include "mnemo/error.h"
+#include "mnemo/random.h"
 
 namespace mnemo {
 namespace {
@@ -49,18 +50,16 @@ bool CheckSlab(const std::vector<Integer>& p, const std::vector<int32_t>& group,
   return true;
 }
 
-std::optional<Network> Build(const BuildContext& ctx, Report* report) {
+std::optional<Network> Build(const BaumOptions& o, const BuildContext& ctx, Report* report) {
   const auto t0 = Clock::now();
   const Dataset& data = ctx.data;
   const RowMatrix& x = ctx.normalized;
   const int64_t n = data.n(), d = data.d();
   const int64_t classes = std::max<int64_t>(1, data.classes());
-  const int64_t group_size = ctx.params.Int("group", d);
-  const int tries = int(ctx.params.Int("tries", 16));
-  if (group_size < 1 || group_size > 100000) Fail("--group: expected 1..10^5, got {}", group_size);
-  if (tries < 1 || tries > 1000) Fail("--tries: expected 1..1000, got {}", tries);
-  std::mt19937_64 rng(ctx.seed);
-  internal::Gaussian gauss;
+  const int64_t group_size = o.group.value_or(d);
+  const int tries = o.tries;
+  Rng rng(ctx.seed);
+  Gaussian gauss;
 
   std::vector<int64_t> count(classes, 0);
   for (int64_t i = 0; i < n; ++i) ++count[data.y[i]];
@@ -72,7 +71,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     std::vector<int32_t> pts;
     for (int64_t i = 0; i < n; ++i)
       if (data.y[i] == c) pts.push_back(int32_t(i));
-    std::shuffle(pts.begin(), pts.end(), rng);
+    Shuffle(pts, rng);
     for (size_t a = 0; a < pts.size(); a += group_size)
       queue.emplace_back(c, std::vector<int32_t>(pts.begin() + a,
                                                  pts.begin() + std::min(pts.size(), a + group_size)));
@@ -132,7 +131,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     std::string rows;
     for (size_t k = 0; k < infeasible.size() && k < 10; ++k)
       rows += (k ? ", " : "") + std::to_string(data.point_to_row[infeasible[k]]);
-    report->Set("points_without_slab", int64_t(infeasible.size()));
+    report->SetExtra("points_without_slab", int64_t(infeasible.size()));
     report->Fail(Status::kInfeasible,
                  fmt::format("no slab isolates {} point(s) (rows {}{}): every hyperplane tried "
                              "through them also meets another point", infeasible.size(), rows,
@@ -187,24 +186,30 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
 
   int64_t memorized = 0;
   for (const Slab& s : slabs) memorized += s.size;
-  report->Set("group_size", group_size);
-  report->Set("points_memorized", memorized);
-  report->Set("slabs", int64_t(slabs.size()));
-  report->Set("hidden_neurons", int64_t(h));
-  report->Set("baum_bound", 2 * ((memorized + d - 1) / d));
-  report->Set("initial_groups", initial_groups);
-  report->Set("group_splits", splits);
-  report->Set("random_hyperplanes", random_hyperplanes);
-  report->Set("exact_checks", fits);
-  report->Set("multiclass", classes > 2 ? "one threshold output per class (argmax); the most "
+  report->SetExtra("group_size", group_size);
+  report->SetExtra("points_memorized", memorized);
+  report->SetExtra("slabs", int64_t(slabs.size()));
+  report->SetExtra("hidden_neurons", int64_t(h));
+  report->SetExtra("baum_bound", 2 * ((memorized + d - 1) / d));
+  report->SetExtra("initial_groups", initial_groups);
+  report->SetExtra("group_splits", splits);
+  report->SetExtra("random_hyperplanes", random_hyperplanes);
+  report->SetExtra("exact_checks", fits);
+  report->SetExtra("multiclass", classes > 2 ? "one threshold output per class (argmax); the most "
                                           "frequent class fires when no slab does"
                                         : "minority trick, one threshold output");
-  report->timings["slabs"] = std::chrono::duration<double>(t1 - t0).count();
-  report->timings["assembly"] = std::chrono::duration<double>(t2 - t1).count();
+  report->timings.Add("slabs", std::chrono::duration<double>(t1 - t0).count());
+  report->timings.Add("assembly", std::chrono::duration<double>(t2 - t1).count());
   return net;
 }
 
 }  // namespace
+
+bool BaumOptions::IsValid(std::string* why) const {
+  if (group && (*group < 1 || *group > 100000)) *why = fmt::format("--group: expected 1..10^5, got {}", *group);
+  else if (tries < 1 || tries > 1000) *why = fmt::format("--tries: expected 1..1000, got {}", tries);
+  return why->empty();
+}
 
 Construction BaumConstruction() {
   Construction c;
@@ -213,12 +218,8 @@ Construction BaumConstruction() {
   c.bound = "2⌈N_memorized/d⌉ ≈ ⌈N/d⌉ threshold neurons (general position), depth 2";
   c.citation = "Baum, On the capabilities of multilayer perceptrons, J. Complexity 4 (1988)";
   c.needs_classes = true;
-  c.options = {
-      {"group", "G", "d", "points per hyperplane (failing groups are split)"},
-      {"tries", "T", "16", "random hyperplanes tried through a single point"},
-  };
-  c.build = Build;
-  return c;
+
+  return MakeConstruction<BaumOptions>(std::move(c), Build);
 }
 
 }  // namespace mnemo

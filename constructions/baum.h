@@ -15,9 +15,25 @@
 // frequent memorized, whose output fires when no slab does.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
 #include "mnemo/construction.h"
 
 namespace mnemo {
+
+struct BaumOptions {
+  std::optional<int64_t> group;  ///< points per hyperplane (default d)
+  int tries = 16;
+
+  template <class V>
+  void Visit(V& v) {
+    v("group", &group, "G", "points per hyperplane (failing groups are split)", "d");
+    v("tries", &tries, "T", "random hyperplanes tried through a single point");
+  }
+  bool IsValid(std::string* why) const;
+};
 
 Construction BaumConstruction();
 

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "mnemo/error.h"
+#include "mnemo/random.h"
 
 namespace mnemo {
 namespace internal {
@@ -219,9 +220,9 @@ int FractionBitsOf(double v) {
 // Picks the best separated of `tries` random dyadic directions. When every projection is an
 // integer below 2^53 in the units x'·2^frac (integer-grid data such as images), all tries are
 // one exact double GEMM; otherwise each try is an exact ProjectExact.
-std::optional<Keys> StageA(const RowMatrix& xn, int tries, int dir_bits, std::mt19937_64& rng) {
+std::optional<Keys> StageA(const RowMatrix& xn, int tries, int dir_bits, Rng& rng) {
   const int64_t n = xn.rows(), d = xn.cols();
-  std::normal_distribution<double> normal;
+  Gaussian normal;
   std::vector<std::vector<int64_t>> dirs(tries, std::vector<int64_t>(d));
   for (auto& v : dirs)
     for (auto& x : v) x = std::llround(std::ldexp(normal(rng), dir_bits));
@@ -758,13 +759,9 @@ Emitted Emit(const Keys& keys, const std::vector<int64_t>& label, int64_t classe
 
 // ---------------------------------------------------------------- options and report
 
-int ParseTri(const Params& p, const std::string& key, const std::string& off,
-             const std::string& on) {
-  std::string v = p.String(key, "auto");
+int Tri(const std::string& v, const std::string& off) {
   if (v == "auto") return -1;
-  if (v == off || v == "false" || v == "off" || v == "0") return 0;
-  if (v == on || v == "true" || v == "on" || v == "1") return 1;
-  Fail("--{}: expected auto, {} or {}, got \"{}\"", key, off, on, v);
+  return v == off ? 0 : 1;
 }
 
 std::string ConfigString(const BitextractConfig& k) {
@@ -774,32 +771,17 @@ std::string ConfigString(const BitextractConfig& k) {
                      k.separate ? " separate-projection" : "");
 }
 
-std::optional<Network> Build(const BuildContext& ctx, Report* report) {
+std::optional<Network> Build(const BitextractOptions& o, const BuildContext& ctx, Report* report) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
-  const Params& prm = ctx.params;
   const int64_t n_pts = ctx.data.n(), d = ctx.data.d();
-  const int tries = int(prm.Int("tries", 20));
-  if (tries < 1 || tries > 1000) Fail("--tries: expected 1..1000, got {}", tries);
-  const int64_t width = prm.Int("width", 0), depth = prm.Int("depth", 0);
-  if (prm.Has("width") && width < 1) Fail("--width: expected a positive integer, got {}", width);
-  if (prm.Has("depth") && depth < 1) Fail("--depth: expected a positive integer, got {}", depth);
-  const bool explicit_shape = prm.Has("a") || prm.Has("wprime") || prm.Has("lprime");
-  if (explicit_shape && !(prm.Has("a") && prm.Has("wprime") && prm.Has("lprime")))
-    Fail("--a, --wprime, --lprime: give all three (or none)");
-  if (explicit_shape && (prm.Has("width") || prm.Has("depth")))
-    Fail("--a/--wprime/--lprime: not together with --width or --depth");
-  int q_fixed = 0;
-  if (prm.String("bits-per-layer", "auto") != "auto") {
-    q_fixed = int(prm.Int("bits-per-layer", 1));
-    if (q_fixed < 1 || q_fixed > 16) Fail("--bits-per-layer: expected 1..16 or auto, got {}", q_fixed);
-  }
-  const int cap = int(prm.Int("max-weight-bits", 0));
-  if (prm.Has("max-weight-bits") && (cap < 8 || cap > 1000))
-    Fail("--max-weight-bits: expected 8..1000, got {}", cap);
-  const int pipeline = ParseTri(prm, "pipeline", "off", "on");
-  const int projection = ParseTri(prm, "projection", "fused", "separate");
-  if (pipeline == 1 && cap > 0) Fail("--pipeline on: not available with --max-weight-bits");
+  const int tries = o.tries;
+  const int64_t width = o.width.value_or(0), depth = o.depth.value_or(0);
+  const bool explicit_shape = o.a.has_value();
+  const int q_fixed = o.bits_per_layer == "auto" ? 0 : std::stoi(o.bits_per_layer);
+  const int cap = int(o.max_weight_bits.value_or(0));
+  const int pipeline = Tri(o.pipeline, "off");
+  const int projection = Tri(o.projection, "fused");
 
   // Labels: class index + 1 (0 marks an empty slot).
   const int64_t classes = std::max<int64_t>(ctx.data.classes(), 1);
@@ -825,18 +807,18 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
       return std::nullopt;
     }
   }
-  report->Set("direction_bits", dir_bits);
-  std::mt19937_64 rng(ctx.seed);
+  report->SetExtra("direction_bits", dir_bits);
+  Rng rng(ctx.seed);
   std::optional<Keys> keys_opt = StageA(ctx.normalized, tries, dir_bits, rng);
   // Lattice-like data (e.g. hypercube corners) can collide on a 2^-20 direction grid: refine
   // the grid (exact arithmetic does not care) unless a bit budget fixes it.
   while (!keys_opt && cap == 0 && dir_bits < 58) {
     dir_bits = std::min(58, dir_bits + 19);
-    report->Set("direction_bits", dir_bits);
+    report->SetExtra("direction_bits", dir_bits);
     keys_opt = StageA(ctx.normalized, tries, dir_bits, rng);
   }
   const auto t1 = Clock::now();
-  report->timings["projection"] = Seconds(t0, t1);
+  report->timings.Add("projection", Seconds(t0, t1));
   if (!keys_opt) {
     report->Fail(Status::kInfeasible,
                  fmt::format("every one of {} projections (direction grid 2^-{}{}) maps two points "
@@ -845,11 +827,11 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     return std::nullopt;
   }
   const Keys& keys = *keys_opt;
-  report->Set("rho", keys.rho);
-  report->Set("c", c);
-  report->Set("key_range_R", ToString(keys.r));
-  report->Set("projected_gap", keys.gamma);
-  report->Set("projection_tries", tries);
+  report->SetExtra("rho", keys.rho);
+  report->SetExtra("c", c);
+  report->SetExtra("key_range_R", ToString(keys.r));
+  report->SetExtra("projected_gap", keys.gamma);
+  report->SetExtra("projection_tries", tries);
 
   PlanInputs in;
   in.n_points = n_pts;
@@ -896,12 +878,9 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
   std::string request;
   if (explicit_shape) {
     BitextractConfig k;
-    k.a = prm.Int("a", 1);
-    k.wprime = prm.Int("wprime", 0);
-    k.lprime = prm.Int("lprime", 0);
-    if (k.a < 1 || k.wprime < 0 || k.lprime < 0)
-      Fail("--a ≥ 1, --wprime ≥ 0, --lprime ≥ 0 expected, got {}, {}, {}", k.a, k.wprime, k.lprime);
-    if (k.lprime > 0 && k.wprime == 0) Fail("--wprime: must be ≥ 1 when --lprime > 0");
+    k.a = *o.a;
+    k.wprime = *o.wprime;
+    k.lprime = *o.lprime;
     const int64_t g_n = k.a * (k.wprime * k.lprime + 1);
     k.n = CeilDiv(std::max<int64_t>(n_pts, 1), g_n);
     k.float_safe = in.fs;
@@ -935,8 +914,8 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
       std::optional<Plan> dp = MinDepthPlan(in, width);
       std::string wtxt = w_min >= kInf ? "none" : fmt::format("{}", w_min);
       std::string dtxt = dp ? fmt::format("{}", dp->sizes.depth) : "none at this width";
-      report->Set("smallest_feasible_width_for_depth", w_min >= kInf ? int64_t(-1) : w_min);
-      report->Set("smallest_feasible_depth_for_width", dp ? dp->sizes.depth : int64_t(-1));
+      report->SetExtra("smallest_feasible_width_for_depth", w_min >= kInf ? int64_t(-1) : w_min);
+      report->SetExtra("smallest_feasible_depth_for_width", dp ? dp->sizes.depth : int64_t(-1));
       report->Fail(Status::kInfeasible,
                    fmt::format("width {} and depth {} cannot hold {} points (ρ = {}, c = {}); "
                                "smallest feasible depth at width {}: {}; smallest feasible width "
@@ -961,7 +940,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
       int64_t w_need = 0;
       for (int64_t w = width + 1; w <= 64 && !w_need; ++w)
         if (MinDepthPlan(in, w)) w_need = w;
-      report->Set("smallest_feasible_width", w_need);
+      report->SetExtra("smallest_feasible_width", w_need);
       report->Fail(Status::kInfeasible,
                    fmt::format("width {} is too narrow for any depth (smallest feasible width: {})",
                                width, w_need));
@@ -980,7 +959,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
   }
   const BitextractConfig& k = plan->cfg;
   const auto t2 = Clock::now();
-  report->timings["planning"] = Seconds(t1, t2);
+  report->timings.Add("planning", Seconds(t1, t2));
 
   Emitted em = Emit(keys, label, classes, c, k, int32_t(d));
   NetworkStats st = em.net.Stats();
@@ -992,7 +971,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     MNEMO_CHECK(st.max_weight_bits <= cap, "float-safe network has {}-bit weights > {}",
                 st.max_weight_bits, cap);
   const auto t3 = Clock::now();
-  report->timings["assembly"] = Seconds(t2, t3);
+  report->timings.Add("assembly", Seconds(t2, t3));
 
   // Report.
   const double w2l2 = double(st.width) * st.width * double(st.depth) * st.depth;
@@ -1004,38 +983,44 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
   }
   const double log_inv_delta = n_pts > 1 && delta > 0 ? std::max(1.0, std::log2(1 / delta)) : 1.0;
   const double nlog = double(n_pts) * log_inv_delta;
-  report->Set("request", request);
-  report->Set("config", ConfigString(k));
-  report->Set("W", st.width);
-  report->Set("L", st.depth);
-  report->Set("A", k.a);
-  report->Set("W_prime", k.lprime > 0 ? k.wprime : 0);
-  report->Set("L_prime", k.lprime);
-  report->Set("bits_per_layer", k.q);
-  report->Set("pipelined", k.pipeline);
-  report->Set("separate_projection", k.separate);
-  report->Set("float_safe", k.float_safe);
-  if (k.float_safe) report->Set("max_weight_bits_budget", cap);
-  report->Set("label_only", k.n == 1);
-  report->Set("groups", em.groups);
-  report->Set("points_per_group", k.n);
-  report->Set("capacity", BitextractCapacity(k));
-  report->Set("payload_bits_B", em.bits);
-  report->Set("params_nonzero", st.params_nonzero);
-  report->Set("params_dense", st.params_dense);
-  report->Set("max_weight_bits", st.max_weight_bits);
-  report->Set("total_weight_bits", st.total_weight_bits);
-  report->Set("w2l2", w2l2);
-  report->Set("delta", delta);
-  report->Set("delta_source", delta_source);
-  report->Set("w2l2_over_n_log", w2l2 / nlog);
-  report->Set("w2l2_over_n_rho_c_2", w2l2 / (double(std::max<int64_t>(n_pts, 1)) * (keys.rho + c + 2)));
-  report->Set("label_bits_per_weight_bit",
+  report->SetExtra("request", request);
+  report->SetExtra("config", ConfigString(k));
+  report->SetExtra("W", st.width);
+  report->SetExtra("L", st.depth);
+  report->SetExtra("A", k.a);
+  report->SetExtra("W_prime", k.lprime > 0 ? k.wprime : 0);
+  report->SetExtra("L_prime", k.lprime);
+  report->SetExtra("bits_per_layer", k.q);
+  report->SetExtra("pipelined", k.pipeline);
+  report->SetExtra("separate_projection", k.separate);
+  report->SetExtra("float_safe", k.float_safe);
+  if (k.float_safe) report->SetExtra("max_weight_bits_budget", cap);
+  report->SetExtra("label_only", k.n == 1);
+  report->SetExtra("groups", em.groups);
+  report->SetExtra("points_per_group", k.n);
+  report->SetExtra("capacity", BitextractCapacity(k));
+  report->SetExtra("payload_bits_B", em.bits);
+  report->SetExtra("params_nonzero", st.params_nonzero);
+  report->SetExtra("params_dense", st.params_dense);
+  report->SetExtra("max_weight_bits", st.max_weight_bits);
+  report->SetExtra("total_weight_bits", st.total_weight_bits);
+  report->SetExtra("w2l2", w2l2);
+  report->SetExtra("delta", delta);
+  report->SetExtra("delta_source", delta_source);
+  report->SetExtra("w2l2_over_n_log", w2l2 / nlog);
+  Bound upper;
+  upper.measure = "w2l2";
+  upper.formula = "W²L² ≤ c·N·log2(1/δ) (Yang & Yang)";
+  upper.tag = "paper";
+  upper.scale = nlog;
+  report->AddBound(upper);
+  report->SetExtra("w2l2_over_n_rho_c_2", w2l2 / (double(std::max<int64_t>(n_pts, 1)) * (keys.rho + c + 2)));
+  report->SetExtra("label_bits_per_weight_bit",
               double(n_pts) * std::log2(double(classes)) / double(std::max<int64_t>(1, st.total_weight_bits)));
   // Growth-function bound (§12): memorizing every labelling of N points on a δ-grid needs
   // W²L²·log2(W/δ) ≳ N (constant 1 assumed); the VC form needs W²L²·log2(WL) ≳ N.
-  report->Set("w2l2_lower_bound_growth", double(n_pts) / std::max(1.0, std::log2(std::max<double>(2, st.width) / (delta > 0 ? delta : 1))));
-  report->Set("w2l2_lower_bound_vc", double(n_pts) / std::max(1.0, std::log2(double(st.width) * st.depth)));
+  report->SetExtra("w2l2_lower_bound_growth", double(n_pts) / std::max(1.0, std::log2(std::max<double>(2, st.width) / (delta > 0 ? delta : 1))));
+  report->SetExtra("w2l2_lower_bound_vc", double(n_pts) / std::max(1.0, std::log2(double(st.width) * st.depth)));
   if (k.float_safe && !explicit_shape) {
     // What the bit budget cost: the uncapped plan for the same request.
     PlanInputs ex = in;
@@ -1050,10 +1035,10 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
       free = MinDepthPlan(ex, width);
     }
     if (free) {
-      report->Set("uncapped_W", free->sizes.width);
-      report->Set("uncapped_L", free->sizes.depth);
-      report->Set("uncapped_points_per_group", free->cfg.n);
-      report->Set("depth_gain_given_up",
+      report->SetExtra("uncapped_W", free->sizes.width);
+      report->SetExtra("uncapped_L", free->sizes.depth);
+      report->SetExtra("uncapped_points_per_group", free->cfg.n);
+      report->SetExtra("depth_gain_given_up",
                   fmt::format("{}: uncapped {}x{} (n = {}, W²L² = {:.3g}) vs capped {}x{} (n = {}, "
                               "W²L² = {:.3g})", request, free->sizes.width, free->sizes.depth,
                               free->cfg.n, Score(*free), st.width, st.depth, k.n, w2l2));
@@ -1063,6 +1048,36 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
 }
 
 }  // namespace
+
+bool BitextractOptions::IsValid(std::string* why) const {
+  auto positive = [&](const char* key, const std::optional<int64_t>& v) {
+    if (v && *v < 1 && why->empty()) *why = fmt::format("--{}: expected a positive integer, got {}", key, *v);
+  };
+  positive("width", width);
+  positive("depth", depth);
+  const bool any = a || wprime || lprime, all = a && wprime && lprime;
+  if (!why->empty()) return false;
+  if (tries < 1 || tries > 1000) *why = fmt::format("--tries: expected 1..1000, got {}", tries);
+  else if (any && !all) *why = "--a, --wprime, --lprime: give all three (or none)";
+  else if (any && (width || depth)) *why = "--a/--wprime/--lprime: not together with --width or --depth";
+  else if (all && (*a < 1 || *wprime < 0 || *lprime < 0))
+    *why = fmt::format("--a ≥ 1, --wprime ≥ 0, --lprime ≥ 0 expected, got {}, {}, {}", *a, *wprime, *lprime);
+  else if (all && *lprime > 0 && *wprime == 0) *why = "--wprime: must be ≥ 1 when --lprime > 0";
+  else if (max_weight_bits && (*max_weight_bits < 8 || *max_weight_bits > 1000))
+    *why = fmt::format("--max-weight-bits: expected 8..1000, got {}", *max_weight_bits);
+  else if (pipeline != "auto" && pipeline != "on" && pipeline != "off")
+    *why = fmt::format("--pipeline: expected auto, on or off, got \"{}\"", pipeline);
+  else if (projection != "auto" && projection != "fused" && projection != "separate")
+    *why = fmt::format("--projection: expected auto, fused or separate, got \"{}\"", projection);
+  else if (pipeline == "on" && max_weight_bits) *why = "--pipeline on: not available with --max-weight-bits";
+  else if (bits_per_layer != "auto") {
+    char* end = nullptr;
+    long q = std::strtol(bits_per_layer.c_str(), &end, 10);
+    if (bits_per_layer.empty() || *end != '\0' || q < 1 || q > 16)
+      *why = fmt::format("--bits-per-layer: expected 1..16 or auto, got \"{}\"", bits_per_layer);
+  }
+  return why->empty();
+}
 
 Construction BitextractConstruction() {
   Construction c;
@@ -1075,20 +1090,7 @@ Construction BitextractConstruction() {
       "Yang & Yang, arXiv 2603.09589 (2026), upper bound; pipeline of Vardi, Yehudai & Shamir "
       "(ICLR 2022); reconstruction in design/bit_extraction.md";
   c.needs_classes = true;
-  c.options = {
-      {"width", "W", "", "target width; the depth is then as small as the construction allows"},
-      {"depth", "L", "", "target depth; the width is then as small as possible (both: fit or kInfeasible)"},
-      {"bits-per-layer", "q", "auto", "payload bits peeled per decode layer (multi-bit peel, §10 i)"},
-      {"pipeline", "auto|on|off", "auto", "fold match/gate layers into the next slot's peel (§10 iii)"},
-      {"max-weight-bits", "B", "", "bit budget for weights and partial sums (53: exact in float64, 24: float32)"},
-      {"projection", "auto|fused|separate", "auto", "own width-1 layer for t(x) (auto: when d > 16)"},
-      {"a", "A", "", "explicit super-blocks (with --wprime, --lprime)"},
-      {"wprime", "W'", "", "explicit thresholds per round"},
-      {"lprime", "L'", "", "explicit point-location rounds"},
-      {"tries", "T", "20", "random projection directions tried (the best separated is kept)"},
-  };
-  c.build = Build;
-  return c;
+  return MakeConstruction<BitextractOptions>(std::move(c), Build);
 }
 
 }  // namespace mnemo

@@ -20,10 +20,37 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "mnemo/construction.h"
 
 namespace mnemo {
+
+struct BitextractOptions {
+  std::optional<int64_t> width, depth;  ///< targets; unset: the construction's own choice
+  std::string bits_per_layer = "auto";  ///< q, 1..16 or auto
+  std::string pipeline = "auto";        ///< auto | on | off
+  std::optional<int64_t> max_weight_bits;
+  std::string projection = "auto";      ///< auto | fused | separate
+  std::optional<int64_t> a, wprime, lprime;  ///< explicit shape (all three)
+  int tries = 20;
+
+  template <class V>
+  void Visit(V& v) {
+    v("width", &width, "W", "target width; the depth is then as small as the construction allows", "");
+    v("depth", &depth, "L", "target depth; the width is then as small as possible (both: fit or infeasible)", "");
+    v("bits-per-layer", &bits_per_layer, "q", "payload bits peeled per decode layer (multi-bit peel)");
+    v("pipeline", &pipeline, "auto|on|off", "fold match/gate layers into the next slot's peel");
+    v("max-weight-bits", &max_weight_bits, "B", "bit budget for weights and partial sums (53: exact in float64, 24: float32)", "");
+    v("projection", &projection, "auto|fused|separate", "own width-1 layer for t(x) (auto: when d > 16)");
+    v("a", &a, "A", "explicit super-blocks (with --wprime, --lprime)", "");
+    v("wprime", &wprime, "W'", "explicit thresholds per round", "");
+    v("lprime", &lprime, "L'", "explicit point-location rounds", "");
+    v("tries", &tries, "T", "random projection directions tried (the best separated is kept)");
+  }
+  bool IsValid(std::string* why) const;
+};
 
 Construction BitextractConstruction();
 

@@ -8,6 +8,7 @@
 #include "constructions/hyperplane.h"
 #include "constructions/layer_writer.h"
 #include "mnemo/error.h"
+#include "mnemo/random.h"
 
 namespace mnemo {
 namespace {
@@ -52,7 +53,7 @@ std::optional<std::vector<Rational>> SolveExact(std::vector<std::vector<Rational
   return y;
 }
 
-std::optional<Network> Build(const BuildContext& ctx, Report* report) {
+std::optional<Network> Build(const BubeckOptions& o, const BuildContext& ctx, Report* report) {
   const auto t0 = Clock::now();
   const Dataset& data = ctx.data;
   const RowMatrix& x = ctx.normalized;
@@ -61,10 +62,9 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
   const int64_t classes = std::max<int64_t>(1, data.classes());
   int bits = 1;
   while (!real && (int64_t(1) << bits) < classes) ++bits;
-  const int64_t group_size = ctx.params.Int("group", real ? std::min<int64_t>(d, 16) : d);
-  const int64_t max_den_bits = ctx.params.Int("max-denominator-bits", 200000);
-  if (group_size < 1 || group_size > 100000) Fail("--group: expected 1..10^5, got {}", group_size);
-  std::mt19937_64 rng(ctx.seed);
+  const int64_t group_size = o.group.value_or(real ? std::min<int64_t>(d, 16) : d);
+  const int64_t max_den_bits = o.max_denominator_bits;
+  Rng rng(ctx.seed);
 
   auto target = [&](int64_t i) -> Rational {
     return real ? RationalFromDouble(data.target[i]) : Rational(data.y[i]);
@@ -72,7 +72,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
   std::vector<int32_t> pts;
   for (int64_t i = 0; i < n; ++i)
     if (target(i) != 0) pts.push_back(int32_t(i));
-  std::shuffle(pts.begin(), pts.end(), rng);
+  Shuffle(pts, rng);
   std::deque<std::vector<int32_t>> queue;
   for (size_t a = 0; a < pts.size(); a += group_size)
     queue.emplace_back(pts.begin() + a, pts.begin() + std::min(pts.size(), a + group_size));
@@ -272,22 +272,28 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
   const auto t2 = Clock::now();
   int64_t memorized = 0;
   for (const Gadget& gd : gadgets) memorized += gd.size;
-  report->Set("labels", real ? "real targets: exact rational readouts, linear output"
+  report->SetExtra("labels", real ? "real targets: exact rational readouts, linear output"
                              : fmt::format("classes: {} bit readout(s) per gadget, threshold outputs", bits));
-  report->Set("group_size", group_size);
-  report->Set("points_with_gadget", memorized);
-  report->Set("points_with_target_0", n - memorized);
-  report->Set("gadgets", int64_t(gadgets.size()));
-  report->Set("relus", int64_t(h));
-  report->Set("paper_relus", 4 * ((n + d - 1) / d));
-  report->Set("group_splits", splits);
-  if (real) report->Set("output_denominator_bits", BitLength(lcm_den));
-  report->timings["gadgets"] = std::chrono::duration<double>(t1 - t0).count();
-  report->timings["assembly"] = std::chrono::duration<double>(t2 - t1).count();
+  report->SetExtra("group_size", group_size);
+  report->SetExtra("points_with_gadget", memorized);
+  report->SetExtra("points_with_target_0", n - memorized);
+  report->SetExtra("gadgets", int64_t(gadgets.size()));
+  report->SetExtra("relus", int64_t(h));
+  report->SetExtra("paper_relus", 4 * ((n + d - 1) / d));
+  report->SetExtra("group_splits", splits);
+  if (real) report->SetExtra("output_denominator_bits", BitLength(lcm_den));
+  report->timings.Add("gadgets", std::chrono::duration<double>(t1 - t0).count());
+  report->timings.Add("assembly", std::chrono::duration<double>(t2 - t1).count());
   return net;
 }
 
 }  // namespace
+
+bool BubeckOptions::IsValid(std::string* why) const {
+  if (group && (*group < 1 || *group > 100000)) *why = fmt::format("--group: expected 1..10^5, got {}", *group);
+  else if (max_denominator_bits < 1) *why = fmt::format("--max-denominator-bits: expected a positive integer, got {}", max_denominator_bits);
+  return why->empty();
+}
 
 Construction BubeckConstruction() {
   Construction c;
@@ -297,12 +303,7 @@ Construction BubeckConstruction() {
   c.citation = "Bubeck, Eldan, Lee, Mikulincer, Network size and weights size for memorization "
                "with two-layers neural networks, NeurIPS 2020";
   c.needs_classes = false;
-  c.options = {
-      {"group", "G", "d (real targets: min(d, 16))", "points per gadget (failing groups are split)"},
-      {"max-denominator-bits", "B", "200000", "real targets: limit on the output's common denominator"},
-  };
-  c.build = Build;
-  return c;
+  return MakeConstruction<BubeckOptions>(std::move(c), Build);
 }
 
 }  // namespace mnemo

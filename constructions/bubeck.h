@@ -20,9 +20,27 @@
 // Failing groups (dependent points, outsiders on the hyperplane) are split in halves.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
 #include "mnemo/construction.h"
 
 namespace mnemo {
+
+struct BubeckOptions {
+  std::optional<int64_t> group;  ///< points per gadget (default d; real targets min(d, 16))
+  int64_t max_denominator_bits = 200000;
+
+  template <class V>
+  void Visit(V& v) {
+    v("group", &group, "G", "points per gadget (failing groups are split)",
+      "d (real targets: min(d, 16))");
+    v("max-denominator-bits", &max_denominator_bits, "B",
+      "real targets: limit on the output's common denominator");
+  }
+  bool IsValid(std::string* why) const;
+};
 
 Construction BubeckConstruction();
 

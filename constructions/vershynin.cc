@@ -13,12 +13,12 @@
 #include "constructions/layer_writer.h"
 #include "constructions/sampling.h"
 #include "mnemo/error.h"
+#include "mnemo/random.h"
 #include "mnemo/verify.h"
 
 namespace mnemo {
 namespace {
 
-using internal::Gaussian;
 using internal::LayerWriter;
 using internal::UpperNormalQuantile;
 using Clock = std::chrono::steady_clock;
@@ -278,7 +278,7 @@ struct CodeParams {
   double rate = 0;
 };
 
-CodeParams DrawCode(const Codes& z, int32_t m, double rate, int k, std::mt19937_64& rng,
+CodeParams DrawCode(const Codes& z, int32_t m, double rate, int k, Rng& rng,
                     Gaussian& gauss) {
   CodeParams p;
   p.n_in = z.units;
@@ -546,49 +546,25 @@ struct Options {
   double min_activity = -1;  // < 0: s/3
 };
 
-Options ParseOptions(const Params& prm) {
+// The typed options in the form the build uses (code-layers K → K − 1 extra layers).
+Options FromTyped(const VershyninOptions& v) {
   Options o;
-  if (prm.Has("widths")) o.widths = prm.IntList("widths");
-  o.connections = prm.Int("connections", 0);
-  if (prm.Has("activations")) o.activations = prm.StringList("activations");
-  o.n1 = prm.Int("n1", 0);
-  o.m = prm.Int("m", 0);
-  o.s = prm.Int("s", 0);
-  o.p1 = prm.Real("p1", 0.05);
-  o.extra_code_layers = int(prm.Int("code-layers", 1)) - 1;
-  o.rule = prm.String("rule", "cov");
-  o.open = int(prm.Int("open", 8));
-  o.margin = prm.Int("margin", 1);
-  o.k = int(prm.Int("weight-bits", 16));
-  o.lift = prm.String("lift", "auto");
-  o.tries = int(prm.Int("tries", 5));
-  o.repair = prm.Int("repair", 50);
-  if (o.repair < 0 || o.repair > 10000) Fail("--repair: expected 0..10000 (percent of n1), got {}", o.repair);
-  o.min_activity = prm.Real("min-activity", -1);
-  if (!o.widths.empty() && o.connections > 0) Fail("--widths and --connections: give one of them");
-  if (!o.widths.empty()) {
-    if (o.widths.size() < 3) Fail("--widths: need at least 3 hidden layers (got {})", o.widths.size());
-    for (int64_t w : o.widths)
-      if (w < 2 || w > 1000000) Fail("--widths: every width must be in 2..10^6, got {}", w);
-    if (prm.Has("n1") || prm.Has("m") || prm.Has("code-layers"))
-      Fail("--widths: fixes every layer; do not combine with --n1, --m or --code-layers");
-  }
-  if (o.connections < 0) Fail("--connections: expected a positive budget, got {}", o.connections);
-  if (o.p1 <= 0 || o.p1 >= 0.5) Fail("--p1: expected a firing rate in (0, 0.5), got {}", o.p1);
-  if (o.n1 < 0 || o.n1 > 1000000) Fail("--n1: expected 1..10^6, got {}", o.n1);
-  if (o.m < 0 || o.m > 1000000) Fail("--m: expected 1..10^6, got {}", o.m);
-  if (o.s < 0) Fail("--s: expected a positive code activity, got {}", o.s);
-  if (o.extra_code_layers < 0 || o.extra_code_layers > 8) Fail("--code-layers: expected 1..9");
-  if (o.rule != "cov" && o.rule != "hebb") Fail("--rule: expected cov or hebb, got \"{}\"", o.rule);
-  if (o.open < 1 || o.open > 64) Fail("--open: expected 1..64, got {}", o.open);
-  if (o.margin < 1) Fail("--margin: expected ≥ 1 score unit, got {}", o.margin);
-  if (o.k < 1 || o.k > 24) Fail("--weight-bits: expected 1..24, got {}", o.k);
-  if (o.lift != "auto" && o.lift != "none" && o.lift != "const")
-    Fail("--lift: expected auto, none or const, got \"{}\"", o.lift);
-  if (o.tries < 1 || o.tries > 100) Fail("--tries: expected 1..100, got {}", o.tries);
-  for (const auto& a : o.activations)
-    if (a != "step" && a != "relu" && a != "threshold")
-      Fail("--activations: expected step, threshold or relu, got \"{}\"", a);
+  o.widths = v.widths;
+  o.connections = v.connections;
+  o.activations = v.activations;
+  o.n1 = v.n1;
+  o.m = v.code_width;
+  o.s = v.s;
+  o.p1 = v.p1;
+  o.extra_code_layers = v.code_layers - 1;
+  o.rule = v.rule;
+  o.open = v.open;
+  o.margin = v.margin;
+  o.k = v.weight_bits;
+  o.lift = v.lift;
+  o.tries = v.tries;
+  o.repair = v.repair;
+  o.min_activity = v.min_activity;
   return o;
 }
 
@@ -615,15 +591,16 @@ std::string Join(const std::vector<int64_t>& v) {
 
 namespace {
 
-std::optional<Network> Build(const BuildContext& ctx, Report* report) {
+std::optional<Network> Build(const VershyninOptions& typed, const BuildContext& ctx,
+                             Report* report) {
   const auto t_start = Clock::now();
-  Options opt = ParseOptions(ctx.params);
+  Options opt = FromTyped(typed);
   const Dataset& data = ctx.data;
   const RowMatrix& x = ctx.normalized;
   const int64_t n = data.n();
   const int32_t d = int32_t(data.d());
   const int64_t classes = std::max<int64_t>(1, data.classes());
-  std::mt19937_64 rng(ctx.seed);
+  Rng rng(ctx.seed);
   Gaussian gauss;
 
   // Labels: the most frequent class is the default; every other class is memorized.
@@ -638,7 +615,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     std::vector<int32_t> pts;
     for (int64_t i = 0; i < n; ++i)
       if (data.y[i] == c) pts.push_back(int32_t(i));
-    std::shuffle(pts.begin(), pts.end(), rng);
+    Shuffle(pts, rng);
     order.insert(order.end(), pts.begin(), pts.end());
   }
   const int64_t memorized = int64_t(order.size());
@@ -782,7 +759,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     if (!plan.fixed && opt.repair > 0) RepairE1(x, &e1, &z1, std::max<int64_t>(16, opt.repair * plan.n1 / 100), &e1_stats);
     CodeStats z1s = Analyze(z1);
     const auto t1c = Clock::now();
-    report->timings[fmt::format("try{}_e1", attempt)] = Seconds(t0, t1c);
+    report->timings.Add(fmt::format("try{}_e1", attempt), Seconds(t0, t1c));
     if (z1s.distinct < n) {
       const std::string check = fmt::format(
           "E1 codes not distinct: {} of {} points have distinct codes (rows {} and {} share one; "
@@ -824,7 +801,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
       }
     }
     const auto t2c = Clock::now();
-    report->timings[fmt::format("try{}_codes", attempt)] = Seconds(t1c, t2c);
+    report->timings.Add(fmt::format("try{}_codes", attempt), Seconds(t1c, t2c));
     if (!code_failure.empty()) {
       if (code_failure.rfind("silent", 0) == 0) {
         plan.s = plan.s * 3 / 2;
@@ -872,7 +849,7 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
       stage_lam[h] = lam;
     }
     const auto t3c = Clock::now();
-    report->timings[fmt::format("try{}_pack", attempt)] = Seconds(t2c, t3c);
+    report->timings.Add(fmt::format("try{}_pack", attempt), Seconds(t2c, t3c));
     if (next < order.size()) {
       std::vector<int64_t> caps;
       for (int h = 2; h < L; ++h) caps.push_back(plan.m_cap[h]);
@@ -1018,13 +995,13 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     net.class_values = data.class_values;
     net.CheckValid();
     const auto t4c = Clock::now();
-    report->timings[fmt::format("try{}_assemble", attempt)] = Seconds(t3c, t4c);
+    report->timings.Add(fmt::format("try{}_assemble", attempt), Seconds(t3c, t4c));
     VerifyOptions vo;
     vo.mode = VerifyMode::kExact;
     vo.progress = ctx.progress;
     VerifyReport vr = Verify(net, data, vo);
     const auto t5c = Clock::now();
-    report->timings[fmt::format("try{}_verify", attempt)] = Seconds(t4c, t5c);
+    report->timings.Add(fmt::format("try{}_verify", attempt), Seconds(t4c, t5c));
     if (!vr.all_correct()) {
       fail_try(fmt::format("exact verification found {} mismatches of {} rows (first: row {})",
                            vr.mismatches, vr.checked,
@@ -1045,58 +1022,91 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
     }
     std::vector<std::string> acts;
     for (int h = 0; h < L; ++h) acts.push_back(plan.relu[h] ? "relu" : "step");
-    report->Set("widths", widths);
-    report->Set("activations", acts);
-    report->Set("multiclass", classes > 2 ? fmt::format("one memorizer per class ({} of {}; "
+    report->SetExtra("widths", widths);
+    report->SetExtra("activations", acts);
+    report->SetExtra("multiclass", classes > 2 ? fmt::format("one memorizer per class ({} of {}; "
                                                         "default class {} memorized by none), "
                                                         "{} output bits", classes - 1, classes,
                                                         data.class_values[c0], bits)
                                           : std::string("minority trick, one threshold output"));
-    report->Set("lift", lift == "const" ? fmt::format("const c = {}", lift_cd) : lift);
-    report->Set("input_grid_bits", fbits);
-    report->Set("weight_bits", opt.k);
-    report->Set("rule", opt.rule);
-    report->Set("p1", p1);
-    report->Set("s", plan.s);
-    report->Set("deep_connections", w_deep);
-    report->Set("deep_connections_per_point", double(w_deep) / double(std::max<int64_t>(n, 1)));
-    report->Set("W_over_N_log5_N", double(w_deep) / (nn * std::pow(ln, 5)));
-    report->Set("W_over_N_log_N", double(w_deep) / (nn * ln));
-    report->Set("input_connections", int64_t(d) * widths[0]);
-    report->Set("memorization_connections", memo_conn);
-    report->Set("memorization_connections_per_point", double(memo_conn) / double(std::max<int64_t>(n, 1)));
-    report->Set("neurons", stats.neurons);
-    report->Set("params_nonzero", stats.params_nonzero);
-    report->Set("points_memorized", memorized);
-    report->Set("perception_neurons", perception);
-    report->Set("batches", batches);
-    report->Set("fallbacks", fallbacks);
-    report->Set("avg_batch", batches ? double(memorized - fallbacks) / double(batches) : 0.0);
-    report->Set("e1_activity", std::vector<double>{double(z1s.min_act), z1s.mean_act, double(z1s.max_act)});
+    report->SetExtra("lift", lift == "const" ? fmt::format("const c = {}", lift_cd) : lift);
+    report->SetExtra("input_grid_bits", fbits);
+    report->SetExtra("weight_bits", opt.k);
+    report->SetExtra("rule", opt.rule);
+    report->SetExtra("p1", p1);
+    report->SetExtra("s", plan.s);
+    report->SetExtra("deep_connections", w_deep);
+    report->SetExtra("deep_connections_per_point", double(w_deep) / double(std::max<int64_t>(n, 1)));
+    report->SetExtra("W_over_N_log5_N", double(w_deep) / (nn * std::pow(ln, 5)));
+    report->SetExtra("W_over_N_log_N", double(w_deep) / (nn * ln));
+    report->SetExtra("input_connections", int64_t(d) * widths[0]);
+    report->SetExtra("memorization_connections", memo_conn);
+    report->SetExtra("memorization_connections_per_point", double(memo_conn) / double(std::max<int64_t>(n, 1)));
+    report->SetExtra("neurons", stats.neurons);
+    report->SetExtra("params_nonzero", stats.params_nonzero);
+    report->SetExtra("points_memorized", memorized);
+    report->SetExtra("perception_neurons", perception);
+    report->SetExtra("batches", batches);
+    report->SetExtra("fallbacks", fallbacks);
+    report->SetExtra("avg_batch", batches ? double(memorized - fallbacks) / double(batches) : 0.0);
+    report->SetExtra("e1_activity", std::vector<double>{double(z1s.min_act), z1s.mean_act, double(z1s.max_act)});
     std::vector<std::vector<double>> cacts;
     for (int h = 1; h < L - 1; ++h)
       cacts.push_back({double(cstats[h].min_act), cstats[h].mean_act, double(cstats[h].max_act)});
-    report->Set("code_activity", cacts);
-    report->Set("e1_repair_neurons", e1.repairs);
-    report->Set("e1_ties", e1_stats.ties);
-    report->Set("code_ties", code_stats.ties);
-    report->Set("e1_exact_rechecks", e1_stats.exact_rechecks);
-    report->Set("score_grid_bits", klam_used);
-    report->Set("tries", attempt);
-    report->Set("failed_tries", attempts);
-    report->Set("verified", true);
-    report->timings["total"] = Seconds(t_start, Clock::now());
+    report->SetExtra("code_activity", cacts);
+    report->SetExtra("e1_repair_neurons", e1.repairs);
+    report->SetExtra("e1_ties", e1_stats.ties);
+    report->SetExtra("code_ties", code_stats.ties);
+    report->SetExtra("e1_exact_rechecks", e1_stats.exact_rechecks);
+    report->SetExtra("score_grid_bits", klam_used);
+    report->SetExtra("tries", attempt);
+    report->SetExtra("failed_tries", attempts);
+    report->SetExtra("verified", true);
+    report->timings.Add("total", Seconds(t_start, Clock::now()));
     return net;
   }
   std::string why = fmt::format("{} (after {} tries; {})", last_failure, opt.tries, tried.back());
   if (w_best >= 0) why += fmt::format("; smallest W built {}", w_best);
-  report->Set("tries", opt.tries);
-  report->Set("failed_tries", attempts);
+  report->SetExtra("tries", opt.tries);
+  report->SetExtra("failed_tries", attempts);
   report->Fail(Status::kInfeasible, why);
   return std::nullopt;
 }
 
 }  // namespace
+
+bool VershyninOptions::IsValid(std::string* why) const {
+#define FAIL(...) return (*why = fmt::format(__VA_ARGS__)), false
+  const VershyninOptions& o = *this;
+  const int extra_code_layers = code_layers - 1;
+  if (o.repair < 0 || o.repair > 10000) FAIL("--repair: expected 0..10000 (percent of n1), got {}", o.repair);
+  if (!o.widths.empty() && o.connections > 0) FAIL("--widths and --connections: give one of them");
+  if (!o.widths.empty()) {
+    if (o.widths.size() < 3) FAIL("--widths: need at least 3 hidden layers (got {})", o.widths.size());
+    for (int64_t w : o.widths)
+      if (w < 2 || w > 1000000) FAIL("--widths: every width must be in 2..10^6, got {}", w);
+    if (o.n1 || o.code_width || o.code_layers != 1)
+      FAIL("--widths: fixes every layer; do not combine with --n1, --code-width or --code-layers");
+  }
+  if (o.connections < 0) FAIL("--connections: expected a positive budget, got {}", o.connections);
+  if (o.p1 <= 0 || o.p1 >= 0.5) FAIL("--p1: expected a firing rate in (0, 0.5), got {}", o.p1);
+  if (o.n1 < 0 || o.n1 > 1000000) FAIL("--n1: expected 1..10^6, got {}", o.n1);
+  if (o.code_width < 0 || o.code_width > 1000000) FAIL("--code-width: expected 1..10^6, got {}", o.code_width);
+  if (o.s < 0) FAIL("--s: expected a positive code activity, got {}", o.s);
+  if (extra_code_layers < 0 || extra_code_layers > 8) FAIL("--code-layers: expected 1..9");
+  if (o.rule != "cov" && o.rule != "hebb") FAIL("--rule: expected cov or hebb, got \"{}\"", o.rule);
+  if (o.open < 1 || o.open > 64) FAIL("--open: expected 1..64, got {}", o.open);
+  if (o.margin < 1) FAIL("--margin: expected ≥ 1 score unit, got {}", o.margin);
+  if (o.weight_bits < 1 || o.weight_bits > 24) FAIL("--weight-bits: expected 1..24, got {}", o.weight_bits);
+  if (o.lift != "auto" && o.lift != "none" && o.lift != "const")
+    FAIL("--lift: expected auto, none or const, got \"{}\"", o.lift);
+  if (o.tries < 1 || o.tries > 100) FAIL("--tries: expected 1..100, got {}", o.tries);
+  for (const auto& a : o.activations)
+    if (a != "step" && a != "relu" && a != "threshold")
+      FAIL("--activations: expected step, threshold or relu, got \"{}\"", a);
+#undef FAIL
+  return true;
+}
 
 Construction VershyninConstruction() {
   Construction c;
@@ -1106,26 +1116,7 @@ Construction VershyninConstruction() {
   c.citation = "Vershynin, Memory capacity of neural networks with threshold and ReLU activations, "
                "SIAM J. Math. Data Sci. 2(4) 2020 (arXiv:2001.06938), main theorem";
   c.needs_classes = true;
-  c.options = {
-      {"widths", "n1,n2,...", "", "hidden widths of a deep architecture (≥ 3 layers; §7 assembly)"},
-      {"connections", "W", "", "deep-connection budget; the construction sizes itself to fit"},
-      {"activations", "a1,a2,...", "step", "per hidden layer: step or relu (one value = all); output is a threshold"},
-      {"n1", "N1", "400", "E1 enrichment width (doubled on indistinct codes)"},
-      {"m", "M", "clamp(4√N, 300, 1500)", "code layer width"},
-      {"s", "S", "min(40, m/8)", "target code activity (firing rate s/m)"},
-      {"p1", "P", "0.05", "E1 firing rate"},
-      {"code-layers", "K", "1", "code layers (iterated enrichment) in the default architecture"},
-      {"rule", "cov|hebb", "cov", "perception packing rule"},
-      {"open", "T", "8", "open batches in first-fit packing"},
-      {"margin", "U", "1", "score margin in grid units"},
-      {"weight-bits", "K", "16", "random weights rounded to the 2^-K grid"},
-      {"lift", "auto|none|const", "auto", "off-sphere data: constant coordinate c folded into E1 biases"},
-      {"tries", "T", "5", "build–verify–retry attempts"},
-      {"repair", "PCT", "50", "E1 repair neurons allowed (percent of n1) for points sharing a code; 0 = off"},
-      {"min-activity", "A", "s/10", "silent-point check: minimum code activity"},
-  };
-  c.build = Build;
-  return c;
+  return MakeConstruction<VershyninOptions>(std::move(c), Build);
 }
 
 }  // namespace mnemo

@@ -7,6 +7,7 @@
 
 #include "constructions/sampling.h"
 #include "mnemo/error.h"
+#include "mnemo/random.h"
 
 namespace mnemo {
 namespace {
@@ -29,18 +30,17 @@ int FloorLog2(const Rational& q) {
 }
 Rational PowerOfTwo(int e) { return e >= 0 ? Rational(Pow2(e)) : Rational(1, Pow2(-e)); }
 
-std::optional<Network> Build(const BuildContext& ctx, Report* report) {
+std::optional<Network> Build(const YunOptions& o, const BuildContext& ctx, Report* report) {
   const auto t0 = Clock::now();
   const Dataset& data = ctx.data;
   const RowMatrix& x = ctx.normalized;
   const int64_t n = data.n(), d = data.d();
-  const int tries = int(ctx.params.Int("tries", 10));
-  int64_t r = ctx.params.Int("block", std::max<int64_t>(1, int64_t(std::ceil(std::sqrt(double(n))))));
-  if (tries < 1 || tries > 1000) Fail("--tries: expected 1..1000, got {}", tries);
+  const int tries = o.tries;
+  int64_t r = o.block.value_or(std::max<int64_t>(1, int64_t(std::ceil(std::sqrt(double(n))))));
   if (r < 1 || r > n) Fail("--block: expected 1..N = {}, got {}", n, r);
   const int64_t q = (n + r - 1) / r;
-  std::mt19937_64 rng(ctx.seed);
-  internal::Gaussian gauss;
+  Rng rng(ctx.seed);
+  Gaussian gauss;
 
   // Projection with distinct exact values.
   std::vector<int64_t> v(d);
@@ -155,21 +155,27 @@ std::optional<Network> Build(const BuildContext& ctx, Report* report) {
   net.output = OutputKind::kValue;
   const auto t2 = Clock::now();
 
-  report->Set("block", r);
-  report->Set("blocks", q);
-  report->Set("d1", d1);
-  report->Set("d2", int64_t(row));
-  report->Set("projection_tries", attempt);
-  report->Set("min_gap", ToDouble(gap));
-  report->Set("A", fmt::format("2^{}", a_exp));
-  report->Set("Y", fmt::format("2^{}", y_exp));
-  report->Set("yun_condition_relu", fmt::format("4⌊d1/4⌋⌊d2/4⌋ = {} vs N = {}", 4 * (d1 / 4) * (row / 4), n));
-  report->timings["projection"] = std::chrono::duration<double>(t1 - t0).count();
-  report->timings["assembly"] = std::chrono::duration<double>(t2 - t1).count();
+  report->SetExtra("block", r);
+  report->SetExtra("blocks", q);
+  report->SetExtra("d1", d1);
+  report->SetExtra("d2", int64_t(row));
+  report->SetExtra("projection_tries", attempt);
+  report->SetExtra("min_gap", ToDouble(gap));
+  report->SetExtra("A", fmt::format("2^{}", a_exp));
+  report->SetExtra("Y", fmt::format("2^{}", y_exp));
+  report->SetExtra("yun_condition_relu", fmt::format("4⌊d1/4⌋⌊d2/4⌋ = {} vs N = {}", 4 * (d1 / 4) * (row / 4), n));
+  report->timings.Add("projection", std::chrono::duration<double>(t1 - t0).count());
+  report->timings.Add("assembly", std::chrono::duration<double>(t2 - t1).count());
   return net;
 }
 
 }  // namespace
+
+bool YunOptions::IsValid(std::string* why) const {
+  if (tries < 1 || tries > 1000) *why = fmt::format("--tries: expected 1..1000, got {}", tries);
+  else if (block && *block < 1) *why = fmt::format("--block: expected a positive integer, got {}", *block);
+  return why->empty();
+}
 
 Construction YunConstruction() {
   Construction c;
@@ -178,12 +184,7 @@ Construction YunConstruction() {
   c.bound = "d1 = 2⌈N/r⌉ − 1, d2 = 4r ReLUs (r = ⌈√N⌉: ≈ 2√N and 4√N), depth 3";
   c.citation = "Yun, Sra, Jadbabaie, Small ReLU networks are powerful memorizers, NeurIPS 2019";
   c.needs_classes = false;
-  c.options = {
-      {"block", "R", "⌈√N⌉", "points per block (layer-2 width 4R, layer-1 width 2⌈N/R⌉ − 1)"},
-      {"tries", "T", "10", "random projection directions tried until all values are distinct"},
-  };
-  c.build = Build;
-  return c;
+  return MakeConstruction<YunOptions>(std::move(c), Build);
 }
 
 }  // namespace mnemo

@@ -14,9 +14,26 @@
 // pairs). Any labels (class index or real target), OutputKind::kValue.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
 #include "mnemo/construction.h"
 
 namespace mnemo {
+
+struct YunOptions {
+  std::optional<int64_t> block;  ///< points per block (default ⌈√N⌉)
+  int tries = 10;
+
+  template <class V>
+  void Visit(V& v) {
+    v("block", &block, "R", "points per block (layer-2 width 4R, layer-1 width 2⌈N/R⌉ − 1)",
+      "⌈√N⌉");
+    v("tries", &tries, "T", "random projection directions tried until all values are distinct");
+  }
+  bool IsValid(std::string* why) const;
+};
 
 Construction YunConstruction();
 

@@ -1,126 +1,97 @@
 #include "constructions/zhang.h"
 
-#include <algorithm>
 #include <chrono>
-#include <numeric>
-#include <random>
 
+#include "constructions/gadgets.h"
+#include "constructions/projection.h"
+#include "mnemo/assembler.h"
 #include "mnemo/error.h"
-#include "mnemo/graph_builder.h"
 
 namespace mnemo {
 namespace {
 
-constexpr int kDirectionBits = 20;  // v is rounded to the grid 2^-20
+using Clock = std::chrono::steady_clock;
 
-struct Projection {
-  std::vector<int64_t> v;          // numerators over 2^kDirectionBits
-  std::vector<Integer> p;          // exact projections, scale 2^-(kDirectionBits + frac_bits)
-  std::vector<int64_t> order;      // points sorted by projection
-  Integer min_gap;                 // smallest gap between sorted projections (numerator)
-  int frac_bits = 0;
-};
-
-// Tries `tries` random dyadic directions and keeps the one with the largest smallest gap.
-Projection ChooseProjection(const RowMatrix& xn, int tries, std::mt19937_64& rng) {
-  std::normal_distribution<double> normal;
-  Projection best;
-  bool have = false;
-  const int frac_bits = FractionBits(xn);
-  for (int t = 0; t < tries; ++t) {
-    Projection cand;
-    cand.v.resize(xn.cols());
-    for (auto& v : cand.v) v = std::llround(std::ldexp(normal(rng), kDirectionBits));
-    cand.frac_bits = frac_bits;
-    cand.p = ProjectExactWithBits(xn, cand.v, frac_bits);
-    cand.order.resize(xn.rows());
-    std::iota(cand.order.begin(), cand.order.end(), 0);
-    std::sort(cand.order.begin(), cand.order.end(),
-              [&](int64_t a, int64_t b) { return cand.p[a] < cand.p[b]; });
-    cand.min_gap = xn.rows() > 1 ? Integer(-1) : Integer(1);
-    for (size_t k = 1; k < cand.order.size(); ++k) {
-      Integer g = cand.p[cand.order[k]] - cand.p[cand.order[k - 1]];
-      if (cand.min_gap < 0 || g < cand.min_gap) cand.min_gap = g;
-    }
-    // Compare gaps at a common scale (frac_bits is the same for every try).
-    if (!have || cand.min_gap > best.min_gap) {
-      best = std::move(cand);
-      have = true;
-    }
-  }
-  return best;
+double Since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-std::optional<Network> Build(const BuildContext& ctx, Report* report) {
-  const int64_t n = ctx.data.n(), d = ctx.data.d();
-  const int tries = int(ctx.params.Int("tries", 20));
-  if (tries < 1 || tries > 1000) Fail("--tries: expected 1..1000, got {}", tries);
-  std::mt19937_64 rng(ctx.seed);
-  auto t0 = std::chrono::steady_clock::now();
-  Projection proj = ChooseProjection(ctx.normalized, tries, rng);
-  auto t1 = std::chrono::steady_clock::now();
-  if (n > 1 && proj.min_gap <= 0) {
-    report->Fail(Status::kInfeasible,
-                 fmt::format("every one of {} projections maps two points to the same value "
-                             "(rows {} and {})", tries, ctx.data.point_to_row[proj.order[0]],
-                             ctx.data.point_to_row[proj.order[1]]));
-    return std::nullopt;
-  }
-  const int scale_bits = kDirectionBits + proj.frac_bits;  // t = P·2^-scale_bits
-  // η = 2^e ≤ gap·2^-scale_bits, the largest such power of two.
-  const int gap_log2 = BitLength(proj.min_gap) - 1;  // 2^gap_log2 ≤ gap
-  const int eta_log2 = gap_log2 - scale_bits;
-  auto target = [&](int64_t p) -> Rational {
-    return ctx.data.classification ? Rational(ctx.data.y[p]) : RationalFromDouble(ctx.data.target[p]);
-  };
+Rational Target(const Dataset& data, int64_t p) {
+  return data.classification ? Rational(data.y[p]) : RationalFromDouble(data.target[p]);
+}
 
-  GraphBuilder g{static_cast<int32_t>(d)};
-  Expr proj_expr;
-  for (int64_t j = 0; j < d; ++j) {
-    if (proj.v[j] == 0) continue;
-    Rational w(proj.v[j], Pow2(kDirectionBits));
-    w.canonicalize();
-    proj_expr += w * Expr(g.Input(int32_t(j)));
-  }
-  Node t = g.AddNeuron(Activation::kIdentity, proj_expr);
-  // (t − τ)/η with τ = P_k·2^-scale_bits and η = 2^eta_log2: weight 2^-eta_log2, bias −τ/η.
-  Rational inv_eta = eta_log2 <= 0 ? Rational(Pow2(-eta_log2)) : Rational(1, Pow2(eta_log2));
-  Expr out = Expr::Constant(target(proj.order[0]));
-  int64_t steps = 0;
-  for (int64_t k = 1; k < n; ++k) {
-    Rational delta = target(proj.order[k]) - target(proj.order[k - 1]);
-    if (delta == 0) continue;
-    Rational tau(proj.p[proj.order[k]], Pow2(scale_bits));
+// The network: a linear projection neuron t, one exact step per label change, the output sum.
+Network Emit(const internal::DyadicProjection& proj, const Dataset& data, int eta_log2,
+             ZhangDetails* details) {
+  Assembler a(int32_t(data.d()));
+  const Node t = a.Linear(proj.AsForm());
+  const Rational eta = eta_log2 >= 0 ? Rational(Pow2(eta_log2)) : Rational(1, Pow2(-eta_log2));
+  Form out = Form::Constant(Target(data, proj.order[0]));
+  for (int64_t k = 1; k < data.n(); ++k) {
+    const Rational jump = Target(data, proj.order[k]) - Target(data, proj.order[k - 1]);
+    if (jump == 0) continue;
+    Rational tau(proj.p[proj.order[k]], Pow2(proj.scale_bits()));
     tau.canonicalize();
-    Expr z = inv_eta * Expr(t) - tau * inv_eta;
-    Node a = g.Relu(z + Rational(1));
-    Node b = g.Relu(z);
-    out += delta * (Expr(a) - Expr(b));
-    ++steps;
+    out.AddScaled(internal::StepUp(a, Form(t) - tau, eta), jump);
+    ++details->label_changes;
   }
-  if (steps == 0) {
-    // One label everywhere: keep one (zero) unit so the network has the advertised shape.
-    g.AddNeuron(Activation::kRelu, Expr::Constant(0), 2);
-  }
-  g.AddOutput(out);
-  Network net = g.Compile(Activation::kIdentity);
+  // One label everywhere: keep one (zero) unit so the network has the advertised shape.
+  if (details->label_changes == 0) a.Relu(Form::Constant(0), 2);
+  a.Output(out);
+  Network net = a.Compile(Activation::kIdentity);
   net.output = OutputKind::kValue;
-  auto t2 = std::chrono::steady_clock::now();
-
-  report->Set("form", "steps");
-  report->Set("projection_tries", tries);
-  report->Set("projected_gap", ToDouble(Rational(proj.min_gap, Pow2(scale_bits))));
-  report->Set("eta", fmt::format("2^{}", eta_log2));
-  report->Set("label_changes", steps);
-  report->Set("hidden_units", 2 * std::max<int64_t>(steps, 1));
-  report->Set("paper_units", n);
-  report->Set("paper_weights", 2 * n + d);
-  report->timings["projection"] = std::chrono::duration<double>(t1 - t0).count();
-  report->timings["assembly"] = std::chrono::duration<double>(t2 - t1).count();
   return net;
 }
 
+void Describe(const internal::DyadicProjection& proj, const Dataset& data, const ZhangDetails& z,
+              Report* report) {
+  const int64_t n = data.n(), d = data.d();
+  report->SetExtra("projection_tries", proj.tries);
+  report->SetExtra("projected_gap", ToDouble(Rational(proj.min_gap, Pow2(proj.scale_bits()))));
+  report->SetExtra("eta", fmt::format("2^{}", z.eta_log2));
+  report->SetExtra("label_changes", z.label_changes);
+  report->SetExtra("paper_units", n);
+  report->SetExtra("paper_weights", 2 * n + d);
+  Bound b;
+  b.measure = "neurons";
+  b.formula = "hidden neurons ≤ 1 + 2(N − 1) (one projection, 2 ReLUs per label change)";
+  b.tag = "derived";
+  b.scale = double(1 + 2 * std::max<int64_t>(n - 1, 1));
+  b.constant = 1;
+  report->AddBound(b);
+}
+
 }  // namespace
+
+bool ZhangOptions::IsValid(std::string* why) const {
+  if (tries >= 1 && tries <= 1000) return true;
+  *why = fmt::format("--tries: expected 1..1000, got {}", tries);
+  return false;
+}
+
+std::optional<Network> BuildZhang(const ZhangOptions& o, const BuildContext& ctx, Report* report) {
+  const auto t0 = Clock::now();
+  Rng rng(ctx.seed);
+  internal::DyadicProjection proj = internal::ChooseProjection(ctx.normalized, o.tries, rng);
+  report->timings.Add("projection", Since(t0));
+  if (ctx.data.n() > 1 && proj.min_gap <= 0) {
+    report->Fail(Status::kInfeasible,
+                 fmt::format("every one of {} projections maps two points to the same value "
+                             "(rows {} and {})",
+                             o.tries, ctx.data.point_to_row[proj.order[0]],
+                             ctx.data.point_to_row[proj.order[1]]));
+    return std::nullopt;
+  }
+  ZhangDetails details;
+  // η = 2^e ≤ gap·2^-scale_bits, the largest such power of two.
+  details.eta_log2 = (ctx.data.n() > 1 ? BitLength(proj.min_gap) - 1 : 0) - proj.scale_bits();
+  const auto t1 = Clock::now();
+  Network net = Emit(proj, ctx.data, details.eta_log2, &details);
+  report->timings.Add("assembly", Since(t1));
+  Describe(proj, ctx.data, details, report);
+  report->details = details;
+  return net;
+}
 
 Construction ZhangConstruction() {
   Construction c;
@@ -129,9 +100,7 @@ Construction ZhangConstruction() {
   c.bound = "depth 3, 2 ReLUs per label change (≤ 2N − 2); paper: N units, 2N + d weights";
   c.citation = "Zhang, Bengio, Hardt, Recht, Vinyals (ICLR 2017), Theorem 1";
   c.needs_classes = false;
-  c.options = {{"tries", "T", "20", "random projection directions tried (the best separated is kept)"}};
-  c.build = Build;
-  return c;
+  return MakeConstruction<ZhangOptions>(std::move(c), BuildZhang);
 }
 
 }  // namespace mnemo

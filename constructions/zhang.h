@@ -14,10 +14,31 @@
 // Memorizes classes and real targets exactly.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "mnemo/construction.h"
 
 namespace mnemo {
 
+struct ZhangOptions {
+  int tries = 20;
+
+  template <class V>
+  void Visit(V& v) {
+    v("tries", &tries, "T", "random projection directions tried (the best separated is kept)");
+  }
+  bool IsValid(std::string* why) const;
+};
+
+/// Typed details of a zhang build (also in the report's extras).
+struct ZhangDetails {
+  int64_t label_changes = 0;  ///< steps in sorted order (2 ReLUs each)
+  int eta_log2 = 0;           ///< η = 2^eta_log2
+};
+
+std::optional<Network> BuildZhang(const ZhangOptions& options, const BuildContext& ctx,
+                                  Report* report);
 Construction ZhangConstruction();
 
 }  // namespace mnemo

@@ -8,8 +8,7 @@ cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DMNEMO_BUILD_TESTS=OFF -
 cmake --build build-release -j"$(nproc)" --target mnemo
 mnemo=build-release/mnemo
 out=${MNEMO_DEMO_DIR:-$(mktemp -d)}
-construction=zhang
-if "$mnemo" list --json | grep -q '"name": "bitextract"'; then construction=bitextract; fi
+construction=bitextract
 echo "== mnemo build fashion-mnist -c $construction"
 "$mnemo" build fashion-mnist -c "$construction" -o "$out/fashion-mnist.json"
 echo

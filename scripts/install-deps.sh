@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libeigen3-dev libopenblas-dev liblapacke-dev
-  libboost-graph-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libgmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
   fflas-ffpack libgivaro-dev libglpk-dev libflint-arb-dev libflint-dev
   gnuplot-nox dataset-fashion-mnist python3-numpy

@@ -83,7 +83,7 @@ TEST(IoTest, BuiltNetworkRoundTripsByteIdentically) {
                            "synthetic:ball?n=100&d=2&targets=real"}) {
     Dataset data = LoadDataset(spec);
     Report report;
-    std::optional<Network> net = BuildNetwork("zhang", data, {}, 3, &report);
+    std::optional<Network> net = testing::BuildWith("zhang", data, {}, 3, &report);
     ASSERT_TRUE(net);
     SaveNetwork(*net, tmp.Path("a.json"));
     std::string first = ReadFile(tmp.Path("a.json"));

@@ -59,6 +59,10 @@ TEST(JacobianCapacityTest, ReluAtTwentyByTenIsDecidedAndNotRefuted) {
   EXPECT_EQ(r.jacobian_lower, 0);  // relu is not analytic: no statement for almost every X
   EXPECT_EQ(r.conjecture.kind, VerdictKind::kNotDecided) << r.ToText();
   EXPECT_EQ(r.ToText().find("refuted"), std::string::npos);
+  // Constructive evidence: bubeck, 4 ReLUs per group of ≤ d points, verified exactly.
+  EXPECT_EQ(r.construction.construction, "bubeck");
+  EXPECT_GE(r.construction.n, 40);
+  EXPECT_LE(r.construction.hidden, 20);
 }
 
 TEST(JacobianCapacityTest, StepAtTwentyByTenIsDecidedAndNotRefuted) {
@@ -68,6 +72,10 @@ TEST(JacobianCapacityTest, StepAtTwentyByTenIsDecidedAndNotRefuted) {
   EXPECT_EQ(r.hypotheses.local_degree, 0);
   EXPECT_EQ(r.conjecture.kind, VerdictKind::kNotDecided) << r.ToText();
   EXPECT_NE(r.conjecture.evidence.find("MC ≤ 20 < 120"), std::string::npos);
+  // Baum: two-class labels, the minority class in slab pairs: about md points with m units.
+  EXPECT_EQ(r.construction.construction, "baum");
+  EXPECT_GE(r.construction.n, 100);
+  EXPECT_LE(r.construction.hidden, 20);
 }
 
 TEST(JacobianCapacityTest, OtherActivations) {
@@ -137,6 +145,7 @@ TEST(JacobianCliTest, CapacityReluAndStepPrintRealThresholdsAndNoFalseVerdict) {
     EXPECT_EQ(r.out.find("-1"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("not decided"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("exact"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("construction: "), std::string::npos) << r.out;
     for (const std::string& line : {std::string("relu") == act ? "220" : "20"})
       EXPECT_NE(r.out.find(line), std::string::npos);
     auto j = RunCli({"capacity", "--activation", act, "--m", "20", "--d", "10", "--json"});

@@ -68,4 +68,15 @@ int CountLines(const std::string& text) {
   return n;
 }
 
+std::optional<Network> BuildWith(const std::string& name, const Dataset& data,
+                                 const ParamMap& params, uint64_t seed, Report* report,
+                                 bool verify) {
+  RunOptions run;
+  run.seed = seed;
+  run.verify = verify;
+  RunResult r = RunConstruction(name, params, data, run);
+  *report = std::move(r.report);
+  return std::move(r.network);
+}
+
 }  // namespace mnemo::testing

@@ -1,10 +1,13 @@
 // Shared test helpers: run the mnemo binary, temporary directories, small datasets.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mnemo/dataset.h"
+#include "mnemo/error.h"
+#include "mnemo/pipeline.h"
 
 namespace mnemo::testing {
 
@@ -34,6 +37,23 @@ class TempDir {
 /// Writes `contents` to `path` (test data; not atomic).
 void WriteText(const std::string& path, const std::string& contents);
 std::string ReadText(const std::string& path);
+
+/// Runs construction `name` through the pipeline (verification only when asked) and returns
+/// the network (nullopt unless the report says success); *report receives the report.
+std::optional<Network> BuildWith(const std::string& name, const Dataset& data,
+                                 const ParamMap& params, uint64_t seed, Report* report,
+                                 bool verify = false);
+
+/// The message of the mnemo::Error that `f` throws ("" when it throws none).
+template <typename F>
+std::string ErrorOf(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 /// Number of lines in `text`.
 int CountLines(const std::string& text);

@@ -1,116 +1,92 @@
-// Construction: Build(options, dataset, report) → Network. Each construction lives in
-// constructions/<name>.{h,cc}, cites the theorem it implements and its size bound, parses its
-// own flat Options struct from the CLI's --key value pairs (with defaults and IsValid), and
-// fills a Report: status (kSuccess, kInfeasible with the reason, ...), given vs used sizes,
-// the theory's bound for this N, d, δ, C, the seed, timings. The registry is one explicit list
-// (constructions/registry.cc). BuildNetwork() wraps every construction the same way: it checks
-// the options and the label kind, passes the normalized data, stamps provenance (input map,
-// label map, options, seed, dataset fingerprint) on the network. Verification is separate.
+// Construction: Build(options, context, report) → Network. Each construction lives in
+// constructions/<name>.{h,cc}, cites the theorem it implements and its size bound, and has a
+// flat `Options` struct with defaults, a Visit() that names its fields once (the command line,
+// `mnemo list`, the help texts and the JSON of the options all come from it), and
+// IsValid(std::string*). Build() makes one attempt: it fills the Report's status (kSuccess,
+// kInfeasible with the reason, ...), the sizes it was asked for, its theory bound and its named
+// extras, and returns the network (built with the Assembler) or nullopt. It does not verify:
+// verification, retries and provenance are the pipeline's (pipeline.h). The registry is one
+// explicit list (constructions/registry.cc).
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "mnemo/dataset.h"
 #include "mnemo/network.h"
+#include "mnemo/options.h"
+#include "mnemo/report.h"
 
 namespace mnemo {
 
-/// Construction options as given on the command line: --key value → params["key"] = "value".
-using ParamMap = std::map<std::string, std::string>;
-
-struct OptionSpec {
-  std::string name;           ///< without dashes, e.g. "width"
-  std::string value_name;     ///< e.g. "W"
-  std::string default_value;  ///< shown in help; "" = none
-  std::string help;
-};
-
-/// Typed access to a ParamMap; throws mnemo::Error ("--width: expected an integer, got "x"").
-class Params {
- public:
-  explicit Params(const ParamMap& map) : map_(map) {}
-  bool Has(const std::string& key) const { return map_.count(key) > 0; }
-  int64_t Int(const std::string& key, int64_t fallback) const;
-  double Real(const std::string& key, double fallback) const;
-  std::string String(const std::string& key, const std::string& fallback) const;
-  bool Bool(const std::string& key, bool fallback) const;
-  std::vector<int64_t> IntList(const std::string& key) const;      ///< "1,2,3"
-  std::vector<std::string> StringList(const std::string& key) const;
-
- private:
-  const ParamMap& map_;
-};
-
-enum class Status { kSuccess, kInfeasible, kBudgetExceeded, kFailed };
-std::string ToString(Status status);
-
-/// What a construction says about its build. `fields` holds the construction's own numbers in
-/// the order they were set (they appear under `report` in --json).
-struct Report {
-  std::string construction;
-  Status status = Status::kSuccess;
-  std::string reason;                  ///< why, when not kSuccess
-  nlohmann::ordered_json fields = nlohmann::ordered_json::object();
-  /// Timings in seconds, by phase. Kept apart from `fields`: the saved network carries the
-  /// fields but not the timings, so the same inputs and seed give byte-identical files.
-  nlohmann::ordered_json timings = nlohmann::ordered_json::object();
-  double build_seconds = 0;
-
-  template <typename T>
-  void Set(const std::string& key, const T& value) { fields[key] = value; }
-  bool ok() const { return status == Status::kSuccess; }
-  void Fail(Status s, std::string why) { status = s; reason = std::move(why); }
-  /// One line: construction, status, and a few key fields.
-  std::string Brief() const;
-  /// Every field, one per line.
-  std::string Full() const;
-  nlohmann::ordered_json ToJson() const;
-};
-
 /// What a construction gets: the data (unique points), its normalization into the unit ball
-/// (the network's input map, already applied in `normalized`), options, seed.
+/// (the network's input map, already applied in `normalized`), the seed of this attempt.
 struct BuildContext {
   const Dataset& data;
   const InputMap& input_map;
   const RowMatrix& normalized;  ///< (x − c)·2^−s, rows of data.x, exact
-  const Params& params;
   uint64_t seed = 1;
+  /// 1-based attempt of the pipeline's build–verify–retry loop, and the failures before it
+  /// (a construction may adapt its plan to them; most ignore them).
+  int attempt = 1;
+  const std::vector<Attempt>* failed_attempts = nullptr;
   bool progress = false;
   /// The exact minimum distance of the normalized data when the user asked for it
   /// (--exact-delta), else null: constructions then use the projected lower bound.
   const ExactSeparation* exact_separation = nullptr;
 };
 
+/// A registered construction, type-erased over its Options struct (see MakeConstruction).
 struct Construction {
   std::string name;
   std::string summary;   ///< one line for `mnemo list`
   std::string bound;     ///< size bound it achieves, e.g. "width 2N, depth 3"
   std::string citation;  ///< the paper and theorem
   bool needs_classes = true;
-  std::vector<OptionSpec> options;
-  /// Builds a network on the normalized data (the first layer reads x' = normalized input).
-  /// Returns nullopt with report->status set when it cannot.
-  std::function<std::optional<Network>(const BuildContext&, Report*)> build;
+  /// Attempts of the build–verify–retry loop by default (randomized constructions > 1).
+  int default_attempts = 1;
+  std::vector<OptionSpec> options;  ///< with their defaults, for help texts
+
+  /// --key value options → the construction's Options (std::any of it), checked with IsValid.
+  /// Throws mnemo::Error naming the flag on unknown keys, malformed or invalid values.
+  std::function<std::any(const ParamMap&)> parse;
+  /// The parsed options as JSON (every field, defaults included).
+  std::function<nlohmann::ordered_json(const std::any&)> options_json;
+  /// One attempt on the normalized data. Returns nullopt with report->status set when it cannot.
+  std::function<std::optional<Network>(const std::any&, const BuildContext&, Report*)> build;
+
+  bool HasOption(const std::string& key) const;
 };
+
+/// Registers a construction with typed options: `Options` has defaults, a
+/// `template <class V> void Visit(V&)` naming its fields and `bool IsValid(std::string*) const`.
+template <typename Options>
+Construction MakeConstruction(Construction info,
+                              std::optional<Network> (*build)(const Options&, const BuildContext&,
+                                                              Report*)) {
+  Construction c = std::move(info);
+  c.options = ListOptions(Options{});
+  c.parse = [name = c.name](const ParamMap& params) -> std::any {
+    return ParseOptions<Options>(params, "construction " + name);
+  };
+  c.options_json = [](const std::any& o) {
+    return OptionsToJson(std::any_cast<const Options&>(o));
+  };
+  c.build = [build](const std::any& o, const BuildContext& ctx, Report* report) {
+    return build(std::any_cast<const Options&>(o), ctx, report);
+  };
+  return c;
+}
 
 /// All constructions, in the order of constructions/registry.cc.
 const std::vector<Construction>& Registry();
-/// Throws mnemo::Error listing the known names when `name` is unknown.
+/// Throws mnemo::Error listing the known names (and the nearest one) when `name` is unknown.
 const Construction& FindConstruction(const std::string& name);
-
-/// Builds with construction `name`: rejects unknown options (exit 2), rejects real targets for
-/// constructions that need classes (naming the first offending row), runs the construction,
-/// and stamps the network's input map, label map and provenance. Returns nullopt when the
-/// report's status is not kSuccess.
-std::optional<Network> BuildNetwork(const std::string& name, const Dataset& data,
-                                    const ParamMap& params, uint64_t seed, Report* report,
-                                    bool progress = false, bool exact_delta = false);
 
 }  // namespace mnemo

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mnemo/constructive_evidence.h"
 #include "mnemo/jacobian_rank.h"
 #include "mnemo/two_layer.h"
 #include "mnemo/two_layer_capacity_bounds.h"
@@ -37,6 +38,7 @@ struct JacobianCapacityOptions {
   double weight_scale = 1.5;
   bool certify = true;
   CertificateMode mode = CertificateMode::kProof;
+  bool construct = true;  ///< step and relu: the constructive evidence (constructive_evidence.h)
 };
 
 /// One threshold: the maximum rank of the n × N Jacobian (W only or all, random or paired point).
@@ -66,6 +68,7 @@ struct JacobianCapacityReport {
   int64_t jacobian_lower = 0;           ///< MC ≥ this from the paired witnesses (analytic σ)
   std::string jacobian_lower_reason;
   Verdict conjecture;                   ///< MC ≥ ⌊m/2⌋(d+2)
+  ConstructiveEvidence construction;    ///< step, relu: a verified network with ≤ m hidden units
   double seconds = 0;
   nlohmann::ordered_json ToJson() const;
   std::string ToText() const;  ///< every line ≤ 100 columns

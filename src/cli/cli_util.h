@@ -1,7 +1,12 @@
 // Helpers shared by the CLI commands: the common data flags, JSON output, warnings.
 #pragma once
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -12,9 +17,14 @@
 #include "mnemo/construction.h"
 #include "mnemo/dataset.h"
 #include "mnemo/error.h"
+#include "mnemo/pipeline.h"
 #include "mnemo/progress.h"
+#include "mnemo/table.h"
 
 namespace mnemo::cli {
+
+/// The size table of build and inspect.
+Table SizeTable(const NetworkStats& stats);
 
 /// The data flags every command that reads DATA accepts.
 struct DataFlags {
@@ -62,6 +72,52 @@ inline ParamMap ParseConstructionOptions(const std::vector<std::string>& args) {
     params[key] = value;
   }
   return params;
+}
+
+/// Fails (exit 2) before any work when `path` cannot be written or would overwrite the input.
+inline void CheckWritable(const std::string& path, const std::string& input) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(path, ec) && fs::exists(input, ec) && fs::equivalent(path, input, ec))
+    Fail("-o {}: would overwrite the input data", path);
+  if (fs::is_directory(path, ec)) Fail("-o {}: is a directory", path);
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!fs::is_directory(dir, ec)) Fail("-o {}: directory {} does not exist", path, dir.string());
+  const fs::path probe = dir / fmt::format(".mnemo-write-test-{}", ::getpid());
+  std::FILE* file = std::fopen(probe.c_str(), "w");
+  if (!file) Fail("-o {}: cannot write in {}: {}", path, dir.string(), std::strerror(errno));
+  std::fclose(file);
+  fs::remove(probe, ec);
+}
+
+/// The flags of a construction run shared by build, compare and tradeoff.
+struct RunFlags {
+  RunOptions run;
+  bool no_verify = false;
+};
+
+inline void AddRunFlags(CLI::App* cmd, RunFlags* flags) {
+  cmd->add_option("--seed", flags->run.seed, "seed of every random choice")->default_str("1");
+  cmd->add_option("--attempts", flags->run.attempts,
+                  "build–verify–retry attempts (default: the construction's own, see `mnemo list`)");
+  cmd->add_flag("--no-verify", flags->no_verify, "skip the exact verification after building");
+  cmd->add_flag("--exact-delta", flags->run.exact_delta,
+                "compute the exact minimum distance δ (O(N²d)) for the bounds");
+}
+
+inline RunOptions ToRunOptions(const RunFlags& flags, bool progress) {
+  RunOptions r = flags.run;
+  r.verify = !flags.no_verify;
+  r.progress = progress;
+  return r;
+}
+
+/// Exit code of a finished run: 0 success, 1 the check failed (infeasible, over budget, wrong
+/// rows). "Does not apply" is a usage error: it throws (exit 2).
+inline int ExitCode(const Report& r) {
+  if (r.status == Status::kDoesNotApply) Fail("{}", r.reason);
+  return r.ok() ? 0 : 1;
 }
 
 inline void PrintJson(const nlohmann::ordered_json& j) { fmt::print("{}\n", j.dump(2)); }

@@ -43,7 +43,7 @@ double CheckWritten(const Network& net, const Dataset& data, int64_t* wrong) {
 }
 
 int RunFit(const FitFlags& f) {
-  CheckOutputPath(f.output);
+  CheckOutputPath(f.output, f.data.spec);
   if (f.json) Progress::SetEnabled(false);
   FitOptions o;
   o.activation = TwoLayerActivation::Parse(f.activation);

@@ -6,8 +6,6 @@
 
 namespace mnemo::cli {
 
-Table SizeTable(const Network& net);
-
 void AddInspectCommand(CLI::App& app, int* exit_code) {
   struct Opts {
     std::string network;
@@ -36,7 +34,7 @@ void AddInspectCommand(CLI::App& app, int* exit_code) {
     fmt::print("{} network ({}), seed {}, built on data {} (n = {}, d = {}, classes = {})\n\n",
                net.construction, net.classification ? "classes" : "real targets", net.seed,
                net.dataset.hash, net.dataset.n, net.dataset.d, net.dataset.classes);
-    fmt::print("{}\n", SizeTable(net).ToText());
+    fmt::print("{}\n", SizeTable(net.Stats()).ToText());
     Table layers_table({"layer", "inputs", "outputs", "activation", "nonzeros"});
     for (size_t l = 0; l < net.layers.size(); ++l) {
       const Layer& layer = net.layers[l];

@@ -14,10 +14,11 @@ void AddListCommand(CLI::App& app, int* exit_code) {
       for (const Construction& c : Registry()) {
         nlohmann::ordered_json opts = nlohmann::ordered_json::array();
         for (const OptionSpec& o : c.options)
-          opts.push_back({{"name", o.name}, {"default", o.default_value}, {"help", o.help}});
+          opts.push_back({{"name", o.name}, {"value", o.value_name}, {"default", o.default_value},
+                          {"help", o.help}});
         rows.push_back({{"name", c.name}, {"summary", c.summary}, {"bound", c.bound},
                         {"citation", c.citation}, {"needs_classes", c.needs_classes},
-                        {"options", opts}});
+                        {"default_attempts", c.default_attempts}, {"options", opts}});
       }
       PrintJson({{"constructions", rows}});
       return 0;

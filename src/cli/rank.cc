@@ -28,7 +28,7 @@ CertificateMode ParseCertificateMode(const std::string& s) {
 }
 
 int RunRank(const RankFlags& f) {
-  CheckOutputPath(f.output);
+  CheckOutputPath(f.output, f.data);
   if (f.json) Progress::SetEnabled(false);
   RankOptions o;
   o.activation = TwoLayerActivation::Parse(f.activation);

@@ -91,4 +91,86 @@ std::string FormatNumber(double value, int digits) {
   return fmt::format("{:.{}g}", value, digits);
 }
 
+StreamTable::StreamTable(std::vector<std::string> header, std::vector<size_t> widths,
+                         std::string align)
+    : header_(std::move(header)), widths_(std::move(widths)), align_(std::move(align)) {
+  MNEMO_CHECK(header_.size() == widths_.size() && align_.size() == widths_.size(),
+              "one width and one alignment per column");
+  for (size_t j = 0; j + 1 < widths_.size(); ++j)
+    widths_[j] = std::max(widths_[j], DisplayWidth(header_[j]));
+}
+
+std::string StreamTable::RowText(const std::vector<std::string>& row) const {
+  MNEMO_CHECK(row.size() == widths_.size(), "row has {} cells, header {}", row.size(), widths_.size());
+  std::string out;
+  size_t used = 0;
+  for (size_t j = 0; j < row.size(); ++j) {
+    std::string cell = row[j];
+    const size_t w = widths_[j];
+    if (w == 0) {  // the free last column
+      out += WrapText(cell, used);
+      break;
+    }
+    if (DisplayWidth(cell) > w) {
+      size_t keep = 0, cols = 0;
+      while (keep < cell.size() && cols + 1 < w) {
+        ++keep;
+        while (keep < cell.size() && (static_cast<unsigned char>(cell[keep]) & 0xC0) == 0x80) ++keep;
+        ++cols;
+      }
+      cell = cell.substr(0, keep) + "…";
+    }
+    const std::string fill(w - DisplayWidth(cell), ' ');
+    out += align_[j] == 'r' ? fill + cell : cell + fill;
+    used += w;
+    if (j + 1 < row.size()) {
+      out += "  ";
+      used += 2;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+void StreamTable::PrintHeader() const {
+  fmt::print("{}\n", RowText(header_));
+  size_t total = 0;
+  for (size_t w : widths_) total += w + 2;
+  fmt::print("{}\n", std::string(std::min<size_t>(100, total > 2 ? total - 2 : 0), '-'));
+  std::fflush(stdout);
+}
+
+void StreamTable::PrintRow(const std::vector<std::string>& row) const {
+  fmt::print("{}\n", RowText(row));
+  std::fflush(stdout);
+}
+
+std::string WrapText(const std::string& text, size_t indent, size_t width) {
+  std::string out, line;
+  size_t cols = 0;
+  bool fresh = true;  // no word on this line yet
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t space = text.find(' ', start);
+    const std::string word =
+        text.substr(start, space == std::string::npos ? std::string::npos : space - start);
+    if (!fresh && cols + 1 + DisplayWidth(word) > width) {
+      out += line + "\n";
+      line = std::string(indent, ' ');
+      cols = indent;
+      fresh = true;
+    }
+    if (!fresh) {
+      line += ' ';
+      ++cols;
+    }
+    line += word;
+    cols += DisplayWidth(word);
+    fresh = false;
+    if (space == std::string::npos) break;
+    start = space + 1;
+  }
+  return out + line;
+}
+
 }  // namespace mnemo

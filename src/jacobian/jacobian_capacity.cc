@@ -212,6 +212,8 @@ JacobianCapacityReport ComputeJacobianCapacity(const JacobianCapacityOptions& o)
     for (JacobianWrt wrt : {JacobianWrt::kWeights, JacobianWrt::kAll})
       rep.rows.push_back(SearchJacobianThreshold(o, wrt, point));
   JacobianLowerBound(o, &rep);
+  if (o.construct && o.activation.IsPiecewiseLinear())
+    rep.construction = FindConstructiveEvidence(o.activation, o.m, o.d, o.seed);
   rep.conjecture = ConjectureVerdict(o, rep);
   rep.seconds = Seconds(t0);
   return rep;
@@ -241,6 +243,12 @@ nlohmann::ordered_json JacobianCapacityReport::ToJson() const {
                                {"proof", upper.proof}};
   j["jacobian_lower_bound"] = {{"value", jacobian_lower}, {"reason", jacobian_lower_reason}};
   j["conjecture"] = conjecture.ToJson();
+  if (!construction.construction.empty() || !construction.note.empty())
+    j["construction"] = {{"construction", construction.construction},
+                         {"labels", construction.labels}, {"n", construction.n},
+                         {"hidden", construction.hidden}, {"data", construction.data},
+                         {"builds", construction.builds}, {"note", construction.note},
+                         {"seconds", construction.seconds}};
   j["seconds"] = seconds;
   return j;
 }
@@ -274,6 +282,18 @@ std::string JacobianCapacityReport::ToText() const {
               kWidth, "    ");
   out += Wrap(fmt::format("  ≤ {} = {}: {}", upper.value, upper.formula, upper.proof), kWidth,
               "    ");
+  if (!construction.construction.empty())
+    out += Wrap(construction.n > 0
+                    ? fmt::format("  construction: {} with {} hidden units (m = {}) memorizes n = {} "
+                                  "random points with {}, verified exactly ({}; {} builds; data "
+                                  "{})",
+                                  construction.construction, construction.hidden, m,
+                                  construction.n, construction.labels, construction.note,
+                                  construction.builds, construction.data)
+                    : fmt::format("  construction: {} built no verified network with ≤ {} hidden "
+                                  "units ({} builds)",
+                                  construction.construction, m, construction.builds),
+                kWidth, "    ");
   out += Wrap("conjecture " + conjecture.claim + ": " + conjecture.Text(), kWidth, "    ");
   out += fmt::format("total {:.2f} s\n", seconds);
   return out;

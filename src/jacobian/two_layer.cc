@@ -6,7 +6,7 @@
 
 #include "mnemo/error.h"
 #include "mnemo/two_layer.h"
-#include "src/internal/sampling.h"
+#include "mnemo/random.h"
 
 namespace mnemo {
 
@@ -114,7 +114,7 @@ Eigen::MatrixXd JacobianGram(const TwoLayerActivation& act, const TwoLayerParams
 
 TwoLayerParams RandomPoint(const TwoLayerActivation& act, int64_t m, int64_t d, PointKind point,
                            BiasMode bias, double weight_scale, std::mt19937_64& rng) {
-  auto normal = [&](std::mt19937_64& r) { return internal::StandardNormal(r); };
+  Gaussian normal;
   TwoLayerParams p;
   p.w.resize(d, m);
   p.b = Eigen::VectorXd::Zero(m);
@@ -148,8 +148,9 @@ TwoLayerParams RandomPoint(const TwoLayerActivation& act, int64_t m, int64_t d, 
 Eigen::MatrixXd GaussianData(int64_t d, int64_t n, std::mt19937_64& rng) {
   const double scale = 1.0 / std::sqrt(double(std::max<int64_t>(d, 1)));
   Eigen::MatrixXd x(d, n);
+  Gaussian normal;
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t l = 0; l < d; ++l) x(l, i) = scale * internal::StandardNormal(rng);
+    for (int64_t l = 0; l < d; ++l) x(l, i) = scale * normal(rng);
   return x;
 }
 

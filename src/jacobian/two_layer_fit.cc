@@ -14,7 +14,7 @@
 #include "mnemo/error.h"
 #include "mnemo/numerical_rank.h"
 #include "mnemo/two_layer_fit.h"
-#include "src/internal/sampling.h"
+#include "mnemo/random.h"
 #include "mnemo/table.h"
 
 namespace mnemo {
@@ -84,7 +84,7 @@ double Rms(const Eigen::MatrixXd& a) {
 
 TwoLayerParams InitLm(const FitOptions& o, int64_t d, int64_t q, double x_rms_norm, double y_rms,
                       std::mt19937_64& rng) {
-  auto normal = [](std::mt19937_64& r) { return internal::StandardNormal(r); };
+  Gaussian normal;
   TwoLayerParams p;
   p.w.resize(d, o.m);
   p.b.resize(o.m);

@@ -10,7 +10,7 @@
 #include "mnemo/error.h"
 #include "mnemo/gaussian_integrals.h"
 #include "mnemo/storage_finite_width.h"
-#include "src/internal/sampling.h"
+#include "mnemo/random.h"
 
 namespace mnemo {
 namespace {
@@ -268,7 +268,8 @@ CostMean MeanCost(const Storing& s, const std::vector<double>& t, double c_plus,
 
 std::vector<double> Normals(int64_t count, std::mt19937_64& rng) {
   std::vector<double> z(count);
-  for (double& v : z) v = internal::StandardNormal(rng);
+  Gaussian normal;
+  for (double& v : z) v = normal(rng);
   return z;
 }
 

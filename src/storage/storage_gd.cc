@@ -10,7 +10,7 @@
 #include "mnemo/storage_gd.h"
 #include "mnemo/error.h"
 #include "mnemo/progress.h"
-#include "src/internal/sampling.h"
+#include "mnemo/random.h"
 
 namespace mnemo {
 
@@ -43,12 +43,13 @@ GdRun RunGdInstance(const GdProtocol& protocol, int P, std::mt19937_64& rng) {
   const int N = protocol.N, K = protocol.K;
   Eigen::MatrixXd X(P, N), W(N, K);
   Eigen::VectorXd y(P);
+  Gaussian normal;
   for (int mu = 0; mu < P; ++mu) {
-    for (int i = 0; i < N; ++i) X(mu, i) = internal::StandardNormal(rng);
+    for (int i = 0; i < N; ++i) X(mu, i) = normal(rng);
     y(mu) = (rng() >> 63) ? 1.0 : -1.0;
   }
   for (int i = 0; i < N; ++i)
-    for (int k = 0; k < K; ++k) W(i, k) = internal::StandardNormal(rng);
+    for (int k = 0; k < K; ++k) W(i, k) = normal(rng);
   const double in_scale = 1 / std::sqrt(double(N));
   const double out_scale = 1 / (std::sqrt(g.variance()) * std::sqrt(double(K)));
   const double offset = K * g.mean() * out_scale;

@@ -17,7 +17,7 @@
 #include "mnemo/storage_theory.h"
 #include "mnemo/error.h"
 #include "mnemo/progress.h"
-#include "src/internal/sampling.h"
+#include "mnemo/random.h"
 
 namespace mnemo {
 namespace {
@@ -164,10 +164,10 @@ PerceptronInstance SamplePerceptronInstance(int N, int P, std::mt19937_64& rng) 
   inst.N = N, inst.P = P;
   inst.x.resize(size_t(N) * P);
   inst.y.resize(P);
+  Gaussian normal;
   for (int mu = 0; mu < P; ++mu) {
     for (int i = 0; i < N; ++i)
-      inst.x[size_t(mu) * N + i] =
-          int32_t(std::lround(kInputScale * internal::StandardNormal(rng)));
+      inst.x[size_t(mu) * N + i] = int32_t(std::lround(kInputScale * normal(rng)));
     inst.y[mu] = (rng() >> 63) ? 1 : -1;
   }
   return inst;

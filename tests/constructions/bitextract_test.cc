@@ -12,6 +12,7 @@
 #include "mnemo/construction.h"
 #include "mnemo/dataset.h"
 #include "mnemo/error.h"
+#include "tests/test_util.h"
 #include "mnemo/io.h"
 #include "mnemo/verify.h"
 
@@ -30,7 +31,7 @@ struct Built {
 Built BuildAndVerify(const Dataset& data, const ParamMap& params, uint64_t seed = 1,
                      VerifyMode mode = VerifyMode::kExact) {
   Built b;
-  b.net = BuildNetwork("bitextract", data, params, seed, &b.report);
+  b.net = testing::BuildWith("bitextract", data, params, seed, &b.report);
   if (b.net) {
     VerifyOptions vo;
     vo.mode = mode;
@@ -39,7 +40,7 @@ Built BuildAndVerify(const Dataset& data, const ParamMap& params, uint64_t seed 
   return b;
 }
 
-int64_t Field(const Report& r, const std::string& key) { return r.fields.at(key).get<int64_t>(); }
+int64_t Field(const Report& r, const std::string& key) { return r.extras.at(key).get<int64_t>(); }
 
 // Random points with small integer coordinates (so float-safe networks are exact in float64).
 Dataset IntegerData(int64_t n, int64_t d, int64_t classes, uint64_t seed, int64_t range = 1000) {
@@ -142,7 +143,7 @@ TEST(Bitextract, MaxWeightBits53PassesFloat64ForWidthAndDepthRequests) {
     ExpectVerified(b, p.begin()->first);
     EXPECT_EQ(b.verify.float_disagreements, 0);
     EXPECT_LE(b.net->Stats().max_weight_bits, 53);
-    EXPECT_TRUE(b.report.fields.contains("depth_gain_given_up"));
+    EXPECT_TRUE(b.report.extras.contains("depth_gain_given_up"));
   }
   // float32: keys of ≈ 30 bits cannot fit 24 bits; the report says why.
   Built f32 = BuildAndVerify(data, {{"depth", "40"}, {"max-weight-bits", "24"}});
@@ -184,7 +185,7 @@ TEST(Bitextract, OptionCombinations) {
       if (p.count("bits-per-layer") && Field(b.report, "points_per_group") > 1)
         EXPECT_EQ(Field(b.report, "bits_per_layer"), std::stoll(p.at("bits-per-layer"))) << what;
       if (p.count("projection"))
-        EXPECT_EQ(b.report.fields.at("separate_projection").get<bool>(),
+        EXPECT_EQ(b.report.extras.at("separate_projection").get<bool>(),
                   p.at("projection") == "separate" && Field(b.report, "A") > 1)
             << what;
     }
@@ -246,23 +247,24 @@ TEST(Bitextract, InfeasiblePairsReportTheSmallestPartner) {
 TEST(Bitextract, BadOptionsAreUserErrors) {
   Dataset data = LoadDataset("synthetic:ball?n=20&d=2&classes=2&seed=1");
   Report r;
-  EXPECT_THROW(BuildNetwork("bitextract", data, {{"width", "0"}}, 1, &r), Error);
-  EXPECT_THROW(BuildNetwork("bitextract", data, {{"a", "2"}}, 1, &r), Error);
-  EXPECT_THROW(BuildNetwork("bitextract", data, {{"pipeline", "maybe"}}, 1, &r), Error);
-  EXPECT_THROW(BuildNetwork("bitextract", data, {{"bits-per-layer", "0"}}, 1, &r), Error);
-  EXPECT_THROW(BuildNetwork("bitextract", data, {{"max-weight-bits", "3"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"width", "0"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"a", "2"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"pipeline", "maybe"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"bits-per-layer", "0"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"max-weight-bits", "3"}}, 1, &r), Error);
   RowMatrix x(2, 1);
   x << 0, 1;
   Dataset real = MakeDataset("real", x, {0.5, 1.5});
-  EXPECT_THROW(BuildNetwork("bitextract", real, {}, 1, &r), Error);
+  EXPECT_FALSE(testing::BuildWith("bitextract", real, {}, 1, &r));
+  EXPECT_EQ(r.status, Status::kDoesNotApply);
 }
 
 TEST(Bitextract, SameSeedSameBytes) {
   Dataset data = LoadDataset("synthetic:ball?n=300&d=3&classes=4&seed=2");
   Report r1, r2, r3;
-  auto a = BuildNetwork("bitextract", data, {{"depth", "120"}}, 5, &r1);
-  auto b = BuildNetwork("bitextract", data, {{"depth", "120"}}, 5, &r2);
-  auto c = BuildNetwork("bitextract", data, {{"depth", "120"}}, 6, &r3);
+  auto a = testing::BuildWith("bitextract", data, {{"depth", "120"}}, 5, &r1);
+  auto b = testing::BuildWith("bitextract", data, {{"depth", "120"}}, 5, &r2);
+  auto c = testing::BuildWith("bitextract", data, {{"depth", "120"}}, 6, &r3);
   ASSERT_TRUE(a && b && c);
   EXPECT_EQ(NetworkToJson(*a), NetworkToJson(*b));
   EXPECT_NE(NetworkToJson(*a), NetworkToJson(*c));
@@ -276,7 +278,7 @@ TEST(Bitextract, WidthDepthTradeoffKeepsW2L2) {
     Built b = BuildAndVerify(data, {{"depth", std::to_string(depth)}});
     ExpectVerified(b, fmt::format("depth {}", depth));
     EXPECT_GT(Field(b.report, "points_per_group"), 1);
-    w2l2.push_back(b.report.fields.at("w2l2").get<double>());
+    w2l2.push_back(b.report.extras.at("w2l2").get<double>());
   }
   const double lo = *std::min_element(w2l2.begin(), w2l2.end());
   const double hi = *std::max_element(w2l2.begin(), w2l2.end());

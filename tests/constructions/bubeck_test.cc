@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "mnemo/verify.h"
+#include "tests/test_util.h"
 
 namespace mnemo {
 namespace {
@@ -22,21 +23,21 @@ void ExpectVerified(const Dataset& data, const std::optional<Network>& net, cons
 TEST(BubeckTest, RealTargetsExactlyWithFourReluPerGroup) {
   Dataset data = LoadDataset("synthetic:sphere?n=200&d=8&targets=real&seed=1");
   Report r;
-  auto net = BuildNetwork("bubeck", data, {}, 1, &r);
+  auto net = testing::BuildWith("bubeck", data, {}, 1, &r);
   ExpectVerified(data, net, r);
   EXPECT_EQ(net->output, OutputKind::kValue);
-  EXPECT_EQ(r.fields["relus"].get<int64_t>(), 4 * r.fields["gadgets"].get<int64_t>());
-  EXPECT_EQ(r.fields["gadgets"].get<int64_t>(), (200 + 7) / 8);  // group = d = 8
+  EXPECT_EQ(r.extras["relus"].get<int64_t>(), 4 * r.extras["gadgets"].get<int64_t>());
+  EXPECT_EQ(r.extras["gadgets"].get<int64_t>(), (200 + 7) / 8);  // group = d = 8
   EXPECT_EQ(net->layers[0].activation.kind, Activation::kRelu);
 }
 
 TEST(BubeckTest, TwoClassesAreFourReluPerGroupOfOnes) {
   Dataset data = LoadDataset("synthetic:sphere?n=1000&d=16&classes=2&seed=2");
   Report r;
-  auto net = BuildNetwork("bubeck", data, {}, 1, &r);
+  auto net = testing::BuildWith("bubeck", data, {}, 1, &r);
   ExpectVerified(data, net, r);
-  const int64_t ones = r.fields["points_with_gadget"].get<int64_t>();
-  EXPECT_EQ(r.fields["relus"].get<int64_t>(), 4 * ((ones + 15) / 16));
+  const int64_t ones = r.extras["points_with_gadget"].get<int64_t>();
+  EXPECT_EQ(r.extras["relus"].get<int64_t>(), 4 * ((ones + 15) / 16));
 }
 
 TEST(BubeckTest, ClustersGridAndManyClasses) {
@@ -45,7 +46,7 @@ TEST(BubeckTest, ClustersGridAndManyClasses) {
                            "synthetic:grid?n=300&d=3&targets=real&delta=0.001&seed=5"}) {
     Dataset data = LoadDataset(spec);
     Report r;
-    auto net = BuildNetwork("bubeck", data, {}, 1, &r);
+    auto net = testing::BuildWith("bubeck", data, {}, 1, &r);
     ExpectVerified(data, net, r);
   }
 }
@@ -53,7 +54,7 @@ TEST(BubeckTest, ClustersGridAndManyClasses) {
 TEST(BubeckTest, OutputDenominatorBudget) {
   Dataset data = LoadDataset("synthetic:sphere?n=200&d=8&targets=real&seed=1");
   Report r;
-  auto net = BuildNetwork("bubeck", data, {{"max-denominator-bits", "8"}}, 1, &r);
+  auto net = testing::BuildWith("bubeck", data, {{"max-denominator-bits", "8"}}, 1, &r);
   EXPECT_FALSE(net);
   EXPECT_EQ(r.status, Status::kBudgetExceeded);
   EXPECT_THAT(r.reason, HasSubstr("common output denominator"));

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "mnemo/error.h"
+#include "tests/test_util.h"
 
 #include "mnemo/io.h"
 #include "mnemo/verify.h"
@@ -27,7 +28,7 @@ struct Built {
 
 Built Build(const Dataset& data, const ParamMap& params = {}, uint64_t seed = 1) {
   Built b;
-  b.net = BuildNetwork("vershynin", data, params, seed, &b.report);
+  b.net = testing::BuildWith("vershynin", data, params, seed, &b.report);
   return b;
 }
 
@@ -36,7 +37,7 @@ void ExpectVerified(const Dataset& data, const Built& b) {
   VerifyReport r = Verify(*b.net, data);
   EXPECT_TRUE(r.all_correct()) << data.source << ": " << r.Brief();
   EXPECT_EQ(r.checked, data.original_rows);
-  EXPECT_TRUE(b.report.fields.value("verified", false));
+  EXPECT_TRUE(b.report.extras.value("verified", false));
 }
 
 TEST(VershyninTest, MemorizesSphereClustersAndGrid) {
@@ -46,7 +47,7 @@ TEST(VershyninTest, MemorizesSphereClustersAndGrid) {
     Dataset data = LoadDataset(spec);
     Built b = Build(data);
     ExpectVerified(data, b);
-    const auto& f = b.report.fields;
+    const auto& f = b.report.extras;
     EXPECT_GT(f["deep_connections"].get<int64_t>(), 0);
     EXPECT_GT(f["W_over_N_log_N"].get<double>(), f["W_over_N_log5_N"].get<double>());
     EXPECT_GT(f["batches"].get<int64_t>(), 0);
@@ -58,23 +59,23 @@ TEST(VershyninTest, MemorizesSphereClustersAndGrid) {
 TEST(VershyninTest, SphereDataNeedsNoLiftAndOffSphereDataGetsTheConstantCoordinate) {
   Built s = Build(LoadDataset("synthetic:sphere?n=500&d=16&classes=2&seed=1"));
   ASSERT_TRUE(s.net);
-  EXPECT_EQ(s.report.fields["lift"], "none");
+  EXPECT_EQ(s.report.extras["lift"], "none");
   Dataset ball = LoadDataset("synthetic:ball?n=800&d=3&classes=2&seed=2");
   Built b = Build(ball);
   ExpectVerified(ball, b);
-  EXPECT_THAT(b.report.fields["lift"].get<std::string>(), HasSubstr("const"));
+  EXPECT_THAT(b.report.extras["lift"].get<std::string>(), HasSubstr("const"));
 }
 
 TEST(VershyninTest, ThresholdReluAndMixedStacks) {
   Dataset data = LoadDataset("synthetic:sphere?n=1200&d=16&classes=2&seed=6");
   for (const char* acts : {"step", "relu", "relu,step,step", "step,relu,relu", "relu,relu,step"}) {
-    Built b = Build(data, {{"activations", acts}, {"m", "300"}});
+    Built b = Build(data, {{"activations", acts}, {"code-width", "300"}});
     ExpectVerified(data, b);
     EXPECT_EQ(b.net->layers.back().activation.kind, Activation::kStep) << acts;
     EXPECT_EQ(b.net->layers.back().outputs, 1);
   }
   // ReLU layers really are ReLU layers.
-  Built r = Build(data, {{"activations", "relu"}, {"m", "300"}});
+  Built r = Build(data, {{"activations", "relu"}, {"code-width", "300"}});
   ASSERT_TRUE(r.net);
   for (size_t l = 0; l + 1 < r.net->layers.size(); ++l)
     EXPECT_EQ(r.net->layers[l].activation.kind, Activation::kRelu);
@@ -90,7 +91,7 @@ TEST(VershyninTest, DeepAssemblyFillsTheGivenWidths) {
     const std::vector<int> widths = {300, 400, 400, 400, 200};
     for (int l = 0; l < 5; ++l) EXPECT_EQ(b.net->layers[l].outputs, widths[l]) << acts << " layer " << l;
     const int64_t w = 300 * 400 + 400 * 400 * 2 + 400 * 200 + 200;
-    EXPECT_EQ(b.report.fields["deep_connections"].get<int64_t>(), w);
+    EXPECT_EQ(b.report.extras["deep_connections"].get<int64_t>(), w);
   }
 }
 
@@ -100,7 +101,7 @@ TEST(VershyninTest, MultiClassOneMemorizerPerClassBitsOutput) {
   ExpectVerified(data, b);
   EXPECT_EQ(b.net->output, OutputKind::kBits);
   EXPECT_EQ(b.net->layers.back().outputs, 4);
-  EXPECT_THAT(b.report.fields["multiclass"].get<std::string>(), HasSubstr("one memorizer per class"));
+  EXPECT_THAT(b.report.extras["multiclass"].get<std::string>(), HasSubstr("one memorizer per class"));
 }
 
 TEST(VershyninTest, SameSeedSameBytesOtherSeedOtherNetwork) {
@@ -121,7 +122,7 @@ TEST(VershyninFailureTest, E1CodesNotDistinct) {
   EXPECT_THAT(b.report.reason, HasSubstr("E1 codes not distinct"));
   EXPECT_THAT(b.report.reason, HasSubstr("after 2 tries"));
   // The remedy with a fixed n1 is a higher firing rate.
-  EXPECT_EQ(b.report.fields["failed_tries"][0]["remedy"], "raise p1");
+  EXPECT_EQ(b.report.extras["failed_tries"][0]["remedy"], "raise p1");
   // With n1 left to the construction, the remedy doubles it and the build succeeds.
   Built ok = Build(data, {{"p1", "0.01"}, {"n1", "0"}, {"repair", "0"}});
   EXPECT_TRUE(ok.net);
@@ -132,18 +133,18 @@ TEST(VershyninFailureTest, CloseE1CodesAreRepairedOrTheWidthDoubled) {
   Dataset data = LoadDataset("synthetic:grid?n=600&d=2&classes=2&delta=0.0005&seed=3");
   Built b = Build(data);
   ExpectVerified(data, b);
-  EXPECT_GT(b.report.fields["e1_repair_neurons"].get<int64_t>(), 0);
+  EXPECT_GT(b.report.extras["e1_repair_neurons"].get<int64_t>(), 0);
   // Without repair neurons the remedy is to double n1 (here not enough within 2 tries).
   Built d = Build(data, {{"repair", "0"}, {"tries", "2"}});
   ASSERT_FALSE(d.net);
-  EXPECT_EQ(d.report.fields["failed_tries"][0]["remedy"], "double n1");
+  EXPECT_EQ(d.report.extras["failed_tries"][0]["remedy"], "double n1");
   EXPECT_THAT(d.report.reason, HasSubstr("E1 codes not distinct"));
   EXPECT_THAT(d.report.reason, HasSubstr("n1 = 800"));
 }
 
 TEST(VershyninFailureTest, CodeLayerNotDistinct) {
   Dataset data = LoadDataset("synthetic:sphere?n=400&d=8&classes=2&seed=2");
-  Built b = Build(data, {{"m", "6"}, {"s", "2"}, {"min-activity", "0"}, {"tries", "2"}});
+  Built b = Build(data, {{"code-width", "6"}, {"s", "2"}, {"min-activity", "0"}, {"tries", "2"}});
   ASSERT_FALSE(b.net);
   EXPECT_THAT(b.report.reason, HasSubstr("codes not distinct in hidden layer 2"));
 }
@@ -153,7 +154,7 @@ TEST(VershyninFailureTest, SilentPoints) {
   Built b = Build(data, {{"min-activity", "500"}, {"tries", "2"}});
   ASSERT_FALSE(b.net);
   EXPECT_THAT(b.report.reason, HasSubstr("silent points in hidden layer 2"));
-  EXPECT_EQ(b.report.fields["failed_tries"][0]["remedy"], "raise s");
+  EXPECT_EQ(b.report.extras["failed_tries"][0]["remedy"], "raise s");
 }
 
 TEST(VershyninFailureTest, PerceptionCapacityOfTooNarrowLayers) {
@@ -171,11 +172,11 @@ TEST(VershyninFailureTest, DeepConnectionBudget) {
   // A budget the estimate accepts but the packed network overshoots: shrink m and retry.
   Built tight = Build(data, {{"connections", "80000"}, {"tries", "1"}});
   if (!tight.net) EXPECT_THAT(tight.report.reason, HasSubstr("deep connection budget exceeded"));
-  else EXPECT_LE(tight.report.fields["deep_connections"].get<int64_t>(), 80000);
+  else EXPECT_LE(tight.report.extras["deep_connections"].get<int64_t>(), 80000);
   // A sufficient budget is met and reported.
   Built ok = Build(data, {{"connections", "200000"}});
   ASSERT_TRUE(ok.net) << ok.report.reason;
-  EXPECT_LE(ok.report.fields["deep_connections"].get<int64_t>(), 200000);
+  EXPECT_LE(ok.report.extras["deep_connections"].get<int64_t>(), 200000);
 }
 
 TEST(VershyninFailureTest, OffSphereDataWithPlainScaling) {
@@ -199,8 +200,8 @@ TEST(VershyninFailureTest, TiesAndUncertainFloatDecisionsAreDecidedExactly) {
   Dataset data = LoadDataset("synthetic:grid?n=400&d=2&classes=2&seed=5");
   Built b = Build(data, {{"weight-bits", "1"}, {"tries", "10"}});
   ExpectVerified(data, b);
-  EXPECT_GT(b.report.fields["e1_ties"].get<int64_t>() + b.report.fields["code_ties"].get<int64_t>(), 0);
-  EXPECT_GT(b.report.fields["e1_exact_rechecks"].get<int64_t>(), 0);
+  EXPECT_GT(b.report.extras["e1_ties"].get<int64_t>() + b.report.extras["code_ties"].get<int64_t>(), 0);
+  EXPECT_GT(b.report.extras["e1_exact_rechecks"].get<int64_t>(), 0);
 }
 
 TEST(VershyninFailureTest, ManyFractionBitsUseBigIntegers) {
@@ -218,16 +219,16 @@ TEST(VershyninFailureTest, ManyFractionBitsUseBigIntegers) {
   Dataset data = MakeDataset("fine-grid", x, y);
   Built b = Build(data);
   ExpectVerified(data, b);
-  EXPECT_GT(b.report.fields["input_grid_bits"].get<int>(), 62);
+  EXPECT_GT(b.report.extras["input_grid_bits"].get<int>(), 62);
 }
 
 TEST(VershyninFailureTest, BadOptionsAreUserErrors) {
   Dataset data = LoadDataset("synthetic:sphere?n=50&d=4&classes=2&seed=1");
   Report r;
-  EXPECT_THROW(BuildNetwork("vershynin", data, {{"widths", "10,10"}}, 1, &r), Error);
-  EXPECT_THROW(BuildNetwork("vershynin", data, {{"rule", "oja"}}, 1, &r), Error);
-  EXPECT_THROW(BuildNetwork("vershynin", data, {{"activations", "tanh"}}, 1, &r), Error);
-  EXPECT_THROW(BuildNetwork("vershynin", data, {{"widths", "100,100,100"}, {"connections", "9"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("vershynin", data, {{"widths", "10,10"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("vershynin", data, {{"rule", "oja"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("vershynin", data, {{"activations", "tanh"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("vershynin", data, {{"widths", "100,100,100"}, {"connections", "9"}}, 1, &r), Error);
 }
 
 // ---- simulation table §11.2(a), cov, s = 40: K = 8000, d = 32, n1 = 600, m = 1000.
@@ -235,25 +236,25 @@ TEST(VershyninFailureTest, BadOptionsAreUserErrors) {
 // point (float rule, margin 0.5). Order of magnitude: within a factor 2.
 TEST(VershyninSimulationTest, MemorizingConnectionsPerPointAtK8000) {
   Dataset data = LoadDataset("synthetic:sphere?n=8000&d=32&classes=2&seed=1");
-  Built b = Build(data, {{"n1", "600"}, {"m", "1000"}, {"s", "40"}});
+  Built b = Build(data, {{"n1", "600"}, {"code-width", "1000"}, {"s", "40"}});
   ExpectVerified(data, b);
-  const double per_point = b.report.fields["memorization_connections_per_point"].get<double>();
-  const double batch = b.report.fields["avg_batch"].get<double>();
+  const double per_point = b.report.extras["memorization_connections_per_point"].get<double>();
+  const double batch = b.report.extras["avg_batch"].get<double>();
   EXPECT_GT(per_point, 25.8 / 2);
   EXPECT_LT(per_point, 25.8 * 2);
   EXPECT_GT(batch, 19.3 / 2);
   EXPECT_LT(batch, 19.3 * 2);
   // E1 activity ≈ 0.05·600 = 30 (reference 12 / 29.6 / 51).
-  EXPECT_NEAR(b.report.fields["e1_activity"][1].get<double>(), 30, 3);
+  EXPECT_NEAR(b.report.extras["e1_activity"][1].get<double>(), 30, 3);
   // The theorem's constant: W/(K ln⁵ K) is tiny (reference 1e-3 for K = 8000).
-  EXPECT_LT(b.report.fields["W_over_N_log5_N"].get<double>(), 1e-2);
+  EXPECT_LT(b.report.extras["W_over_N_log5_N"].get<double>(), 1e-2);
 }
 
 TEST(VershyninSimulationTest, TenThousandPointsGaussianClusters) {
   Dataset data = LoadDataset("synthetic:gaussian-clusters?n=10000&d=32&classes=2&clusters=200&sigma=0.2&seed=2");
   Built b = Build(data);
   ExpectVerified(data, b);
-  EXPECT_LT(b.report.fields["deep_connections_per_point"].get<double>(), 150);
+  EXPECT_LT(b.report.extras["deep_connections_per_point"].get<double>(), 150);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "mnemo/verify.h"
+#include "tests/test_util.h"
 
 namespace mnemo {
 namespace {
@@ -19,7 +20,7 @@ void ExpectVerified(const Dataset& data, const std::optional<Network>& net, cons
 TEST(YunTest, WidthsTwoAndFourRootN) {
   Dataset data = LoadDataset("synthetic:sphere?n=1000&d=8&classes=10&seed=1");
   Report r;
-  auto net = BuildNetwork("yun", data, {}, 1, &r);
+  auto net = testing::BuildWith("yun", data, {}, 1, &r);
   ExpectVerified(data, net, r);
   ASSERT_EQ(net->layers.size(), 3u);
   EXPECT_EQ(net->layers[0].outputs, 63);
@@ -34,7 +35,7 @@ TEST(YunTest, RealTargetsClustersGrid) {
                            "synthetic:grid?n=600&d=2&classes=2&delta=0.0001&seed=4"}) {
     Dataset data = LoadDataset(spec);
     Report r;
-    auto net = BuildNetwork("yun", data, {}, 1, &r);
+    auto net = testing::BuildWith("yun", data, {}, 1, &r);
     ExpectVerified(data, net, r);
   }
 }
@@ -42,7 +43,7 @@ TEST(YunTest, RealTargetsClustersGrid) {
 TEST(YunTest, BlockOptionTradesTheTwoWidths) {
   Dataset data = LoadDataset("synthetic:sphere?n=300&d=5&classes=2&seed=5");
   Report r;
-  auto net = BuildNetwork("yun", data, {{"block", "10"}}, 1, &r);
+  auto net = testing::BuildWith("yun", data, {{"block", "10"}}, 1, &r);
   ExpectVerified(data, net, r);
   EXPECT_EQ(net->layers[0].outputs, 2 * 30 - 1);
   EXPECT_EQ(net->layers[1].outputs, 40);
