@@ -673,7 +673,7 @@ TEST(StorageCli, MeasureJsonAndOutputFile) {
   auto j = nlohmann::json::parse(testing::ReadText(dir.Path("p.json")));
   EXPECT_TRUE(j.contains("alpha_50"));
   EXPECT_TRUE(j["all_certified"].get<bool>());
-  r = RunCli({"storage-measure", "gd", "--d", "8", "--m", "2", "--alphas", "0.5,8",
+  r = RunCli({"storage-measure", "gd", "--d", "16", "--m", "4", "--alphas", "0.5,8",
               "--instances", "2", "--max-epochs", "300", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(r.out);

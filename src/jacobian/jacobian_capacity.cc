@@ -35,7 +35,7 @@ RankOptions BaseOptions(const JacobianCapacityOptions& o, JacobianWrt wrt, Point
   r.seed = seed;
   // Piecewise-linear σ: the maximum rank is reached on open regions of points, not almost
   // everywhere; more draws find it more often (they are cheap).
-  r.draws = o.activation.IsPiecewiseLinear() ? std::max(o.draws, 8) : o.draws;
+  r.draws = o.activation.IsPiecewiseLinear() ? std::max(o.draws, 16) : o.draws;
   r.weight_scale = o.weight_scale;
   r.route = "svd";
   return r;
