@@ -59,7 +59,8 @@ void BM_RankModP(benchmark::State& state) {
     for (auto& e : v) e = uint32_t(1 + rng() % (p - 1));
     return v;
   };
-  std::vector<uint32_t> x = draw(size_t(n) * kD), w = draw(size_t(m) * kD), b = draw(m), v = draw(m);
+  std::vector<uint32_t> x = draw(size_t(n) * kD), w = draw(size_t(m) * kD), b = draw(m),
+                        v = draw(m);
   int64_t rank = 0;
   for (auto _ : state) {
     std::vector<double> j = JacobianModP(act, x, kD, n, w, b, v, m, JacobianWrt::kAll, p);
@@ -112,7 +113,11 @@ void BM_LmFit(benchmark::State& state) {
 }
 
 void Sizes(benchmark::internal::Benchmark* b) {
-  b->Args({500, 1000})->Args({2000, 4000})->Args({5000, 10000})->Iterations(1)->Unit(benchmark::kSecond);
+  b->Args({500, 1000})
+      ->Args({2000, 4000})
+      ->Args({5000, 10000})
+      ->Iterations(1)
+      ->Unit(benchmark::kSecond);
 }
 
 BENCHMARK(BM_RankModP)->Apply(Sizes);

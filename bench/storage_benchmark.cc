@@ -81,7 +81,11 @@ void BM_FullyConnectedFiniteK(benchmark::State& state) {
   state.counters["capacity"] = c.capacity;
   state.counters["C"] = c.correlation;
 }
-BENCHMARK(BM_FullyConnectedFiniteK)->Args({0, 3})->Args({1, 3})->Args({1, 9})->Iterations(1)
+BENCHMARK(BM_FullyConnectedFiniteK)
+    ->Args({0, 3})
+    ->Args({1, 3})
+    ->Args({1, 9})
+    ->Iterations(1)
     ->Unit(benchmark::kSecond);
 
 // One certified max-margin bracket at α = 1 (d = 100, n = 100).

@@ -3,12 +3,12 @@
 // relu and step (never a false refutation), bounds on memory capacity.
 #include "mnemo/jacobian_capacity.h"
 
-#include <cmath>
-#include <random>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "mnemo/error.h"
 #include "mnemo/two_layer_capacity_bounds.h"
@@ -68,7 +68,7 @@ TEST(JacobianCapacityTest, ReluAtTwentyByTenIsDecidedAndNotRefuted) {
 TEST(JacobianCapacityTest, StepAtTwentyByTenIsDecidedAndNotRefuted) {
   JacobianCapacityReport r = Capacity("step", 20, 10);
   ExpectThresholds(r, {0, 20, 0, 10});  // σ′ = 0: only the v-columns, equal in pairs
-  EXPECT_EQ(r.upper.value, 20);  // real labels: finitely many m-dimensional subspaces
+  EXPECT_EQ(r.upper.value, 20);         // real labels: finitely many m-dimensional subspaces
   EXPECT_EQ(r.hypotheses.local_degree, 0);
   EXPECT_EQ(r.conjecture.kind, VerdictKind::kNotDecided) << r.ToText();
   EXPECT_NE(r.conjecture.evidence.find("MC ≤ 20 < 120"), std::string::npos);
@@ -117,7 +117,8 @@ TEST(JacobianCliTest, RankJsonAndExitCodes) {
   EXPECT_EQ(j["contradiction"], false);
   auto bad = RunCli({"rank", "--activation", "nope", "--m", "2", "--d", "2", "--n", "3"});
   EXPECT_EQ(bad.exit_code, 2);
-  auto text = RunCli({"rank", "--activation", "tanh", "--m", "4", "--d", "3", "--n", "12", "--certify"});
+  auto text =
+      RunCli({"rank", "--activation", "tanh", "--m", "4", "--d", "3", "--n", "12", "--certify"});
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("certificate"), std::string::npos);
 }
@@ -128,8 +129,8 @@ TEST(JacobianCliTest, CapacityGridCsvToStdoutAndFile) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(testing::CountLines(r.out), 3);  // header + 2 rows
   EXPECT_NE(r.out.find("2,2,2,4,8,2,4,4,8,confirmed,"), std::string::npos) << r.out;
-  auto f = RunCli({"capacity", "--activation", "tanh", "--grid", "2x2", "--csv", "-o",
-                   dir.Path("g.csv")});
+  auto f = RunCli(
+      {"capacity", "--activation", "tanh", "--grid", "2x2", "--csv", "-o", dir.Path("g.csv")});
   ASSERT_EQ(f.exit_code, 0) << f.err;
   EXPECT_EQ(f.out, "");
   EXPECT_NE(testing::ReadText(dir.Path("g.csv")).find("2,2,2,4,8,2,4,4,8,confirmed,"),
@@ -179,19 +180,19 @@ TEST(JacobianCliTest, OutputFitsAHundredColumnsAndBadInputIsOneLine) {
       size_t end = text.find('\n', start);
       if (end == std::string::npos) end = text.size();
       size_t width = 0;
-      for (size_t k = start; k < end; ++k) width += (static_cast<unsigned char>(text[k]) & 0xC0) != 0x80;
+      for (size_t k = start; k < end; ++k)
+        width += (static_cast<unsigned char>(text[k]) & 0xC0) != 0x80;
       worst = std::max(worst, width);
       start = end + 1;
     }
     return worst;
   };
-  for (const std::vector<std::string>& args :
-       std::vector<std::vector<std::string>>{{"rank", "--help"},
-                                             {"capacity", "--help"},
-                                             {"capacity", "--activation", "relu", "--m", "6", "--d", "4"},
-                                             {"capacity", "--grid", "2..3x2..3"},
-                                             {"rank", "--activation", "sigmoid", "--m", "6", "--d",
-                                              "3", "--n", "20", "--certify"}}) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"rank", "--help"},
+           {"capacity", "--help"},
+           {"capacity", "--activation", "relu", "--m", "6", "--d", "4"},
+           {"capacity", "--grid", "2..3x2..3"},
+           {"rank", "--activation", "sigmoid", "--m", "6", "--d", "3", "--n", "20", "--certify"}}) {
     auto r = RunCli(args);
     EXPECT_EQ(r.exit_code, 0) << args[0] << r.err;
     EXPECT_LE(wide(r.out), 100u) << r.out;

@@ -4,11 +4,11 @@
 // upper bounds that decide them.
 #include "mnemo/jacobian_rank.h"
 
-#include <cmath>
-#include <random>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
 
 #include "mnemo/ball_rank_certificate.h"
 #include "mnemo/error.h"
@@ -20,7 +20,8 @@ namespace {
 // ---- Exact oracle values (mod p) -----------------------------------------------------------
 
 int64_t CertifiedRank(const std::string& act, int64_t d, int64_t m, int64_t n, JacobianWrt wrt,
-                      BiasMode bias, PointKind point = PointKind::kRandom, int64_t* predicted = nullptr) {
+                      BiasMode bias, PointKind point = PointKind::kRandom,
+                      int64_t* predicted = nullptr) {
   RankOptions o;
   o.activation = TwoLayerActivation::Parse(act);
   o.m = m;
@@ -42,48 +43,62 @@ int64_t CertifiedRank(const std::string& act, int64_t d, int64_t m, int64_t n, J
 }
 
 TEST(JacobianOracleTest, AlexanderHirschowitzAndQuadricsZeroBias) {
-  struct Case { int64_t d, m, k, rank; };
+  struct Case {
+    int64_t d, m, k, rank;
+  };
   // §4.2: (d, m, k) → rank J_W for t^k, zero bias, n = max(md, C(k+d−1, d−1)) + 5.
-  const Case cases[] = {{3, 5, 4, 14}, {5, 7, 3, 34}, {4, 9, 4, 34}, {3, 2, 2, 5}, {5, 3, 2, 12},
+  const Case cases[] = {{3, 5, 4, 14}, {5, 7, 3, 34}, {4, 9, 4, 34}, {3, 2, 2, 5},  {5, 3, 2, 12},
                         {3, 3, 2, 6},  {3, 4, 4, 12}, {3, 6, 4, 15}, {4, 8, 4, 32}, {5, 6, 3, 30}};
   for (const Case& c : cases) {
     SCOPED_TRACE(fmt::format("d={} m={} k={}", c.d, c.m, c.k));
     const int64_t n = std::max(c.m * c.d, Binomial(c.k + c.d - 1, c.d - 1)) + 5;
     int64_t predicted = -2;
     EXPECT_EQ(CertifiedRank(fmt::format("poly:{}", c.k), c.d, c.m, n, JacobianWrt::kWeights,
-                            BiasMode::kZero, PointKind::kRandom, &predicted), c.rank);
+                            BiasMode::kZero, PointKind::kRandom, &predicted),
+              c.rank);
     EXPECT_EQ(predicted, c.rank);
     EXPECT_EQ(AlexanderHirschowitzRank(c.d, c.m, c.k), c.rank);
   }
 }
 
 TEST(JacobianOracleTest, GenericBiasRemovesSporadicDefectsNotQuadric) {
-  struct Case { int64_t d, m, k, rank; };
+  struct Case {
+    int64_t d, m, k, rank;
+  };
   // §4.3: rank J_W with generic biases, n = max(md, C(k+d, d)) + 5.
-  const Case cases[] = {{3, 3, 2, 8}, {4, 3, 2, 11}, {3, 5, 4, 15}, {5, 7, 3, 35}, {4, 12, 3, 34},
-                        {2, 10, 3, 9}, {3, 6, 3, 18}};
+  const Case cases[] = {{3, 3, 2, 8},   {4, 3, 2, 11}, {3, 5, 4, 15}, {5, 7, 3, 35},
+                        {4, 12, 3, 34}, {2, 10, 3, 9}, {3, 6, 3, 18}};
   for (const Case& c : cases) {
     SCOPED_TRACE(fmt::format("d={} m={} k={}", c.d, c.m, c.k));
     const int64_t n = std::max(c.m * c.d, Binomial(c.k + c.d, c.d)) + 5;
     EXPECT_EQ(CertifiedRank(fmt::format("poly:{}", c.k), c.d, c.m, n, JacobianWrt::kWeights,
-                            BiasMode::kRandom), c.rank);
+                            BiasMode::kRandom),
+              c.rank);
   }
 }
 
 TEST(JacobianOracleTest, FullJacobianPurePowers) {
-  struct Case { int64_t d, m, k, n, zero_w, zero_all, gen_w, gen_all; };
+  struct Case {
+    int64_t d, m, k, n, zero_w, zero_all, gen_w, gen_all;
+  };
   // §4.7 table.
-  const Case cases[] = {{3, 5, 4, 40, 14, 19, 15, 20}, {3, 2, 2, 15, 5, 7, 6, 7},
-                        {4, 3, 2, 23, 9, 12, 11, 12},  {3, 6, 3, 35, 10, 16, 18, 20},
+  const Case cases[] = {{3, 5, 4, 40, 14, 19, 15, 20},
+                        {3, 2, 2, 15, 5, 7, 6, 7},
+                        {4, 3, 2, 23, 9, 12, 11, 12},
+                        {3, 6, 3, 35, 10, 16, 18, 20},
                         {2, 10, 3, 45, 4, 7, 9, 10}};
   for (const Case& c : cases) {
     SCOPED_TRACE(fmt::format("d={} m={} k={}", c.d, c.m, c.k));
     const std::string act = fmt::format("poly:{}", c.k);
     int64_t pz = -2, pg = -2;
     EXPECT_EQ(CertifiedRank(act, c.d, c.m, c.n, JacobianWrt::kWeights, BiasMode::kZero), c.zero_w);
-    EXPECT_EQ(CertifiedRank(act, c.d, c.m, c.n, JacobianWrt::kAll, BiasMode::kZero, PointKind::kRandom, &pz), c.zero_all);
+    EXPECT_EQ(CertifiedRank(act, c.d, c.m, c.n, JacobianWrt::kAll, BiasMode::kZero,
+                            PointKind::kRandom, &pz),
+              c.zero_all);
     EXPECT_EQ(CertifiedRank(act, c.d, c.m, c.n, JacobianWrt::kWeights, BiasMode::kRandom), c.gen_w);
-    EXPECT_EQ(CertifiedRank(act, c.d, c.m, c.n, JacobianWrt::kAll, BiasMode::kRandom, PointKind::kRandom, &pg), c.gen_all);
+    EXPECT_EQ(CertifiedRank(act, c.d, c.m, c.n, JacobianWrt::kAll, BiasMode::kRandom,
+                            PointKind::kRandom, &pg),
+              c.gen_all);
     EXPECT_EQ(pz, c.zero_all);
     EXPECT_EQ(pg, c.gen_all);
   }
@@ -92,21 +107,26 @@ TEST(JacobianOracleTest, FullJacobianPurePowers) {
 TEST(JacobianOracleTest, MixedDegreesZeroBias) {
   // §4.4 with σ′ given: t³ → σ = t⁴; t³ + t → σ = t⁴/4 + t²/2; t → σ = t²; t + 1 → σ = t²/2 + t.
   EXPECT_EQ(CertifiedRank("poly:4", 3, 5, 40, JacobianWrt::kWeights, BiasMode::kZero), 14);
-  EXPECT_EQ(CertifiedRank("poly:0,0,1/2,0,1/4", 3, 5, 40, JacobianWrt::kWeights, BiasMode::kZero), 15);
+  EXPECT_EQ(CertifiedRank("poly:0,0,1/2,0,1/4", 3, 5, 40, JacobianWrt::kWeights, BiasMode::kZero),
+            15);
   EXPECT_EQ(CertifiedRank("poly:2", 4, 3, 40, JacobianWrt::kWeights, BiasMode::kZero), 9);
   EXPECT_EQ(CertifiedRank("poly:0,1,1/2", 4, 3, 40, JacobianWrt::kWeights, BiasMode::kZero), 11);
 }
 
 TEST(JacobianOracleTest, PairedQuarticEdgeCase) {
   // §5 item 8: t⁴, d = 3, m = 10, n = 15: 14 with zero bias, 15 with generic bias.
-  EXPECT_EQ(CertifiedRank("poly:4", 3, 10, 15, JacobianWrt::kWeights, BiasMode::kZero, PointKind::kPaired), 14);
-  EXPECT_EQ(CertifiedRank("poly:4", 3, 10, 15, JacobianWrt::kWeights, BiasMode::kRandom, PointKind::kPaired), 15);
+  EXPECT_EQ(CertifiedRank("poly:4", 3, 10, 15, JacobianWrt::kWeights, BiasMode::kZero,
+                          PointKind::kPaired),
+            14);
+  EXPECT_EQ(CertifiedRank("poly:4", 3, 10, 15, JacobianWrt::kWeights, BiasMode::kRandom,
+                          PointKind::kPaired),
+            15);
 }
 
 TEST(JacobianOracleTest, ModPBasics) {
-  EXPECT_EQ(DoubleModP(0.5, 7), 4u);   // 2⁻¹ mod 7
+  EXPECT_EQ(DoubleModP(0.5, 7), 4u);  // 2⁻¹ mod 7
   EXPECT_EQ(DoubleModP(-3.0, 7), 4u);
-  EXPECT_EQ(DoubleModP(0.75, 11), (3u * 3u) % 11);  // 3·4⁻¹, 4⁻¹ = 3 mod 11
+  EXPECT_EQ(DoubleModP(0.75, 11), (3u * 3u) % 11);      // 3·4⁻¹, 4⁻¹ = 3 mod 11
   std::vector<double> a = {1, 2, 3, 2, 4, 6, 1, 0, 1};  // rank 2
   EXPECT_EQ(RankModP(a, 3, 3, 1048583), 2);
   std::mt19937_64 rng(1);
@@ -192,7 +212,6 @@ TEST(JacobianRankTest, GramRouteAgreesWithSvdAndCertifies) {
   EXPECT_NEAR(g.best.sigma_max, s.best.sigma_max, 1e-6 * s.best.sigma_max);
 }
 
-
 // ---- Piecewise-linear σ: exact ranks at rational points -------------------------------------
 
 RankReport ExactRank(const std::string& act, int64_t m, int64_t d, int64_t n, JacobianWrt wrt,
@@ -220,10 +239,10 @@ TEST(JacobianExactTest, PiecewiseLinearMaximumRanksAreDecided) {
   const auto W = JacobianWrt::kWeights, A = JacobianWrt::kAll;
   const auto R = PointKind::kRandom, P = PointKind::kPaired;
   const Case cases[] = {
-      {"relu", W, R, 32},       {"relu", A, R, 40},       {"relu", W, P, 16},
-      {"relu", A, P, 20},       {"leaky-relu", A, R, 40}, {"leaky-relu", A, P, 20},
-      {"hard-tanh", A, R, 48},  {"hard-tanh", A, P, 24},  {"step", W, R, 0},
-      {"step", A, R, 8},        {"step", A, P, 4},
+      {"relu", W, R, 32},      {"relu", A, R, 40},       {"relu", W, P, 16},
+      {"relu", A, P, 20},      {"leaky-relu", A, R, 40}, {"leaky-relu", A, P, 20},
+      {"hard-tanh", A, R, 48}, {"hard-tanh", A, P, 24},  {"step", W, R, 0},
+      {"step", A, R, 8},       {"step", A, P, 4},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(fmt::format("{} {} {}", c.act, ToString(c.wrt), ToString(c.point)));

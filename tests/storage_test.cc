@@ -1,22 +1,21 @@
 // Storage capacity: the validation ladder of storage_capacity.md §6 (each rung with its number),
 // every number of the activation table (§4) to its stated digits, the branch test values, Cover
 // against LP feasibility, the exact certificates, the GD protocol, and the CLI end to end.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numbers>
+#include <random>
+
+#include "mnemo/error.h"
 #include "mnemo/gaussian_integrals.h"
 #include "mnemo/storage_finite_width.h"
 #include "mnemo/storage_gd.h"
 #include "mnemo/storage_margin.h"
 #include "mnemo/storage_separability.h"
 #include "mnemo/storage_theory.h"
-
-#include <cmath>
-#include <fstream>
-#include <numbers>
-#include <random>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include "mnemo/error.h"
 #include "test_util.h"
 
 namespace mnemo {
@@ -31,8 +30,8 @@ constexpr double kPi = std::numbers::pi;
   double tol = 0.5 * std::pow(10.0, -decimals) * (1 + 1e-9);
   double target = std::stod(stated);
   if (std::fabs(value - target) <= tol) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << value << " is not " << stated << " to " << decimals
-                                       << " decimals";
+  return ::testing::AssertionFailure()
+         << value << " is not " << stated << " to " << decimals << " decimals";
 }
 
 StorageResult Fc(const std::string& a) {
@@ -96,7 +95,8 @@ TEST(Ladder1, SphericalPerceptronIsTwoAndCoverIsHalfAtTwoN) {
   StorageOptions o;
   o.architecture = Architecture::kPerceptron;
   EXPECT_DOUBLE_EQ(ComputeStorageCapacity(o).capacity, 2.0);
-  for (int N : {1, 2, 5, 50, 100, 1000}) EXPECT_EQ(CoverSeparabilityExact(2 * N, N), mpq_class(1, 2)) << N;
+  for (int N : {1, 2, 5, 50, 100, 1000})
+    EXPECT_EQ(CoverSeparabilityExact(2 * N, N), mpq_class(1, 2)) << N;
   EXPECT_EQ(CoverSeparabilityExact(3, 2), mpq_class(3, 4));  // 2^{-2}(1 + 2)
   EXPECT_EQ(CoverSeparabilityExact(5, 10), mpq_class(1));    // P ≤ N: always separable
   EXPECT_TRUE(ToDigits(CoverSeparability(180, 100), "0.933"));
@@ -122,7 +122,8 @@ TEST(Ladder2, GardnerTable) {
 // ---------------------------------------------------------------- rung 3: kernels
 
 TEST(Ladder3, ClosedFormKernelsAgreeWithQuadrature) {
-  for (const std::string name : {"relu", "leaky-relu", "erf", "erf-sqrt2", "quadratic", "abs", "step", "identity"}) {
+  for (const std::string name :
+       {"relu", "leaky-relu", "erf", "erf-sqrt2", "quadratic", "abs", "step", "identity"}) {
     StorageActivation g = StorageActivation::Parse(name);
     ASSERT_TRUE(g.closed_form()) << name;
     for (double q : {0.05, 0.3, 0.7, 0.95, 0.999}) {
@@ -138,7 +139,8 @@ TEST(Ladder3, ClosedFormKernelsAgreeWithQuadrature) {
   StorageActivation relu = StorageActivation::Parse("relu");
   double q = 0.4, e = (std::sqrt(1 - q * q) + q * (kPi - std::acos(q))) / (2 * kPi);
   EXPECT_NEAR(relu.Kernel(q), (e - 1 / (2 * kPi)) / (0.5 - 1 / (2 * kPi)), 1e-15);
-  EXPECT_NEAR(StorageActivation::Parse("erf").Kernel(q), std::asin(2.0 / 3 * q) / std::asin(2.0 / 3), 1e-15);
+  EXPECT_NEAR(StorageActivation::Parse("erf").Kernel(q),
+              std::asin(2.0 / 3 * q) / std::asin(2.0 / 3), 1e-15);
   EXPECT_NEAR(StorageActivation::Parse("step").Kernel(q), 2 / kPi * std::asin(q), 1e-15);
   EXPECT_DOUBLE_EQ(StorageActivation::Parse("quadratic").Kernel(q), q * q);
 }
@@ -173,7 +175,8 @@ TEST(Ladder3, PolynomialHermiteExpansionIsExact) {
   EXPECT_NEAR(p.c1_squared(), z1 * z1 / var, 1e-13);
   EXPECT_NEAR(p.c2_squared(), z2 * z2 / (2 * var), 1e-13);
   for (double q : {0.1, 0.5, 0.9}) EXPECT_NEAR(p.Kernel(q), p.QuadratureKernel(q), 1e-12);
-  EXPECT_DOUBLE_EQ(StorageActivation::Parse("poly:0,0,1").Kernel(0.3), StorageActivation::Parse("quadratic").Kernel(0.3));
+  EXPECT_DOUBLE_EQ(StorageActivation::Parse("poly:0,0,1").Kernel(0.3),
+                   StorageActivation::Parse("quadratic").Kernel(0.3));
 }
 
 // ---------------------------------------------------------------- rung 3 + §4: activation table
@@ -285,7 +288,8 @@ TEST(Ladder4, SignTreeCommitteeK3) {
   EXPECT_NEAR(l5, GardnerCapacity(0.5), 4 * se);
   // Bad input.
   EXPECT_THROW(TreeCommitteeCapacity(sign, 4, 0, 1000, rng, &se), Error);
-  EXPECT_THROW(TreeCommitteeCapacity(StorageActivation::Parse("tanh"), 3, 0, 1000, rng, &se), Error);
+  EXPECT_THROW(TreeCommitteeCapacity(StorageActivation::Parse("tanh"), 3, 0, 1000, rng, &se),
+               Error);
 }
 
 TEST(Ladder4, FiniteKReluTreeApproachesTheLargeKLimitFromBelow) {
@@ -632,7 +636,8 @@ using testing::RunCli;
 TEST(StorageCli, TableCsvReproducesTheDesignTable) {
   auto r = RunCli({"storage", "--table", "--csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("relu,0.7335,0.2335,2.9339,5.5039,continuous,0.8966"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("relu,0.7335,0.2335,2.9339,5.5039,continuous,0.8966"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("erf,0.9136,0,2.4514,7.2235,first-order,3.949 (0.443),4.143 (0.591)"),
             std::string::npos)
       << r.out;
@@ -649,8 +654,8 @@ TEST(StorageCli, JsonCapacityAndBranch) {
   r = RunCli({"storage", "--activation", "erf", "--json"});
   j = nlohmann::json::parse(r.out);
   EXPECT_NEAR(j["psb"]["spinodal_alpha"].get<double>(), 3.949, 5e-4);
-  r = RunCli({"storage", "--activation", "step", "--architecture", "tree", "--m", "3",
-              "--samples", "200000", "--json"});
+  r = RunCli({"storage", "--activation", "step", "--architecture", "tree", "--m", "3", "--samples",
+              "200000", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(r.out);
   EXPECT_NEAR(j["capacity"].get<double>(), 4.0252, 4 * j["capacity_stderr"].get<double>());
@@ -666,15 +671,15 @@ TEST(StorageCli, JsonCapacityAndBranch) {
 
 TEST(StorageCli, MeasureJsonAndOutputFile) {
   testing::TempDir dir;
-  auto r = RunCli({"storage-measure", "perceptron", "--d", "30", "--instances", "4", "--json",
-                   "-o", dir.Path("p.json")});
+  auto r = RunCli({"storage-measure", "perceptron", "--d", "30", "--instances", "4", "--json", "-o",
+                   dir.Path("p.json")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   auto j = nlohmann::json::parse(testing::ReadText(dir.Path("p.json")));
   EXPECT_TRUE(j.contains("alpha_50"));
   EXPECT_TRUE(j["all_certified"].get<bool>());
-  r = RunCli({"storage-measure", "gd", "--d", "16", "--m", "4", "--alphas", "0.5,8",
-              "--instances", "2", "--max-epochs", "300", "--json"});
+  r = RunCli({"storage-measure", "gd", "--d", "16", "--m", "4", "--alphas", "0.5,8", "--instances",
+              "2", "--max-epochs", "300", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j.contains("alpha_50"));
@@ -698,14 +703,14 @@ TEST(StorageCli, MarginIsingFiniteWidthAndCompare) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(r.out);
   EXPECT_GT(j["capacity"].get<double>(), j["optimum"]["tree_formula"].get<double>());
-  r = RunCli({"storage", "--compare", "--activation", "tanh", "--m", "2", "--d", "6",
-              "--instances", "2", "--alphas", "0.5,6", "--max-epochs", "200", "--csv"});
+  r = RunCli({"storage", "--compare", "--activation", "tanh", "--m", "2", "--d", "6", "--instances",
+              "2", "--alphas", "0.5,6", "--max-epochs", "200", "--csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("tanh,2.3556,7.1145,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(",0.5\n"), std::string::npos) << r.out;  // ⌊md/2⌋/(md) = 6/12
-  for (const std::vector<std::string>& help :
-       {std::vector<std::string>{"storage", "--help"}, {"storage-measure", "--help"},
-        {"storage", "--table"}}) {
+  for (const std::vector<std::string>& help : {std::vector<std::string>{"storage", "--help"},
+                                               {"storage-measure", "--help"},
+                                               {"storage", "--table"}}) {
     r = RunCli(help);
     size_t start = 0;
     while (start < r.out.size()) {
@@ -751,7 +756,8 @@ TEST(StorageCli, BadInputExitsTwoWithOneLine) {
   EXPECT_FALSE(std::ifstream(dir.Path("out.txt")).good()) << "no partial output file";
   // The old dialect is gone: --K / --N / --P are unknown flags (the parser's own message).
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"storage", "--K", "3"}, {"storage-measure", "perceptron", "--N", "30"},
+           {"storage", "--K", "3"},
+           {"storage-measure", "perceptron", "--N", "30"},
            {"storage", "--architecture", "perceptron", "--N", "10", "--P", "20"}})
     EXPECT_EQ(RunCli(args).exit_code, 2) << args[1];
 }

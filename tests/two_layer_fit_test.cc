@@ -2,12 +2,12 @@
 // (fixed seeds) and written networks that verify in float64.
 #include "mnemo/two_layer_fit.h"
 
-#include <cmath>
-#include <random>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "mnemo/error.h"
 #include "tests/test_util.h"
@@ -93,7 +93,8 @@ TEST(JacobianCliTest, FitWritesANetworkThatVerifies) {
     EXPECT_TRUE(j["success"].get<bool>());
     EXPECT_LT(j["max_residual"].get<double>(), 1e-9);
     EXPECT_LT(j["network_max_residual"].get<double>(), 1e-9);
-    auto v = RunCli({"verify", net, dir.Path("data.csv"), "--mode", "float64", "--tolerance", "1e-8"});
+    auto v =
+        RunCli({"verify", net, dir.Path("data.csv"), "--mode", "float64", "--tolerance", "1e-8"});
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
   }
 }

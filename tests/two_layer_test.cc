@@ -3,11 +3,11 @@
 // identity, paired points.
 #include "mnemo/two_layer.h"
 
-#include <cmath>
-#include <random>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
 
 #include "mnemo/error.h"
 #include "mnemo/two_layer_activation.h"
@@ -15,10 +15,9 @@
 namespace mnemo {
 namespace {
 
-const char* kAllActivations[] = {"sigmoid", "tanh",       "softplus", "gelu",
-                                 "silu",    "erf",        "sin",      "exp",
-                                 "poly:3",  "poly:1/2,-1,0,1/3", "relu", "leaky-relu",
-                                 "hard-tanh", "step"};
+const char* kAllActivations[] = {
+    "sigmoid", "tanh",   "softplus",          "gelu", "silu",       "erf",       "sin",
+    "exp",     "poly:3", "poly:1/2,-1,0,1/3", "relu", "leaky-relu", "hard-tanh", "step"};
 
 // ---- Jacobian structure --------------------------------------------------------------------
 
@@ -89,8 +88,8 @@ TEST(TwoLayerTest, RejectsBadActivations) {
 }
 
 TEST(TwoLayerTest, ParsesTheVocabulary) {
-  for (const char* name : {"relu", "leaky-relu", "hard-tanh", "step", "sigmoid", "tanh",
-                           "softplus", "gelu", "silu", "erf", "sin", "exp"})
+  for (const char* name : {"relu", "leaky-relu", "hard-tanh", "step", "sigmoid", "tanh", "softplus",
+                           "gelu", "silu", "erf", "sin", "exp"})
     EXPECT_EQ(TwoLayerActivation::Parse(name).Name(), name);
   EXPECT_EQ(TwoLayerActivation::Parse("poly:3").Name(), "poly:3");
   EXPECT_EQ(TwoLayerActivation::Parse("leaky-relu:0.25").Name(), "leaky-relu:1/4");

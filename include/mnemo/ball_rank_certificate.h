@@ -13,11 +13,10 @@
 // `max_precision` is passed; the precision that succeeded is reported.
 #pragma once
 
+#include <Eigen/Dense>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <Eigen/Dense>
 
 #include "mnemo/two_layer.h"
 
@@ -25,12 +24,12 @@ namespace mnemo {
 
 struct BallCertificate {
   bool proven = false;
-  int64_t rank = 0;          ///< order r of the minor tried
-  long precision = 0;        ///< bits of the successful attempt (the last attempt on failure)
-  int attempts = 0;          ///< precisions tried
-  std::string determinant;   ///< the determinant ball, "[m +/- r]"
+  int64_t rank = 0;         ///< order r of the minor tried
+  long precision = 0;       ///< bits of the successful attempt (the last attempt on failure)
+  int attempts = 0;         ///< precisions tried
+  std::string determinant;  ///< the determinant ball, "[m +/- r]"
   std::vector<int64_t> rows, cols;  ///< the minor (0-based rows = points, columns = parameters)
-  std::string failure;       ///< why not proven ("" when proven)
+  std::string failure;              ///< why not proven ("" when proven)
   double seconds = 0;
 };
 

@@ -16,11 +16,11 @@ struct ConstructiveEvidence {
   std::string construction;  ///< "baum" or "bubeck"; "" when no construction builds this σ
   std::string labels;        ///< "two classes" or "real targets"
   int64_t m = 0, d = 0;
-  int64_t n = 0;             ///< the largest n verified with ≤ m hidden units (0: none)
-  int64_t hidden = 0;        ///< hidden units of that network
-  std::string data;          ///< the data spec it was built on (a mnemo DATA source)
-  int builds = 0;            ///< networks built during the search
-  std::string note;          ///< why there is none, or what the construction's size rule is
+  int64_t n = 0;       ///< the largest n verified with ≤ m hidden units (0: none)
+  int64_t hidden = 0;  ///< hidden units of that network
+  std::string data;    ///< the data spec it was built on (a mnemo DATA source)
+  int builds = 0;      ///< networks built during the search
+  std::string note;    ///< why there is none, or what the construction's size rule is
   double seconds = 0;
 };
 

@@ -8,11 +8,10 @@
 // computes the exact rank over ℚ (both directions) for one point.
 #pragma once
 
+#include <Eigen/Dense>
 #include <cstdint>
 #include <random>
 #include <vector>
-
-#include <Eigen/Dense>
 
 #include "mnemo/exact.h"
 #include "mnemo/two_layer.h"
@@ -39,8 +38,8 @@ uint32_t DoubleModP(double x, uint32_t p);
 /// every coordinate as the exact dyadic rational its double is. Returns false when a
 /// pre-activation w_jᵀx_i + b_j of a neuron with v_j ≠ 0 sits exactly on a kink of σ, where the
 /// Jacobian does not exist (a neuron with v_j = 0 has zero W- and b-columns either way).
-bool ExactJacobian(const TwoLayerActivation& act, const TwoLayerParams& p,
-                   const Eigen::MatrixXd& x, JacobianWrt wrt, std::vector<Rational>* j);
+bool ExactJacobian(const TwoLayerActivation& act, const TwoLayerParams& p, const Eigen::MatrixXd& x,
+                   JacobianWrt wrt, std::vector<Rational>* j);
 /// Residues mod p of rational entries; false when p divides a denominator.
 bool ReduceModP(const std::vector<Rational>& a, uint32_t p, std::vector<double>* residues);
 /// The exact rank over ℚ of an n × N rational matrix (row-major), by FLINT after clearing the

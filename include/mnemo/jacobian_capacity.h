@@ -16,11 +16,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "mnemo/constructive_evidence.h"
 #include "mnemo/jacobian_rank.h"
@@ -43,16 +42,16 @@ struct JacobianCapacityOptions {
 
 /// One threshold: the maximum rank of the n × N Jacobian (W only or all, random or paired point).
 struct JacobianThreshold {
-  std::string quantity;       ///< e.g. "W only, random point"
+  std::string quantity;  ///< e.g. "W only, random point"
   JacobianWrt wrt = JacobianWrt::kWeights;
   PointKind point = PointKind::kRandom;
-  int64_t lower = 0;          ///< proven: full row rank `lower` certified at a witness point
-  int64_t upper = 0;          ///< proven upper bound on the maximum rank
-  int64_t numerical = 0;      ///< numerical rank at n = upper + 1 (evidence)
-  std::string formula;        ///< formula of `upper`, e.g. "md", "m(d+1)", "(m/2)(d+2)"
-  std::string upper_reason;   ///< why `upper` holds
-  std::string certificate;    ///< the witness's certificate, one line
-  bool proof = false;         ///< `lower` comes from a proof (not the float fast path)
+  int64_t lower = 0;         ///< proven: full row rank `lower` certified at a witness point
+  int64_t upper = 0;         ///< proven upper bound on the maximum rank
+  int64_t numerical = 0;     ///< numerical rank at n = upper + 1 (evidence)
+  std::string formula;       ///< formula of `upper`, e.g. "md", "m(d+1)", "(m/2)(d+2)"
+  std::string upper_reason;  ///< why `upper` holds
+  std::string certificate;   ///< the witness's certificate, one line
+  bool proof = false;        ///< `lower` comes from a proof (not the float fast path)
   std::vector<std::pair<int64_t, int64_t>> search;  ///< (n, certified or numerical rank) probed
   double seconds = 0;
   bool Decided() const { return proof && lower == upper; }
@@ -67,8 +66,8 @@ struct JacobianCapacityReport {
   CapacityUpperBound upper;             ///< proven upper bound on MC
   int64_t jacobian_lower = 0;           ///< MC ≥ this from the paired witnesses (analytic σ)
   std::string jacobian_lower_reason;
-  Verdict conjecture;                   ///< MC ≥ ⌊m/2⌋(d+2)
-  ConstructiveEvidence construction;    ///< step, relu: a verified network with ≤ m hidden units
+  Verdict conjecture;                 ///< MC ≥ ⌊m/2⌋(d+2)
+  ConstructiveEvidence construction;  ///< step, relu: a verified network with ≤ m hidden units
   double seconds = 0;
   nlohmann::ordered_json ToJson() const;
   std::string ToText() const;  ///< every line ≤ 100 columns

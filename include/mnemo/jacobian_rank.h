@@ -11,12 +11,11 @@
 // A proof meeting the proven upper bound decides the maximum rank exactly.
 #pragma once
 
+#include <Eigen/Dense>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <Eigen/Dense>
-#include <nlohmann/json.hpp>
 
 #include "mnemo/numerical_rank.h"
 #include "mnemo/rank_theory.h"
@@ -29,7 +28,7 @@ enum class CertificateMode { kProof, kFloat };
 
 struct RankOptions {
   TwoLayerActivation activation;
-  int64_t m = 10, d = 5, n = 0;      ///< n = 0 with data: all points
+  int64_t m = 10, d = 5, n = 0;           ///< n = 0 with data: all points
   const Eigen::MatrixXd* data = nullptr;  ///< d × n points (else Gaussian N(0, I/d))
   JacobianWrt wrt = JacobianWrt::kAll;
   PointKind point = PointKind::kRandom;
@@ -37,29 +36,29 @@ struct RankOptions {
   bool certify = false;
   CertificateMode mode = CertificateMode::kProof;
   uint64_t seed = 1;
-  int draws = 3;                     ///< random draws; the generic rank is their maximum
-  int primes = 3;                    ///< mod-p certificates: primes (each with a fresh point)
+  int draws = 3;   ///< random draws; the generic rank is their maximum
+  int primes = 3;  ///< mod-p certificates: primes (each with a fresh point)
   double weight_scale = 1.5;
-  std::string route = "auto";        ///< auto | svd | gram
-  long max_precision = 1024;         ///< ball arithmetic: give up beyond this many bits
+  std::string route = "auto";  ///< auto | svd | gram
+  long max_precision = 1024;   ///< ball arithmetic: give up beyond this many bits
 };
 
 /// A rank certificate. `proof` is true for mod-p, exact and ball certificates (checked by
 /// mnemo, no floating-point assumption), false for the float fast path.
 struct RankCertificate {
-  std::string kind = "none";         ///< none | mod-p | exact | ball | float | gram-float
+  std::string kind = "none";  ///< none | mod-p | exact | ball | float | gram-float
   bool proof = false;
-  int64_t rank = -1;                 ///< the proven (or, for float, estimated) lower bound; -1: none
-  std::vector<uint32_t> primes;      ///< mod-p, exact
+  int64_t rank = -1;             ///< the proven (or, for float, estimated) lower bound; -1: none
+  std::vector<uint32_t> primes;  ///< mod-p, exact
   std::vector<int64_t> prime_ranks;
-  double failure_bound = 0;          ///< polynomial σ: Schwartz–Zippel bound on missing the generic rank
-  int64_t rank_over_q = -1;          ///< exact: the rank over ℚ at the point (-1: not computed)
-  long precision = 0;                ///< ball: working precision in bits
-  std::string determinant;           ///< ball: the determinant ball of the minor
-  double error_bound = 0;            ///< float: the error bound σ̂_r had to exceed
-  std::string failure;               ///< why nothing (or less) was proven
+  double failure_bound = 0;  ///< polynomial σ: Schwartz–Zippel bound on missing the generic rank
+  int64_t rank_over_q = -1;  ///< exact: the rank over ℚ at the point (-1: not computed)
+  long precision = 0;        ///< ball: working precision in bits
+  std::string determinant;   ///< ball: the determinant ball of the minor
+  double error_bound = 0;    ///< float: the error bound σ̂_r had to exceed
+  std::string failure;       ///< why nothing (or less) was proven
   double seconds = 0;
-  std::string Text() const;          ///< one line
+  std::string Text(bool timing = true) const;  ///< one line (with the seconds when `timing`)
   nlohmann::ordered_json ToJson() const;
 };
 
@@ -67,15 +66,15 @@ struct RankReport {
   int64_t n = 0, d = 0, m = 0, params = 0, columns = 0;
   std::string activation, wrt, point, bias;
   RankPrediction prediction;
-  NumericalRank best;                ///< the draw with the largest rank
+  NumericalRank best;  ///< the draw with the largest rank
   std::vector<int64_t> draw_ranks;
-  int64_t numerical_rank = 0;        ///< max over draws
-  RankCertificate certificate;       ///< the proof (or the float one with --certificate float)
-  RankCertificate float_evidence;    ///< transcendental σ: the float fast path (not a proof)
-  bool rank_decided = false;         ///< a proof meets the proven upper bound
-  bool contradiction = false;        ///< a proof exceeds the proven upper bound (a bug)
-  std::string verdict;               ///< one line
-  std::vector<std::string> notes;    ///< non-generic inputs detected, caveats
+  int64_t numerical_rank = 0;      ///< max over draws
+  RankCertificate certificate;     ///< the proof (or the float one with --certificate float)
+  RankCertificate float_evidence;  ///< transcendental σ: the float fast path (not a proof)
+  bool rank_decided = false;       ///< a proof meets the proven upper bound
+  bool contradiction = false;      ///< a proof exceeds the proven upper bound (a bug)
+  std::string verdict;             ///< one line
+  std::vector<std::string> notes;  ///< non-generic inputs detected, caveats
   double seconds = 0;
   nlohmann::ordered_json ToJson() const;
   std::string ToText() const;

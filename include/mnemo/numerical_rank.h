@@ -5,23 +5,22 @@
 // the gap is clear (σ_r ≥ 10³·τ). A numerical rank is evidence, not a proof.
 #pragma once
 
+#include <Eigen/Dense>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <Eigen/Dense>
 
 namespace mnemo {
 
 /// Numerical rank of an N × n matrix Jᵀ (equivalently of J).
 struct NumericalRank {
   int64_t rank = 0;
-  double tolerance = 0;       ///< τ = max(n, N)·ε·σ₁
-  double sigma_max = 0;       ///< σ₁
-  double sigma_r = 0;         ///< σ_r (0 when r = 0)
-  double sigma_next = 0;      ///< σ_{r+1} (0 when r = min(n, N))
-  double sigma_min = 0;       ///< σ_min(n, N)
-  std::string route;          ///< "svd" (LAPACK dgesdd, values only) or "gram" (pivoted Cholesky)
+  double tolerance = 0;         ///< τ = max(n, N)·ε·σ₁
+  double sigma_max = 0;         ///< σ₁
+  double sigma_r = 0;           ///< σ_r (0 when r = 0)
+  double sigma_next = 0;        ///< σ_{r+1} (0 when r = min(n, N))
+  double sigma_min = 0;         ///< σ_min(n, N)
+  std::string route;            ///< "svd" (LAPACK dgesdd, values only) or "gram" (pivoted Cholesky)
   bool well_separated = false;  ///< σ_r ≥ 10³·τ: the rank is numerically clear
   std::vector<double> singular_values;  ///< all of them (svd route) or empty
 };

@@ -9,15 +9,15 @@
 
 namespace mnemo {
 
-/// An activation g (as seen by the capacity theory) with its Gaussian statistics for z ~ N(0,1): mean, variance, Hermite weights
-/// c₁² = E[z g]²/Var g, c₂² = E[(z²−1) g]²/(2 Var g), and the normalised kernel
-/// Δ(q) = Cov[g(u), g(v)]/Var g for corr(u, v) = q (so Δ(1) = 1, Δ(0) = 0).
+/// An activation g (as seen by the capacity theory) with its Gaussian statistics for z ~ N(0,1):
+/// mean, variance, Hermite weights c₁² = E[z g]²/Var g, c₂² = E[(z²−1) g]²/(2 Var g), and the
+/// normalised kernel Δ(q) = Cov[g(u), g(v)]/Var g for corr(u, v) = q (so Δ(1) = 1, Δ(0) = 0).
 class StorageActivation {
  public:
-  /// Parses identity, relu, leaky-relu (slope 0.01), hard-tanh, quadratic, erf, erf-sqrt2 (erf(z/√2)),
-  /// tanh, sigmoid, gelu, softplus, abs, step (1[z ≥ 0]; after centring and normalisation the
-  /// same unit as sign), or poly:a0,a1,...,an (g(z) = Σ a_k z^k, degree ≤ 16). Throws
-  /// mnemo::Error otherwise.
+  /// Parses identity, relu, leaky-relu (slope 0.01), hard-tanh, quadratic, erf, erf-sqrt2
+  /// (erf(z/√2)), tanh, sigmoid, gelu, softplus, abs, step (1[z ≥ 0]; after centring and
+  /// normalisation the same unit as sign), or poly:a0,a1,...,an (g(z) = Σ a_k z^k, degree ≤ 16).
+  /// Throws mnemo::Error otherwise.
   static StorageActivation Parse(const std::string& spec);
   /// The named activations (the rows of the activation table).
   static std::vector<std::string> Names();
@@ -50,8 +50,18 @@ class StorageActivation {
 
  private:
   enum class Kind {
-    kRelu, kLeakyRelu, kHardTanh, kErf, kTanh, kSigmoid, kGelu, kSoftplus, kAbs, kIdentity,
-    kStep, kPoly,
+    kRelu,
+    kLeakyRelu,
+    kHardTanh,
+    kErf,
+    kTanh,
+    kSigmoid,
+    kGelu,
+    kSoftplus,
+    kAbs,
+    kIdentity,
+    kStep,
+    kPoly,
   };
   StorageActivation() = default;
   void ComputeStatistics();

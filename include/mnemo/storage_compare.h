@@ -28,7 +28,7 @@ struct StorageComparisonRow {
   LogisticFit gd;                        ///< α₅₀ of the GD protocol
   bool theorem_applies = false;          ///< the ⌊md/2⌋ hypotheses hold at n = ⌊md/2⌋
   std::string theorem_reason;
-  double jacobian_per_weight = 0;        ///< ⌊md/2⌋/(md) where it applies, else 0
+  double jacobian_per_weight = 0;  ///< ⌊md/2⌋/(md) where it applies, else 0
 };
 
 /// Throws mnemo::Error for activations GD cannot train (step, identity) or bad protocols.

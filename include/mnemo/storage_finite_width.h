@@ -37,12 +37,12 @@ double TreeCommitteeCapacity(const StorageActivation& g, int K, double kappa, in
 double SignCommitteeK3Exact();
 
 struct FullyConnectedCapacity {
-  double capacity = 0;     ///< per first-layer weight, at the optimum, on fresh samples
-  double stderr = 0;       ///< Monte Carlo standard error of `capacity`
-  double correlation = 0;  ///< C at the optimum
-  double shape = 1;        ///< ρ at the optimum
-  double bias = 0;         ///< output bias b at the optimum (0 for odd g)
-  double tree_formula = 0; ///< the value at C = 0, ρ = 1, b = 0 (the tree's formula)
+  double capacity = 0;      ///< per first-layer weight, at the optimum, on fresh samples
+  double stderr = 0;        ///< Monte Carlo standard error of `capacity`
+  double correlation = 0;   ///< C at the optimum
+  double shape = 1;         ///< ρ at the optimum
+  double bias = 0;          ///< output bias b at the optimum (0 for odd g)
+  double tree_formula = 0;  ///< the value at C = 0, ρ = 1, b = 0 (the tree's formula)
 };
 /// The fully connected formula: the optimum over (C, b, ρ) is searched on `search_samples`
 /// common samples, the capacity then re-estimated on `samples` fresh ones. Throws mnemo::Error

@@ -70,8 +70,8 @@ struct IsingRow {
   double seconds = 0;
 };
 struct IsingOptions {
-  std::vector<int> Ns = {15, 17, 19, 21};
-  int instances = 40;
+  std::vector<int> Ns = {13, 15, 17, 19, 21};
+  int instances = 200;
   int checked_instances = 4;  ///< per N: Ising margins against spherical brackets
   uint64_t seed = 1;
   int threads = 0;

@@ -21,7 +21,7 @@ struct ThresholdRow {
   double alpha = 0;  ///< P per first-layer parameter
   int trials = 0, successes = 0, certified = 0;
   double fraction = 0, sampling_error = 0;  ///< √(p(1−p)/n) with p the reference (or measured)
-  double reference = -1;                   ///< Cover's P_sep for the perceptron, −1 otherwise
+  double reference = -1;                    ///< Cover's P_sep for the perceptron, −1 otherwise
   double seconds = 0;
 };
 struct ThresholdCurve {

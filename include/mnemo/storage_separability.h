@@ -3,12 +3,12 @@
 // instance is reported (in)separable on floating point alone.
 #pragma once
 
+#include <gmpxx.h>
+
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gmpxx.h>
 
 #include "mnemo/storage_measure.h"
 

@@ -9,11 +9,11 @@
 // estimates, not theorems. Cover's separability probability is exact (rational).
 #pragma once
 
+#include <gmpxx.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <gmpxx.h>
 
 #include "mnemo/storage_activation.h"
 
@@ -66,8 +66,8 @@ struct StorageOptions {
   Architecture architecture = Architecture::kFullyConnected;
   int K = 0;  ///< hidden units; 0 means K → ∞
   double kappa = 0;
-  int64_t mc_samples = 1'000'000;    ///< finite-K ground-state Monte Carlo
-  int64_t search_samples = 20'000;   ///< finite-K fully connected: samples of the optimizer
+  int64_t mc_samples = 1'000'000;   ///< finite-K ground-state Monte Carlo
+  int64_t search_samples = 20'000;  ///< finite-K fully connected: samples of the optimizer
   uint64_t seed = 1;
   bool IsValid(std::string* why) const;
 };
@@ -85,7 +85,7 @@ struct StorageResult {
   double c1_squared = 0, c2_squared = 0, kernel_slope = 0;  ///< of g; kernel_slope = Δ'(1) used
   PsbType psb = PsbType::kNone;
   double alpha_psb = 0;  ///< continuous: α(q → 0⁺) = 1/(2c̃₂²M(κ)²) (π/(4c̃₂²) at κ = 0)
-  double spinodal_alpha = 0, spinodal_q = 0;  ///< first order: minimum of α(q)
+  double spinodal_alpha = 0, spinodal_q = 0;                    ///< first order: minimum of α(q)
   double equal_free_energy_alpha = 0, equal_free_energy_q = 0;  ///< Ψ(q) = Ψ(0); 0 if none
   /// Fully connected, finite K (storage_finite_width.h): the optimal hidden-unit correlation C,
   /// collapse shape ρ and output bias b, and the tree formula's value for comparison.

@@ -11,11 +11,10 @@
 //  * At a paired point (W = [U, U], b = [β, β], v = [c, −c]) the outputs are exactly 0.
 #pragma once
 
+#include <Eigen/Dense>
 #include <cstdint>
 #include <random>
 #include <string>
-
-#include <Eigen/Dense>
 
 #include "mnemo/two_layer_activation.h"
 

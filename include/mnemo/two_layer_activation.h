@@ -30,9 +30,19 @@ namespace mnemo {
 class TwoLayerActivation {
  public:
   enum class Kind {
-    kRelu, kLeakyRelu, kHardTanh, kStep,                                // piecewise linear
-    kSigmoid, kTanh, kSoftplus, kGelu, kSilu, kErf, kSin, kExp,         // transcendental
-    kPoly,                                                              // polynomial
+    kRelu,
+    kLeakyRelu,
+    kHardTanh,
+    kStep,  // piecewise linear
+    kSigmoid,
+    kTanh,
+    kSoftplus,
+    kGelu,
+    kSilu,
+    kErf,
+    kSin,
+    kExp,   // transcendental
+    kPoly,  // polynomial
   };
 
   /// tanh.

@@ -5,12 +5,11 @@
 // mode.
 #pragma once
 
+#include <Eigen/Dense>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <Eigen/Dense>
-#include <nlohmann/json.hpp>
 
 #include "mnemo/dataset.h"
 #include "mnemo/network.h"
@@ -29,26 +28,26 @@ struct FitOptions {
   JacobianWrt wrt = JacobianWrt::kAll;  ///< paired-gn: weights (n ≤ ⌊m/2⌋d) or all
   uint64_t seed = 1;
   int max_iterations = 500;
-  double lambda = 0;                ///< paired-gn: starting λ (0 = automatic, 100)
+  double lambda = 0;                  ///< paired-gn: starting λ (0 = automatic, 100)
   double residual_tolerance = 1e-11;  ///< stop when max |f − y| ≤ this
-  double weight_scale = 1.5;        ///< init: pre-activation std ≈ weight_scale
-  int restarts = 3;                 ///< fresh random starts after a failure
+  double weight_scale = 1.5;          ///< init: pre-activation std ≈ weight_scale
+  int restarts = 3;                   ///< fresh random starts after a failure
 };
 
 struct FitReport {
   std::string method, activation;
   int64_t n = 0, d = 0, m = 0, q = 1, params = 0;
   bool success = false;
-  double max_residual = 0;          ///< max |f(x_i) − y_i| over points and outputs
-  double relative_residual = 0;     ///< ‖f − y‖ / ‖y‖
+  double max_residual = 0;       ///< max |f(x_i) − y_i| over points and outputs
+  double relative_residual = 0;  ///< ‖f − y‖ / ‖y‖
   int iterations = 0;
   int restarts_used = 0;
-  double kappa = 0;                 ///< κ(J) at the solution (2-norm)
-  double mu = 0;                    ///< LM / VarPro damping at exit
-  double lambda = 0;                ///< paired-gn: final λ
+  double kappa = 0;   ///< κ(J) at the solution (2-norm)
+  double mu = 0;      ///< LM / VarPro damping at exit
+  double lambda = 0;  ///< paired-gn: final λ
   double max_abs_v = 0;
-  std::string reason;               ///< why it stopped
-  std::vector<double> history;      ///< ‖r‖ per iteration
+  std::string reason;           ///< why it stopped
+  std::vector<double> history;  ///< ‖r‖ per iteration
   double seconds = 0;
   nlohmann::ordered_json ToJson() const;
   std::string ToText() const;

@@ -7,9 +7,8 @@
 // the verdict, never instead of it.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace mnemo {
 
@@ -17,15 +16,18 @@ enum class VerdictKind { kConfirmed, kRefuted, kNotDecided };
 
 inline std::string ToString(VerdictKind kind) {
   switch (kind) {
-    case VerdictKind::kConfirmed: return "confirmed";
-    case VerdictKind::kRefuted: return "refuted";
-    case VerdictKind::kNotDecided: return "not decided";
+    case VerdictKind::kConfirmed:
+      return "confirmed";
+    case VerdictKind::kRefuted:
+      return "refuted";
+    case VerdictKind::kNotDecided:
+      return "not decided";
   }
   return "?";
 }
 
 struct Verdict {
-  std::string claim;                          ///< the statement judged
+  std::string claim;  ///< the statement judged
   VerdictKind kind = VerdictKind::kNotDecided;
   std::string reason;    ///< the certificate (confirmed, refuted) or why not decided
   std::string evidence;  ///< what was measured or computed beside it ("" when nothing)
@@ -47,8 +49,8 @@ struct Verdict {
     return s;
   }
   nlohmann::ordered_json ToJson() const {
-    return {{"claim", claim}, {"verdict", ToString(kind)}, {"reason", reason},
-            {"evidence", evidence}};
+    return {
+        {"claim", claim}, {"verdict", ToString(kind)}, {"reason", reason}, {"evidence", evidence}};
   }
 };
 

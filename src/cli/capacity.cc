@@ -74,8 +74,9 @@ int RunGrid(const CapacityFlags& f, JacobianCapacityOptions o) {
   } else if (f.csv) {
     text = t.ToCsv();
   } else {
-    text = t.ToText() + "n* cells: a number is decided (proven witness = proven upper bound); "
-                        "a..b is a proven interval\n";
+    text = t.ToText() +
+           "n* cells: a number is decided (proven witness = proven upper bound); "
+           "a..b is a proven interval\n";
   }
   Emit(text, f.output);
   return 0;
@@ -108,11 +109,10 @@ int RunCapacity(const CapacityFlags& f) {
 
 void AddCapacityCommand(CLI::App& app, int* exit_code) {
   auto f = std::make_shared<CapacityFlags>();
-  CLI::App* cmd = AddCommand(
-      app, "capacity", "Jacobian-rank capacity thresholds of a two-layer network, proven",
-      exit_code, [f] { return RunCapacity(*f); });
-  cmd->add_option("--activation", f->activation, "σ (names below)")
-      ->capture_default_str();
+  CLI::App* cmd = AddCommand(app, "capacity",
+                             "Jacobian-rank capacity thresholds of a two-layer network, proven",
+                             exit_code, [f] { return RunCapacity(*f); });
+  cmd->add_option("--activation", f->activation, "σ (names below)")->capture_default_str();
   cmd->add_option("--m", f->m, "hidden units");
   cmd->add_option("--d", f->d, "input dimension");
   cmd->add_option("--grid", f->grid, "M1..M2xD1..D2: the whole (m, d) table");

@@ -1,8 +1,9 @@
 // mnemo conjectures: the design notes' conjectures, each decided by running the tool now; with
 // --markdown the table the README shows.
+#include "mnemo/conjectures.h"
+
 #include <memory>
 
-#include "mnemo/conjectures.h"
 #include "mnemo/error.h"
 #include "src/cli/cli_util.h"
 #include "src/cli/commands.h"
@@ -25,8 +26,8 @@ std::string Text(const std::vector<Conjecture>& cs) {
     out += internal::Wrap("  " + ToString(c.verdict.kind) + ": " + c.verdict.reason, 100, "    ");
     if (!c.verdict.evidence.empty())
       out += internal::Wrap("  evidence: " + c.verdict.evidence, 100, "    ");
-    out += internal::Wrap(fmt::format("  command: {} ({:.1f} s)", c.command, c.seconds), 100,
-                          "    ");
+    out +=
+        internal::Wrap(fmt::format("  command: {} ({:.1f} s)", c.command, c.seconds), 100, "    ");
   }
   return out;
 }
@@ -50,9 +51,9 @@ int RunConjectures(const ConjectureFlags& f) {
 
 void AddConjecturesCommand(CLI::App& app, int* exit_code) {
   auto f = std::make_shared<ConjectureFlags>();
-  CLI::App* cmd = AddCommand(app, "conjectures",
-                             "decide the design notes' conjectures by running the tool",
-                             exit_code, [f] { return RunConjectures(*f); });
+  CLI::App* cmd =
+      AddCommand(app, "conjectures", "decide the design notes' conjectures by running the tool",
+                 exit_code, [f] { return RunConjectures(*f); });
   cmd->add_flag("--markdown", f->markdown, "print the table the README shows");
   cmd->add_flag("--json", f->json, "print one JSON object");
   cmd->add_flag("--quick", f->quick, "smaller measurements (weaker evidence, same claims)");
@@ -61,7 +62,8 @@ void AddConjecturesCommand(CLI::App& app, int* exit_code) {
   cmd->footer(internal::Wrap(
       "Verdicts: confirmed only with a certificate (exact or ball arithmetic), refuted only with a "
       "certified counterexample, not decided otherwise, with the reason. About two minutes; "
-      "--quick takes seconds.", 100, ""));
+      "--quick takes seconds.",
+      100, ""));
 }
 
 }  // namespace mnemo::cli

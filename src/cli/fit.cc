@@ -57,8 +57,10 @@ int RunFit(const FitFlags& f) {
   if (!(f.tolerance > 0)) Fail("--tolerance must be positive");
   o.residual_tolerance = f.tolerance;
   if (!o.activation.NetworkActivation())
-    Fail("fit: --activation {}: the network format has no such layer (use relu, step or a smooth "
-         "activation)", o.activation.Name());
+    Fail(
+        "fit: --activation {}: the network format has no such layer (use relu, step or a smooth "
+        "activation)",
+        o.activation.Name());
   Dataset data = LoadData(f.data);
   FitReport rep;
   Network net = FitDataset(o, data, &rep);
@@ -68,8 +70,10 @@ int RunFit(const FitFlags& f) {
   if (f.json) {
     nlohmann::ordered_json j = rep.ToJson();
     j.erase("history");
-    if (!data.classification) j["network_max_residual"] = residual;
-    else j["network_misclassified"] = wrong;
+    if (!data.classification)
+      j["network_max_residual"] = residual;
+    else
+      j["network_misclassified"] = wrong;
     j["network"] = ToJson(net.Stats());
     j["output"] = f.output;
     PrintJson(j);
@@ -91,8 +95,7 @@ void AddFitCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = AddCommand(app, "fit", "fit a two-layer network that interpolates DATA",
                              exit_code, [f] { return RunFit(*f); });
   AddDataFlags(cmd, &f->data);
-  cmd->add_option("--activation", f->activation, "σ (names below)")
-      ->capture_default_str();
+  cmd->add_option("--activation", f->activation, "σ (names below)")->capture_default_str();
   cmd->add_option("--m", f->m, "hidden units")->required();
   cmd->add_option("--method", f->method, "lm | paired-gn | varpro")->capture_default_str();
   cmd->add_option("--wrt", f->wrt, "parameters to move: all, or weights (paired-gn, n ≤ ⌊m/2⌋d)")

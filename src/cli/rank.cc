@@ -66,11 +66,10 @@ int RunRank(const RankFlags& f) {
 
 void AddRankCommand(CLI::App& app, int* exit_code) {
   auto f = std::make_shared<RankFlags>();
-  CLI::App* cmd = AddCommand(app, "rank",
-                             "rank of the Jacobian of a two-layer network on n points, certified",
-                             exit_code, [f] { return RunRank(*f); });
-  cmd->add_option("--activation", f->activation, "σ (names below)")
-      ->capture_default_str();
+  CLI::App* cmd =
+      AddCommand(app, "rank", "rank of the Jacobian of a two-layer network on n points, certified",
+                 exit_code, [f] { return RunRank(*f); });
+  cmd->add_option("--activation", f->activation, "σ (names below)")->capture_default_str();
   cmd->add_option("--m", f->m, "hidden units")->required();
   cmd->add_option("--d", f->d, "input dimension (default: that of --data)");
   cmd->add_option("--n", f->n, "points (default: all of --data)");
@@ -86,7 +85,8 @@ void AddRankCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--seed", f->seed, "seed")->capture_default_str();
   cmd->add_option("--draws", f->draws, "random draws (the rank is their maximum)")
       ->capture_default_str();
-  cmd->add_option("--primes", f->primes, "primes for the mod-p certificates")->capture_default_str();
+  cmd->add_option("--primes", f->primes, "primes for the mod-p certificates")
+      ->capture_default_str();
   cmd->add_option("--route", f->route, "auto (Gram JJᵀ when 2n ≤ columns), svd or gram")
       ->capture_default_str();
   cmd->add_flag("--json", f->json, "print one JSON object");

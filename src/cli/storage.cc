@@ -84,7 +84,9 @@ Json ResultJson(const StorageResult& r) {
   j["c2_squared"] = r.c2_squared;
   j["kernel_slope"] = Num(r.kernel_slope);
   if (r.architecture == Architecture::kFullyConnected && r.K > 0)
-    j["optimum"] = {{"correlation", r.correlation}, {"shape", r.shape}, {"bias", r.bias},
+    j["optimum"] = {{"correlation", r.correlation},
+                    {"shape", r.shape},
+                    {"bias", r.bias},
                     {"tree_formula", r.tree_formula}};
   else if (r.architecture == Architecture::kFullyConnected)
     j["psb"] = PsbJson(r);
@@ -93,12 +95,14 @@ Json ResultJson(const StorageResult& r) {
 
 std::string PsbText(const StorageResult& r) {
   switch (r.psb) {
-    case PsbType::kContinuous: return fmt::format("continuous, α_PSB = {}", Fmt(r.alpha_psb, 4));
+    case PsbType::kContinuous:
+      return fmt::format("continuous, α_PSB = {}", Fmt(r.alpha_psb, 4));
     case PsbType::kFirstOrder:
       return fmt::format("first order, spinodal {} (q = {}), equal Ψ {} (q = {})",
                          Fmt(r.spinodal_alpha, 4), Fmt(r.spinodal_q, 3),
                          Fmt(r.equal_free_energy_alpha, 4), Fmt(r.equal_free_energy_q, 3));
-    case PsbType::kNone: return "none";
+    case PsbType::kNone:
+      return "none";
   }
   return "";
 }
@@ -109,8 +113,10 @@ std::string RunTable(const StorageFlags& f) {
   Json rows = Json::array();
   for (const ActivationTableRow& r : ComputeActivationTable(f.kappa)) {
     std::string type = "-", point = "-", eq = "-";
-    Json jr{{"activation", r.activation}, {"c1_squared", r.c1_squared},
-            {"c2_squared", r.c2_squared}, {"tree_capacity", Num(r.tree)},
+    Json jr{{"activation", r.activation},
+            {"c1_squared", r.c1_squared},
+            {"c2_squared", r.c2_squared},
+            {"tree_capacity", Num(r.tree)},
             {"fc_capacity", r.fc_degenerate ? Json("degenerate") : Num(r.fully_connected)}};
     if (!r.fc_degenerate && std::isfinite(r.fully_connected)) {
       const StorageResult& s = r.fc;
@@ -129,7 +135,8 @@ std::string RunTable(const StorageFlags& f) {
   }
   if (f.json)
     return Json{{"kappa", f.kappa}, {"per", "first-layer weight, m -> inf, RS"}, {"table", rows}}
-               .dump(2) + "\n";
+               .dump(2) +
+           "\n";
   return f.csv ? t.ToCsv() : t.ToText();
 }
 
@@ -146,10 +153,16 @@ std::string RunBranch(const StorageFlags& f, Architecture arch, int K) {
   if (f.json) {
     Json rows = Json::array();
     for (const BranchPoint& p : pts)
-      rows.push_back({{"q", p.q}, {"alpha", p.alpha}, {"delta", kernel.Value(p.q)},
+      rows.push_back({{"q", p.q},
+                      {"alpha", p.alpha},
+                      {"delta", kernel.Value(p.q)},
                       {"free_energy_gap", p.free_energy_gap}});
-    return Json{{"activation", g.name()}, {"architecture", ArchitectureName(arch)},
-                {"kappa", f.kappa}, {"branch", rows}}.dump(2) + "\n";
+    return Json{{"activation", g.name()},
+                {"architecture", ArchitectureName(arch)},
+                {"kappa", f.kappa},
+                {"branch", rows}}
+               .dump(2) +
+           "\n";
   }
   std::string csv = "q,alpha,delta,free_energy_gap\n";
   for (const BranchPoint& p : pts)
@@ -176,25 +189,35 @@ std::string RunCompare(const StorageFlags& f, const CLI::App* cmd, int K) {
     t.AddRow({r.activation, Fmt(r.tree), Fmt(r.fully_connected), ok ? Fmt(r.gd.alpha_50, 3) : "n/a",
               ok ? Fmt(r.gd.alpha_50_stderr, 2) : "",
               r.theorem_applies ? Fmt(r.jacobian_per_weight, 4) : "n/a"});
-    rows.push_back({{"activation", r.activation}, {"tree_capacity", Num(r.tree)},
+    rows.push_back({{"activation", r.activation},
+                    {"tree_capacity", Num(r.tree)},
                     {"fc_capacity", Num(r.fully_connected)},
                     {"gd_alpha_50", ok ? Json(r.gd.alpha_50) : Json(nullptr)},
                     {"gd_alpha_50_stderr", ok ? Json(r.gd.alpha_50_stderr) : Json(nullptr)},
-                    {"theorem_applies", r.theorem_applies}, {"theorem", r.theorem_reason},
+                    {"theorem_applies", r.theorem_applies},
+                    {"theorem", r.theorem_reason},
                     {"jacobian_per_first_layer_weight", Num(r.jacobian_per_weight)}});
   }
   GdProtocol shown = o.gd.protocol;
   shown.activation = "<activation>";
   if (f.json)
-    return Json{{"m", m}, {"d", d}, {"gd_protocol", shown.Describe()},
-                {"instances", o.gd.instances}, {"compare", rows}}.dump(2) + "\n";
+    return Json{{"m", m},
+                {"d", d},
+                {"gd_protocol", shown.Describe()},
+                {"instances", o.gd.instances},
+                {"compare", rows}}
+               .dump(2) +
+           "\n";
   if (f.csv) return t.ToCsv();
   return t.ToText() +
-         internal::Wrap(fmt::format(
-             "α per first-layer weight (P/(d·m)), m = {}, d = {}. GD: {}; {} instances per α. "
-             "⌊md/2⌋/(md): the Jacobian-rank guarantee (every real label vector, all of W, b, v "
-             "trained) where the Madden–Thrampoulidis hypotheses hold, n/a where they fail.",
-             m, d, shown.Describe(), o.gd.instances), 100, "");
+         internal::Wrap(
+             fmt::format(
+                 "α per first-layer weight (P/(d·m)), m = {}, d = {}. GD: {}; {} instances per α. "
+                 "⌊md/2⌋/(md): the Jacobian-rank guarantee (every real label vector, all of W, b, "
+                 "v "
+                 "trained) where the Madden–Thrampoulidis hypotheses hold, n/a where they fail.",
+                 m, d, shown.Describe(), o.gd.instances),
+             100, "");
 }
 
 std::string RunSingle(const StorageFlags& f, const StorageOptions& opt) {
@@ -212,8 +235,8 @@ std::string RunSingle(const StorageFlags& f, const StorageOptions& opt) {
   if (opt.architecture == Architecture::kFullyConnected && opt.K == 0)
     t.AddRow({"PSB", PsbText(r)});
   if (opt.architecture == Architecture::kFullyConnected && opt.K > 0) {
-    t.AddRow({"optimum C, ρ, b", fmt::format("{}, {}, {}", Fmt(r.correlation, 4), Fmt(r.shape, 3),
-                                             Fmt(r.bias, 3))});
+    t.AddRow({"optimum C, ρ, b",
+              fmt::format("{}, {}, {}", Fmt(r.correlation, 4), Fmt(r.shape, 3), Fmt(r.bias, 3))});
     t.AddRow({"tree formula (C = 0, ρ = 1)", Fmt(r.tree_formula, 5)});
   }
   if (f.d > 0 || f.n > 0) {
@@ -222,8 +245,10 @@ std::string RunSingle(const StorageFlags& f, const StorageOptions& opt) {
     if (f.d < 1 || f.d > 100000) Fail("storage: --d must be in [1, 100000], got {}", f.d);
     if (f.n < 0 || f.n > 1000000) Fail("storage: --n must be in [0, 1000000], got {}", f.n);
     std::vector<int64_t> Ps;
-    if (f.n > 0) Ps = {f.n};
-    else for (double a : {1.8, 1.9, 2.0, 2.1, 2.2}) Ps.push_back(std::llround(a * f.d));
+    if (f.n > 0)
+      Ps = {f.n};
+    else
+      for (double a : {1.8, 1.9, 2.0, 2.1, 2.2}) Ps.push_back(std::llround(a * f.d));
     Json cover = Json::array();
     for (int64_t P : Ps) {
       mpq_class p = CoverSeparabilityExact(P, f.d);
@@ -257,10 +282,14 @@ int RunStorage(const StorageFlags& f, const CLI::App* cmd) {
   std::string why;
   if (!opt.IsValid(&why)) Fail("storage: {}", why);
   std::string text;
-  if (f.table) text = RunTable(f);
-  else if (f.branch) text = RunBranch(f, arch, K);
-  else if (f.compare) text = RunCompare(f, cmd, K);
-  else text = RunSingle(f, opt);
+  if (f.table)
+    text = RunTable(f);
+  else if (f.branch)
+    text = RunBranch(f, arch, K);
+  else if (f.compare)
+    text = RunCompare(f, cmd, K);
+  else
+    text = RunSingle(f, opt);
   Emit(text, f.output);
   return 0;
 }
@@ -301,9 +330,11 @@ void AddStorageCommand(CLI::App& app, int* exit_code) {
   std::string names;
   for (const std::string& n : StorageActivation::Names()) names += (names.empty() ? "" : ", ") + n;
   cmd->footer(internal::Wrap(
-      "Activations: " + names + ", poly:a0,a1,... (step is 1[z ≥ 0]; erf-sqrt2 is erf(z/√2)). "
-      "--compare uses --m (default 4) and --d (default 16) for the GD net and the Jacobian "
-      "guarantee.", 100, ""));
+      "Activations: " + names +
+          ", poly:a0,a1,... (step is 1[z ≥ 0]; erf-sqrt2 is erf(z/√2)). "
+          "--compare uses --m (default 4) and --d (default 16) for the GD net and the Jacobian "
+          "guarantee.",
+      100, ""));
 }
 
 }  // namespace mnemo::cli

@@ -34,8 +34,14 @@ std::string Fmt(double v, int digits = 5) {
 }
 
 Json RowJson(const ThresholdRow& r) {
-  Json j{{"d", r.N}, {"m", r.K}, {"n", r.P}, {"alpha", r.alpha}, {"trials", r.trials},
-         {"successes", r.successes}, {"fraction", r.fraction}, {"sampling_error", r.sampling_error},
+  Json j{{"d", r.N},
+         {"m", r.K},
+         {"n", r.P},
+         {"alpha", r.alpha},
+         {"trials", r.trials},
+         {"successes", r.successes},
+         {"fraction", r.fraction},
+         {"sampling_error", r.sampling_error},
          {"seconds", r.seconds}};
   if (r.reference >= 0) j["cover"] = r.reference, j["certified"] = r.certified;
   return j;
@@ -43,13 +49,15 @@ Json RowJson(const ThresholdRow& r) {
 
 Json FitJson(const LogisticFit& fit) {
   return {{"alpha_50", fit.ok ? Json(fit.alpha_50) : Json(nullptr)},
-          {"alpha_50_stderr", fit.alpha_50_stderr}, {"width", fit.width}};
+          {"alpha_50_stderr", fit.alpha_50_stderr},
+          {"width", fit.width}};
 }
 
 std::vector<int> ParseSizes(const MeasureFlags& f, const std::string& fallback) {
   std::vector<int> Ns;
   for (double v : ParseValueList(f.d.empty() ? fallback : f.d, "--d")) {
-    if (v != std::floor(v) || v > 1e6) Fail("storage-measure: --d values must be integers, got {}", v);
+    if (v != std::floor(v) || v > 1e6)
+      Fail("storage-measure: --d values must be integers, got {}", v);
     Ns.push_back(int(v));
   }
   return Ns;
@@ -85,11 +93,14 @@ int RunPerceptron(const MeasureFlags& f, std::string* text) {
   } else if (f.csv) {
     *text = t.ToCsv();
   } else {
-    *text = t.ToText() + fmt::format("α₅₀ = {} ± {} (logistic fit, width {}); Cover: P_sep = 1/2 "
-                                     "at α = 2; certificates checked exactly: {}/{}\n",
-                                     c.fit.ok ? Fmt(c.fit.alpha_50, 4) : "n/a",
-                                     Fmt(c.fit.alpha_50_stderr, 2), Fmt(c.fit.width, 3),
-                                     total - uncertified, total);
+    *text =
+        t.ToText() + internal::Wrap(fmt::format("α₅₀ = {} ± {} (logistic fit, width {}); "
+                                                "Cover: P_sep = 1/2 at α = 2; certificates "
+                                                "checked exactly: {}/{}",
+                                                c.fit.ok ? Fmt(c.fit.alpha_50, 4) : "n/a",
+                                                Fmt(c.fit.alpha_50_stderr, 2), Fmt(c.fit.width, 3),
+                                                total - uncertified, total),
+                                    100, "  ");
   }
   return uncertified == 0 ? 0 : 1;
 }
@@ -109,29 +120,42 @@ int RunMargin(const MeasureFlags& f, std::string* text) {
     t.AddRow({Fmt(r.alpha, 4), std::to_string(r.P), fmt::format("{}/{}", r.separable, r.instances),
               fmt::format("[{}, {}]", Fmt(r.median_lower, 4), Fmt(r.median_upper, 4)),
               Fmt(r.mean, 4), Fmt(r.spread, 3), Fmt(r.gardner, 4), Fmt(r.seconds, 3)});
-    jrows.push_back({{"d", r.N}, {"n", r.P}, {"alpha", r.alpha}, {"instances", r.instances},
-                     {"separable", r.separable}, {"median_lower", r.median_lower},
-                     {"median_upper", r.median_upper}, {"mean", r.mean}, {"sd", r.spread},
-                     {"gardner", r.gardner}, {"seconds", r.seconds}});
+    jrows.push_back({{"d", r.N},
+                     {"n", r.P},
+                     {"alpha", r.alpha},
+                     {"instances", r.instances},
+                     {"separable", r.separable},
+                     {"median_lower", r.median_lower},
+                     {"median_upper", r.median_upper},
+                     {"mean", r.mean},
+                     {"sd", r.spread},
+                     {"gardner", r.gardner},
+                     {"seconds", r.seconds}});
   }
   if (f.json) {
-    *text = Json{{"d", o.N}, {"instances", o.instances}, {"seed", o.seed},
+    *text = Json{{"d", o.N},
+                 {"instances", o.instances},
+                 {"seed", o.seed},
                  {"method", "dual coordinate ascent; w and lambda bound kappa* exactly (GMP)"},
-                 {"rows", jrows}}.dump(2) + "\n";
+                 {"rows", jrows}}
+                .dump(2) +
+            "\n";
   } else {
     *text = f.csv ? t.ToCsv()
-                  : t.ToText() + internal::Wrap(
-                        "κ*: the max margin of each instance, a certified bracket (a dyadic w "
-                        "below, a dual vector λ above, both evaluated exactly); Gardner: the "
-                        "replica value as d → ∞.", 100, "");
+                  : t.ToText() +
+                        internal::Wrap(
+                            "κ*: the max margin of each instance, a certified bracket (a dyadic w "
+                            "below, a dual vector λ above, both evaluated exactly); Gardner: the "
+                            "replica value as d → ∞.",
+                            100, "");
   }
   return 0;
 }
 
 int RunIsing(const MeasureFlags& f, std::string* text) {
   IsingOptions o;
-  o.Ns = ParseSizes(f, "15,17,19,21");
-  o.instances = f.instances > 0 ? f.instances : 40;
+  o.Ns = ParseSizes(f, "13,15,17,19,21");
+  o.instances = f.instances > 0 ? f.instances : 200;
   o.seed = f.seed, o.threads = f.threads, o.progress = !f.json && !f.csv;
   IsingResult res = MeasureIsingCapacity(o);
   Table t({"d", "instances", "α median", "α mean", "±", "margin checks", "violations", "seconds"});
@@ -142,16 +166,22 @@ int RunIsing(const MeasureFlags& f, std::string* text) {
     t.AddRow({std::to_string(r.N), std::to_string(r.instances), Fmt(r.alpha_median, 4),
               Fmt(r.alpha_mean, 4), Fmt(r.alpha_stderr, 2), std::to_string(r.checks),
               std::to_string(r.violations), Fmt(r.seconds, 3)});
-    rows.push_back({{"d", r.N}, {"instances", r.instances}, {"alpha_median", r.alpha_median},
-                    {"alpha_mean", r.alpha_mean}, {"alpha_stderr", r.alpha_stderr},
-                    {"margin_checks", r.checks}, {"violations", r.violations},
+    rows.push_back({{"d", r.N},
+                    {"instances", r.instances},
+                    {"alpha_median", r.alpha_median},
+                    {"alpha_mean", r.alpha_mean},
+                    {"alpha_stderr", r.alpha_stderr},
+                    {"margin_checks", r.checks},
+                    {"violations", r.violations},
                     {"seconds", r.seconds}});
   }
   if (f.json) {
     Json j{{"instances", o.instances}, {"seed", o.seed}, {"rows", rows}};
     if (res.extrapolated)
-      j["extrapolation"] = {{"alpha_inf", res.alpha_inf}, {"alpha_inf_stderr", res.alpha_inf_stderr},
-                            {"model", "alpha(d) = alpha_inf + a/d"}, {"krauth_mezard", 0.833}};
+      j["extrapolation"] = {{"alpha_inf", res.alpha_inf},
+                            {"alpha_inf_stderr", res.alpha_inf_stderr},
+                            {"model", "alpha(d) = alpha_inf + a/d"},
+                            {"krauth_mezard", 0.833}};
     *text = j.dump(2) + "\n";
   } else if (f.csv) {
     *text = t.ToCsv();
@@ -163,7 +193,8 @@ int RunIsing(const MeasureFlags& f, std::string* text) {
     *text += internal::Wrap(
         "α: the largest n/d such that some w ∈ {±1}^d stores the first n patterns, by "
         "enumerating all 2^d weight vectors; margin checks: the exact binary margin must not "
-        "exceed the certified spherical bracket on the same patterns.", 100, "");
+        "exceed the certified spherical bracket on the same patterns.",
+        100, "");
   }
   return violations == 0 ? 0 : 1;
 }
@@ -198,16 +229,19 @@ int RunGd(const MeasureFlags& f, std::string* text) {
     j["activation"] = o.protocol.activation, j["protocol"] = o.protocol.Describe();
     j["instances"] = o.instances, j["seed"] = o.seed, j["curves"] = curves;
     if (res.fss_ok)
-      j["fss"] = {{"alpha_inf", res.alpha_inf}, {"alpha_inf_stderr", res.alpha_inf_stderr},
-                  {"slope", res.fss_slope}, {"model", "alpha_50(d) = alpha_inf + a d^-1/2"}};
+      j["fss"] = {{"alpha_inf", res.alpha_inf},
+                  {"alpha_inf_stderr", res.alpha_inf_stderr},
+                  {"slope", res.fss_slope},
+                  {"model", "alpha_50(d) = alpha_inf + a d^-1/2"}};
     *text = j.dump(2) + "\n";
   } else if (f.csv) {
     *text = t.ToCsv();
   } else {
     *text = t.ToText();
     for (const ThresholdCurve& c : res.curves)
-      *text += fmt::format("d = {}: α₅₀ = {} ± {} (logistic fit)\n", c.rows.front().N,
-                           c.fit.ok ? Fmt(c.fit.alpha_50, 4) : "n/a", Fmt(c.fit.alpha_50_stderr, 2));
+      *text +=
+          fmt::format("d = {}: α₅₀ = {} ± {} (logistic fit)\n", c.rows.front().N,
+                      c.fit.ok ? Fmt(c.fit.alpha_50, 4) : "n/a", Fmt(c.fit.alpha_50_stderr, 2));
     if (res.fss_ok)
       *text += fmt::format("finite-size scaling α₅₀(d) = α_∞ + a/√d: α_∞ = {} ± {}\n",
                            Fmt(res.alpha_inf, 4), Fmt(res.alpha_inf_stderr, 2));
@@ -221,11 +255,17 @@ int RunMeasure(const MeasureFlags& f) {
   CheckOutputPath(f.output);
   std::string text;
   int code = 0;
-  if (f.target == "perceptron") code = RunPerceptron(f, &text);
-  else if (f.target == "margin") code = RunMargin(f, &text);
-  else if (f.target == "ising") code = RunIsing(f, &text);
-  else if (f.target == "gd") code = RunGd(f, &text);
-  else Fail("storage-measure: unknown target '{}' (expected perceptron, margin, ising or gd)", f.target);
+  if (f.target == "perceptron")
+    code = RunPerceptron(f, &text);
+  else if (f.target == "margin")
+    code = RunMargin(f, &text);
+  else if (f.target == "ising")
+    code = RunIsing(f, &text);
+  else if (f.target == "gd")
+    code = RunGd(f, &text);
+  else
+    Fail("storage-measure: unknown target '{}' (expected perceptron, margin, ising or gd)",
+         f.target);
   Emit(text, f.output);
   return code;
 }
@@ -254,7 +294,7 @@ void AddStorageMeasureCommand(CLI::App& app, int* exit_code) {
       "Defaults by target:\n"
       "  perceptron  --d 100  --alphas 1.6:2.4:0.1    --instances 20\n"
       "  margin      --d 100  --alphas 0.5:1.5:0.25   --instances 20\n"
-      "  ising       --d 15,17,19,21 (odd, ≤ 27)      --instances 40\n"
+      "  ising       --d 13,15,17,19,21 (odd, ≤ 27)   --instances 200\n"
       "  gd          --d 32   --alphas 0.5:4:0.5      --instances 8   --m 4");
 }
 

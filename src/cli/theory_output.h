@@ -3,9 +3,9 @@
 // is checked for writability (cli_util.h's CheckWritable) before any work.
 #pragma once
 
-#include <string>
-
 #include <fmt/format.h>
+
+#include <string>
 
 #include "mnemo/error.h"
 #include "mnemo/io.h"

@@ -1,11 +1,11 @@
 // The design notes' conjectures, each decided by running the tool.
 #include "mnemo/conjectures.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <functional>
-
-#include <fmt/format.h>
 
 #include "mnemo/jacobian_capacity.h"
 #include "mnemo/jacobian_rank.h"
@@ -34,8 +34,9 @@ Conjecture PairedThreshold(const std::string& activation, int64_t m, int64_t d) 
 
 Conjecture OddPairedThreshold() {
   Verdict v;
-  v.claim = "for odd m the paired all-parameter threshold of tanh is ⌊m/2⌋(d+2) + d + 1 "
-            "(observed), at (m, d) = (5, 4) and (7, 3)";
+  v.claim =
+      "for odd m the paired all-parameter threshold of tanh is ⌊m/2⌋(d+2) + d + 1 "
+      "(observed), at (m, d) = (5, 4) and (7, 3)";
   bool all = true;
   std::string evidence;
   for (auto [m, d] : {std::pair<int64_t, int64_t>{5, 4}, {7, 3}}) {
@@ -45,11 +46,11 @@ Conjecture OddPairedThreshold() {
     JacobianThreshold t = SearchJacobianThreshold(o, JacobianWrt::kAll, PointKind::kPaired);
     const int64_t formula = (m / 2) * (d + 2) + d + 1;
     all &= t.Decided() && t.upper == formula;
-    evidence += fmt::format("{}(m, d) = ({}, {}): maximum rank {}{} (formula {}; {} witness; "
-                            "upper bound: {})",
-                            evidence.empty() ? "" : "; ", m, d, t.Decided() ? "" : "≥ ", t.lower,
-                            formula, t.certificate.substr(0, t.certificate.find(':')),
-                            t.upper_reason);
+    evidence += fmt::format(
+        "{}(m, d) = ({}, {}): maximum rank {}{} (formula {}; {} witness; "
+        "upper bound: {})",
+        evidence.empty() ? "" : "; ", m, d, t.Decided() ? "" : "≥ ", t.lower, formula,
+        t.certificate.substr(0, t.certificate.find(':')), t.upper_reason);
   }
   v.kind = all ? VerdictKind::kConfirmed : VerdictKind::kNotDecided;
   v.reason = all ? "at both sizes a ball-arithmetic witness meets the structural upper bound"
@@ -60,8 +61,9 @@ Conjecture OddPairedThreshold() {
 
 Conjecture QuadraticDefect() {
   Verdict v;
-  v.claim = "σ = t² with generic bias: rank J_W = md − (m−1)(m−2)/2 (observed for m ≤ 3), at "
-            "d = 6, m = 4 and 5";
+  v.claim =
+      "σ = t² with generic bias: rank J_W = md − (m−1)(m−2)/2 (observed for m ≤ 3), at "
+      "d = 6, m = 4 and 5";
   v.kind = VerdictKind::kNotDecided;
   std::string evidence;
   bool all_equal = true;
@@ -92,8 +94,9 @@ Conjecture QuadraticDefect() {
 
 Conjecture PsbTypes() {
   Verdict v;
-  v.claim = "permutation-symmetry breaking is continuous for relu, quadratic, gelu, softplus, abs "
-            "and first order (with a spinodal) for erf, tanh, sigmoid (reconstructed RS theory)";
+  v.claim =
+      "permutation-symmetry breaking is continuous for relu, quadratic, gelu, softplus, abs "
+      "and first order (with a spinodal) for erf, tanh, sigmoid (reconstructed RS theory)";
   std::string agree, disagree;
   auto check = [&](const char* name, PsbType expected) {
     StorageOptions o;
@@ -101,11 +104,13 @@ Conjecture PsbTypes() {
     const PsbType got = ComputeStorageCapacity(o).psb;
     (got == expected ? agree : disagree) += std::string(agree.empty() ? "" : ", ") + name;
   };
-  for (const char* n : {"relu", "quadratic", "gelu", "softplus", "abs"}) check(n, PsbType::kContinuous);
+  for (const char* n : {"relu", "quadratic", "gelu", "softplus", "abs"})
+    check(n, PsbType::kContinuous);
   for (const char* n : {"erf", "tanh", "sigmoid"}) check(n, PsbType::kFirstOrder);
   v.kind = VerdictKind::kNotDecided;
-  v.reason = "the RS branch α(q) is computed by double-precision quadrature, not a certified "
-             "computation";
+  v.reason =
+      "the RS branch α(q) is computed by double-precision quadrature, not a certified "
+      "computation";
   v.evidence = disagree.empty() ? "the computed branch agrees for all eight activations"
                                 : "the computed branch disagrees for " + disagree;
   return {"storage capacity", v, "mnemo storage --table"};
@@ -123,18 +128,19 @@ std::vector<Conjecture> GdClaims(const ConjectureOptions& o) {
   StorageOptions rs;
   const double fc = ComputeStorageCapacity(rs).capacity;  // relu, fully connected, K → ∞
   const std::string measured =
-      fit.ok ? fmt::format("GD α₅₀ = {} ± {} at d = 16, m = 4 ({} runs per α)", Num(fit.alpha_50, 3),
-                           Num(fit.alpha_50_stderr, 2), gd.instances)
+      fit.ok ? fmt::format("GD α₅₀ = {} ± {} at d = 16, m = 4 ({} runs per α)",
+                           Num(fit.alpha_50, 3), Num(fit.alpha_50_stderr, 2), gd.instances)
              : "the logistic fit failed";
   const std::string command = fmt::format(
       "mnemo storage-measure gd --activation relu --d 16 --m 4 --alphas {} --instances {}",
       o.quick ? "1,2,3" : "1.2:2.1:0.15", gd.instances);
-  Conjecture stall{"storage capacity",
-                   Verdict::NotDecided("GD stalls well below the RS capacity (relu, fully connected)",
-                                       "a statement about what one algorithm reaches: measured, "
-                                       "not provable",
-                                       measured + "; RS capacity " + Num(fc, 4)),
-                   command};
+  Conjecture stall{
+      "storage capacity",
+      Verdict::NotDecided("GD stalls well below the RS capacity (relu, fully connected)",
+                          "a statement about what one algorithm reaches: measured, "
+                          "not provable",
+                          measured + "; RS capacity " + Num(fc, 4)),
+      command};
   Conjecture pilot{"storage capacity",
                    Verdict::NotDecided("the pilot's ReLU GD threshold is ≈ 2–2.5",
                                        "a statistical estimate under one protocol is not a "
@@ -151,9 +157,9 @@ Conjecture FullyConnectedLimit(const ConjectureOptions& o) {
       "a derived formula; finite-K values of the RS ground-state formula (Monte Carlo) approach "
       "it but prove nothing about the limit");
   for (int K : o.quick ? std::vector<int>{3} : std::vector<int>{3, 5, 9}) {
-    FullyConnectedCapacity c = FullyConnectedCommitteeCapacity(
-        StorageActivation::Parse("relu"), K, 0, o.quick ? 20000 : 400000, o.quick ? 2000 : 20000,
-        o.seed);
+    FullyConnectedCapacity c =
+        FullyConnectedCommitteeCapacity(StorageActivation::Parse("relu"), K, 0,
+                                        o.quick ? 20000 : 400000, o.quick ? 2000 : 20000, o.seed);
     v.evidence += fmt::format("{}K = {}: {} ± {} (C = {})", v.evidence.empty() ? "" : "; ", K,
                               Num(c.capacity), Num(c.stderr, 2), Num(c.correlation, 3));
   }
@@ -161,9 +167,9 @@ Conjecture FullyConnectedLimit(const ConjectureOptions& o) {
 }
 
 Conjecture SmallCommittees(const ConjectureOptions& o) {
-  FullyConnectedCapacity c = FullyConnectedCommitteeCapacity(
-      StorageActivation::Parse("step"), 3, 0, o.quick ? 20000 : 400000, o.quick ? 2000 : 20000,
-      o.seed);
+  FullyConnectedCapacity c =
+      FullyConnectedCommitteeCapacity(StorageActivation::Parse("step"), 3, 0,
+                                      o.quick ? 20000 : 400000, o.quick ? 2000 : 20000, o.seed);
   return {"storage capacity",
           Verdict::NotDecided(
               "at small K the fully connected step (sign) committee stores more than the tree",

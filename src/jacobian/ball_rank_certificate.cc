@@ -1,5 +1,7 @@
 // Ball-arithmetic rank certificates: an r × r minor of the Jacobian evaluated in Arb, whose
 // determinant ball must exclude 0. Floating point (column-pivoted QR) only picks the minor.
+#include "mnemo/ball_rank_certificate.h"
+
 #include <arb.h>
 #include <arb_hypgeom.h>
 #include <arb_mat.h>
@@ -9,7 +11,6 @@
 #include <chrono>
 #include <memory>
 
-#include "mnemo/ball_rank_certificate.h"
 #include "mnemo/error.h"
 
 namespace mnemo {
@@ -93,7 +94,7 @@ void BallActivation(const TwoLayerActivation& act, arb_t value, arb_t deriv, con
     case K::kSilu:
       BallLogistic(t.x, z, prec);  // s
       arb_mul(value, z, t.x, prec);
-      arb_sub_ui(u.x, t.x, 1, prec);  // s − 1
+      arb_sub_ui(u.x, t.x, 1, prec);   // s − 1
       arb_mul(u.x, u.x, value, prec);  // z s (s − 1)
       arb_sub(deriv, t.x, u.x, prec);  // s + z s (1 − s)
       return;
@@ -123,8 +124,8 @@ std::vector<int64_t> PivotColumns(Eigen::MatrixXd a, int64_t count) {
   const lapack_int rows = lapack_int(a.rows()), cols = lapack_int(a.cols());
   std::vector<lapack_int> jpvt(cols, 0);
   std::vector<double> tau(std::min(rows, cols));
-  lapack_int info = LAPACKE_dgeqp3(LAPACK_COL_MAJOR, rows, cols, a.data(), rows, jpvt.data(),
-                                   tau.data());
+  lapack_int info =
+      LAPACKE_dgeqp3(LAPACK_COL_MAJOR, rows, cols, a.data(), rows, jpvt.data(), tau.data());
   MNEMO_CHECK(info == 0, "dgeqp3 failed: info = {}", info);
   std::vector<int64_t> out;
   for (int64_t k = 0; k < count; ++k) out.push_back(jpvt[k] - 1);

@@ -1,10 +1,11 @@
 // Constructive evidence: baum / bubeck networks with at most m hidden units, built on random
 // points and verified exactly, through the one construction pipeline.
-#include <chrono>
+#include "mnemo/constructive_evidence.h"
 
 #include <fmt/format.h>
 
-#include "mnemo/constructive_evidence.h"
+#include <chrono>
+
 #include "mnemo/dataset.h"
 #include "mnemo/pipeline.h"
 
@@ -18,8 +19,9 @@ ConstructiveEvidence FindConstructiveEvidence(const TwoLayerActivation& act, int
   using Kind = TwoLayerActivation::Kind;
   if (act.kind() == Kind::kStep) {
     e.construction = "baum", e.labels = "two classes";
-    e.note = "Baum: slab pairs through groups of ≤ d points of the minority class; binary labels, "
-             "while the bounds above count real ones";
+    e.note =
+        "Baum: slab pairs through groups of ≤ d points of the minority class; binary labels, "
+        "while the bounds above count real ones";
   } else if (act.kind() == Kind::kRelu) {
     e.construction = "bubeck", e.labels = "real targets";
     e.note = "Bubeck et al.: 4 ReLUs per group of ≤ min(d, 16) points";

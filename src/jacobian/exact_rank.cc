@@ -2,16 +2,16 @@
 // and its rank by fflas-ffpack's PLUQ (BLAS-backed, delayed modular reductions); the exact
 // rational Jacobian of a piecewise-linear activation at a dyadic point, reduced mod p or ranked
 // over ℚ by FLINT.
+#include "mnemo/exact_rank.h"
+
 #include <fflas-ffpack/fflas-ffpack.h>
+#include <flint/fmpz.h>
+#include <flint/fmpz_mat.h>
 #include <givaro/modular.h>
 
 #include <cmath>
 
-#include <flint/fmpz.h>
-#include <flint/fmpz_mat.h>
-
 #include "mnemo/error.h"
-#include "mnemo/exact_rank.h"
 
 namespace mnemo {
 namespace {
@@ -43,8 +43,8 @@ uint32_t IntegerModP(const Integer& z, uint32_t p) {
 
 uint32_t RationalModP(const Rational& c, uint32_t p, const char* what) {
   uint32_t den = IntegerModP(c.get_den(), p);
-  if (den == 0) Fail("activation coefficient {} has a denominator divisible by the prime {}",
-                     ToString(c), p);
+  if (den == 0)
+    Fail("activation coefficient {} has a denominator divisible by the prime {}", ToString(c), p);
   (void)what;
   return uint32_t(uint64_t(IntegerModP(c.get_num(), p)) * InvMod(den, p) % p);
 }
@@ -55,12 +55,14 @@ uint32_t DoubleModP(double x, uint32_t p) {
   MNEMO_CHECK(std::isfinite(x));
   if (x == 0) return 0;
   int e = 0;
-  double f = std::frexp(std::fabs(x), &e);        // |x| = f·2^e, f ∈ [½, 1)
+  double f = std::frexp(std::fabs(x), &e);                   // |x| = f·2^e, f ∈ [½, 1)
   uint64_t mant = static_cast<uint64_t>(std::ldexp(f, 53));  // exact
-  int shift = e - 53;                               // |x| = mant·2^shift
+  int shift = e - 53;                                        // |x| = mant·2^shift
   uint64_t r = mant % p;
-  if (shift >= 0) r = r * PowMod(2, shift, p) % p;
-  else r = r * InvMod(PowMod(2, -shift, p), p) % p;
+  if (shift >= 0)
+    r = r * PowMod(2, shift, p) % p;
+  else
+    r = r * InvMod(PowMod(2, -shift, p), p) % p;
   if (x < 0 && r) r = p - r;
   return uint32_t(r);
 }
@@ -82,8 +84,8 @@ int64_t RankModP(std::vector<double>& a, int64_t rows, int64_t cols, uint32_t p)
   MNEMO_CHECK(int64_t(a.size()) == rows * cols);
   if (rows == 0 || cols == 0) return 0;
   Givaro::Modular<double> field(p);
-  return static_cast<int64_t>(FFPACK::Rank(field, size_t(rows), size_t(cols), a.data(),
-                                           size_t(cols)));
+  return static_cast<int64_t>(
+      FFPACK::Rank(field, size_t(rows), size_t(cols), a.data(), size_t(cols)));
 }
 
 std::vector<double> JacobianModP(const TwoLayerActivation& act, const std::vector<uint32_t>& x,
@@ -151,8 +153,8 @@ std::vector<Rational> ExactPreactivations(const TwoLayerParams& p, const Eigen::
 
 }  // namespace
 
-bool ExactJacobian(const TwoLayerActivation& act, const TwoLayerParams& p,
-                   const Eigen::MatrixXd& x, JacobianWrt wrt, std::vector<Rational>* j) {
+bool ExactJacobian(const TwoLayerActivation& act, const TwoLayerParams& p, const Eigen::MatrixXd& x,
+                   JacobianWrt wrt, std::vector<Rational>* j) {
   MNEMO_CHECK(act.IsPiecewiseLinear() && p.q() == 1, "exact Jacobians: piecewise-linear σ, q = 1");
   const int64_t m = p.m(), d = p.d(), n = x.cols(), cols = JacobianColumns(m, d, 1, wrt);
   const std::vector<Rational> z = ExactPreactivations(p, x), kinks = act.Kinks();
@@ -203,7 +205,8 @@ int64_t RankOverQ(const std::vector<Rational>& a, int64_t rows, int64_t cols) {
   fmpz_init(entry);
   for (int64_t c = 0; c < cols; ++c) {
     Integer scale = 1;  // lcm of the column's denominators
-    for (int64_t r = 0; r < rows; ++r) mpz_lcm(scale.get_mpz_t(), scale.get_mpz_t(), a[r * cols + c].get_den_mpz_t());
+    for (int64_t r = 0; r < rows; ++r)
+      mpz_lcm(scale.get_mpz_t(), scale.get_mpz_t(), a[r * cols + c].get_den_mpz_t());
     for (int64_t r = 0; r < rows; ++r) {
       const Rational& q = a[r * cols + c];
       Integer v = q.get_num() * (scale / q.get_den());

@@ -1,6 +1,9 @@
 // The float fast path: rank bounds from double-precision singular values and assumed error
 // constants of libm and LAPACK (evidence, not a proof).
+#include "mnemo/float_rank_certificate.h"
+
 #include <cblas.h>
+#include <fmt/format.h>
 #include <lapacke.h>
 
 #include <algorithm>
@@ -8,10 +11,7 @@
 #include <cmath>
 #include <limits>
 
-#include <fmt/format.h>
-
 #include "mnemo/error.h"
-#include "mnemo/float_rank_certificate.h"
 
 namespace mnemo {
 namespace {
@@ -21,7 +21,6 @@ constexpr double kUnit = kEps / 2;  // unit roundoff
 double Gamma(double k) { return k * kUnit / (1 - k * kUnit); }
 
 }  // namespace
-
 
 namespace {
 
@@ -66,8 +65,7 @@ EntryErrors JacobianEntryError(const TwoLayerActivation& act, const TwoLayerPara
 }  // namespace
 
 FloatCertificate CertifyFloat(const TwoLayerActivation& act, const TwoLayerParams& p,
-                              const Eigen::MatrixXd& x, JacobianWrt wrt,
-                              const NumericalRank& svd) {
+                              const Eigen::MatrixXd& x, JacobianWrt wrt, const NumericalRank& svd) {
   MNEMO_CHECK(svd.route == "svd" && !svd.singular_values.empty());
   FloatCertificate c;
   if (!act.IsAnalytic()) return c;

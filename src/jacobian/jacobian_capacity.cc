@@ -1,12 +1,13 @@
 // Jacobian-rank capacity search: for W only / all parameters at random / paired points, the
 // maximum rank of the Jacobian as a proven interval, and what it proves about memory capacity.
-#include <algorithm>
-#include <chrono>
+#include "mnemo/jacobian_capacity.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "mnemo/error.h"
-#include "mnemo/jacobian_capacity.h"
 #include "mnemo/table.h"
 #include "src/internal/wrap.h"
 
@@ -80,10 +81,10 @@ void FindWitness(const JacobianCapacityOptions& o, JacobianThreshold* row, int64
     if (full) {
       row->lower = n;
       row->proof = c.proof;
-      row->certificate = o.certify ? c.Text() : "none (--no-certify): numerical rank only";
+      row->certificate = o.certify ? c.Text(false) : "none (--no-certify): numerical rank only";
       return;
     }
-    if (step == 0) row->certificate = o.certify ? c.Text() : "none";
+    if (step == 0) row->certificate = o.certify ? c.Text(false) : "none";
     const int64_t reached = o.certify ? proven : r.numerical_rank;
     n = reached > 0 ? std::min(n - 1, reached) : n - 1;
   }
@@ -97,10 +98,11 @@ JacobianThreshold SearchJacobianThreshold(const JacobianCapacityOptions& o, Jaco
   JacobianThreshold row;
   row.wrt = wrt;
   row.point = point;
-  row.quantity = fmt::format("{}, {} point", wrt == JacobianWrt::kWeights ? "W only" : "all (W,b,v)",
-                             ToString(point));
+  row.quantity = fmt::format(
+      "{}, {} point", wrt == JacobianWrt::kWeights ? "W only" : "all (W,b,v)", ToString(point));
   const int64_t cols = JacobianColumns(o.m, o.d, 1, wrt);
-  RankPrediction pred = PredictRank(o.activation, o.m, o.d, cols + 1, wrt, point, BiasMode::kRandom);
+  RankPrediction pred =
+      PredictRank(o.activation, o.m, o.d, cols + 1, wrt, point, BiasMode::kRandom);
   row.upper = pred.upper_bound;
   row.upper_reason = pred.upper_reason;
   row.formula = Formula(o.m, o.d, wrt, point, row.upper);
@@ -122,9 +124,9 @@ JacobianThreshold SearchJacobianThreshold(const JacobianCapacityOptions& o, Jaco
   if (o.certify && c.proof && c.rank > 0) {
     row.lower = c.rank;
     row.proof = true;
-    row.certificate = c.Text();
+    row.certificate = c.Text(false);
   } else {
-    row.certificate = o.certify ? c.Text() : "none (--no-certify): numerical rank only";
+    row.certificate = o.certify ? c.Text(false) : "none (--no-certify): numerical rank only";
   }
   // A certificate that falls short (e.g. an ill-conditioned square minor): smaller witnesses.
   const int64_t target = std::min(row.upper, row.numerical);
@@ -149,11 +151,12 @@ Verdict ConjectureVerdict(const JacobianCapacityOptions& o, const JacobianCapaci
   const TwoLayerActivation& act = o.activation;
   const int64_t target = (o.m / 2) * (o.d + 2);
   const JacobianThreshold& paired = rep.rows[3];
-  const std::string claim = fmt::format("memory capacity ≥ ⌊m/2⌋(d+2) = {} for σ = {}, m = {}, d = {}",
-                                        target, act.Name(), o.m, o.d);
+  const std::string claim = fmt::format(
+      "memory capacity ≥ ⌊m/2⌋(d+2) = {} for σ = {}, m = {}, d = {}", target, act.Name(), o.m, o.d);
   const TheoremHypotheses hyp = CheckTheoremHypotheses(act, o.d, target);
-  std::string route = fmt::format("the paired-point Jacobian reaches {} (proven upper bound {}: {})",
-                                  paired.lower, paired.upper, paired.upper_reason);
+  std::string route =
+      fmt::format("the paired-point Jacobian reaches {} (proven upper bound {}: {})", paired.lower,
+                  paired.upper, paired.upper_reason);
   if (rep.upper.value < target && hyp.Hold())
     return Verdict::Refuted(claim, fmt::format("MC ≤ {} = {} < {} is proven: {}", rep.upper.formula,
                                                rep.upper.value, target, rep.upper.proof));
@@ -163,13 +166,15 @@ Verdict ConjectureVerdict(const JacobianCapacityOptions& o, const JacobianCapaci
       evidence += fmt::format("; for {} itself MC ≤ {} < {} is proven ({})", act.Name(),
                               rep.upper.value, target, rep.upper.proof);
     return Verdict::NotDecided(
-        claim, "outside the hypotheses the conjecture is stated under (" + hyp.Text() + ")", evidence);
+        claim, "outside the hypotheses the conjecture is stated under (" + hyp.Text() + ")",
+        evidence);
   }
   if (act.IsAnalytic() && paired.proof && paired.lower >= target)
     return Verdict::Confirmed(
         claim, fmt::format("full row rank {} at the paired point (F = 0) is proven ({}); σ is "
                            "analytic, so this holds for almost every X, and scaling v reaches "
-                           "every y", paired.lower, paired.certificate));
+                           "every y",
+                           paired.lower, paired.certificate));
   return Verdict::NotDecided(claim, paired.proof ? route : "no proof: " + paired.certificate,
                              fmt::format("numerical paired threshold {}", paired.numerical));
 }
@@ -186,12 +191,14 @@ void JacobianLowerBound(const JacobianCapacityOptions& o, JacobianCapacityReport
     rep->jacobian_lower = best.lower;
     rep->jacobian_lower_reason = fmt::format(
         "full row rank {} at a paired point ({}) is proven; σ is analytic, so almost every X has "
-        "such a point, and scaling v reaches every y", best.lower, best.quantity);
+        "such a point, and scaling v reaches every y",
+        best.lower, best.quantity);
   } else {
     rep->jacobian_lower_reason = fmt::format(
         "full row rank {} at a paired point is proven for one random X: that X (and an open set "
         "of data around it) is memorized with every y; {} is not analytic, so nothing follows "
-        "for almost every X", best.lower, o.activation.Name());
+        "for almost every X",
+        best.lower, o.activation.Name());
   }
 }
 
@@ -228,26 +235,36 @@ nlohmann::ordered_json JacobianCapacityReport::ToJson() const {
   for (const auto& r : rows) {
     nlohmann::ordered_json s = nlohmann::ordered_json::array();
     for (auto [n, rk] : r.search) s.push_back({n, rk});
-    rows_json.push_back({{"quantity", r.quantity},     {"wrt", ToString(r.wrt)},
-                         {"point", ToString(r.point)}, {"lower", r.lower},
-                         {"upper", r.upper},           {"decided", r.Decided()},
-                         {"formula", r.formula},       {"upper_reason", r.upper_reason},
-                         {"numerical", r.numerical},   {"proof", r.proof},
-                         {"certificate", r.certificate}, {"search", s},
+    rows_json.push_back({{"quantity", r.quantity},
+                         {"wrt", ToString(r.wrt)},
+                         {"point", ToString(r.point)},
+                         {"lower", r.lower},
+                         {"upper", r.upper},
+                         {"decided", r.Decided()},
+                         {"formula", r.formula},
+                         {"upper_reason", r.upper_reason},
+                         {"numerical", r.numerical},
+                         {"proof", r.proof},
+                         {"certificate", r.certificate},
+                         {"search", s},
                          {"seconds", r.seconds}});
   }
   j["thresholds"] = rows_json;
-  j["theorem"] = {{"bound", theorem_bound}, {"hypotheses_hold", hypotheses.Hold()},
+  j["theorem"] = {{"bound", theorem_bound},
+                  {"hypotheses_hold", hypotheses.Hold()},
                   {"hypotheses", hypotheses.Text()}};
-  j["capacity_upper_bound"] = {{"value", upper.value}, {"formula", upper.formula},
-                               {"proof", upper.proof}};
+  j["capacity_upper_bound"] = {
+      {"value", upper.value}, {"formula", upper.formula}, {"proof", upper.proof}};
   j["jacobian_lower_bound"] = {{"value", jacobian_lower}, {"reason", jacobian_lower_reason}};
   j["conjecture"] = conjecture.ToJson();
   if (!construction.construction.empty() || !construction.note.empty())
     j["construction"] = {{"construction", construction.construction},
-                         {"labels", construction.labels}, {"n", construction.n},
-                         {"hidden", construction.hidden}, {"data", construction.data},
-                         {"builds", construction.builds}, {"note", construction.note},
+                         {"labels", construction.labels},
+                         {"n", construction.n},
+                         {"hidden", construction.hidden},
+                         {"data", construction.data},
+                         {"builds", construction.builds},
+                         {"note", construction.note},
                          {"seconds", construction.seconds}};
   j["seconds"] = seconds;
   return j;
@@ -255,9 +272,10 @@ nlohmann::ordered_json JacobianCapacityReport::ToJson() const {
 
 std::string JacobianCapacityReport::ToText() const {
   using internal::Wrap;
-  std::string out = fmt::format("f(x) = Σ v_j {}(w_jᵀx + b_j), m = {}, d = {}, P = {}\n"
-                                "Jacobian thresholds n* (largest n with full row rank n):\n",
-                                activation, m, d, m * d + 2 * m);
+  std::string out = fmt::format(
+      "f(x) = Σ v_j {}(w_jᵀx + b_j), m = {}, d = {}, P = {}\n"
+      "Jacobian thresholds n* (largest n with full row rank n):\n",
+      activation, m, d, m * d + 2 * m);
   Table t({"parameters", "point", "n*", "formula", "numerical", "proof of n* ≥", "seconds"});
   for (const auto& r : rows) {
     std::string value = r.Decided() ? std::to_string(r.upper)
@@ -272,28 +290,28 @@ std::string JacobianCapacityReport::ToText() const {
                             r.proof ? r.lower : 0, r.certificate),
                 kWidth, "      ");
   out += "memory capacity (every y ∈ ℝ^n for almost every X of n points):\n";
-  out += Wrap(fmt::format("  ≥ {} = ⌊md/2⌋ (Madden–Thrampoulidis) {}: hypotheses {}",
-                          theorem_bound, hypotheses.Hold() ? "applies" : "does not apply",
-                          hypotheses.Text()),
+  out += Wrap(fmt::format("  ≥ {} = ⌊md/2⌋ (Madden–Thrampoulidis) {}: hypotheses {}", theorem_bound,
+                          hypotheses.Hold() ? "applies" : "does not apply", hypotheses.Text()),
               kWidth, "    ");
-  out += Wrap(jacobian_lower > 0
-                  ? fmt::format("  ≥ {} (Jacobian route): {}", jacobian_lower, jacobian_lower_reason)
-                  : "  Jacobian route: " + jacobian_lower_reason,
+  out += Wrap(jacobian_lower > 0 ? fmt::format("  ≥ {} (Jacobian route): {}", jacobian_lower,
+                                               jacobian_lower_reason)
+                                 : "  Jacobian route: " + jacobian_lower_reason,
               kWidth, "    ");
-  out += Wrap(fmt::format("  ≤ {} = {}: {}", upper.value, upper.formula, upper.proof), kWidth,
-              "    ");
+  out +=
+      Wrap(fmt::format("  ≤ {} = {}: {}", upper.value, upper.formula, upper.proof), kWidth, "    ");
   if (!construction.construction.empty())
-    out += Wrap(construction.n > 0
-                    ? fmt::format("  construction: {} with {} hidden units (m = {}) memorizes n = {} "
-                                  "random points with {}, verified exactly ({}; {} builds; data "
-                                  "{})",
-                                  construction.construction, construction.hidden, m,
-                                  construction.n, construction.labels, construction.note,
-                                  construction.builds, construction.data)
-                    : fmt::format("  construction: {} built no verified network with ≤ {} hidden "
-                                  "units ({} builds)",
-                                  construction.construction, m, construction.builds),
-                kWidth, "    ");
+    out +=
+        Wrap(construction.n > 0
+                 ? fmt::format("  construction: {} with {} hidden units (m = {}) memorizes n = {} "
+                               "random points with {}, verified exactly ({}; {} builds; data "
+                               "{})",
+                               construction.construction, construction.hidden, m, construction.n,
+                               construction.labels, construction.note, construction.builds,
+                               construction.data)
+                 : fmt::format("  construction: {} built no verified network with ≤ {} hidden "
+                               "units ({} builds)",
+                               construction.construction, m, construction.builds),
+             kWidth, "    ");
   out += Wrap("conjecture " + conjecture.claim + ": " + conjecture.Text(), kWidth, "    ");
   out += fmt::format("total {:.2f} s\n", seconds);
   return out;

@@ -1,15 +1,16 @@
 // The `rank` computation: numerical rank over draws, prediction, certificates, report.
+#include "mnemo/jacobian_rank.h"
+
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "mnemo/ball_rank_certificate.h"
 #include "mnemo/error.h"
 #include "mnemo/exact_rank.h"
 #include "mnemo/float_rank_certificate.h"
-#include "mnemo/jacobian_rank.h"
 #include "mnemo/table.h"
 #include "src/internal/wrap.h"
 
@@ -48,7 +49,8 @@ PointModP RandomPointModP(const TwoLayerActivation& act, int64_t m, int64_t d, P
   q.v.assign(m, 0);
   if (point == PointKind::kRandom) {
     for (auto& w : q.w) w = draw();
-    if (bias == BiasMode::kRandom) for (auto& b : q.b) b = draw();
+    if (bias == BiasMode::kRandom)
+      for (auto& b : q.b) b = draw();
     for (auto& v : q.v) v = nonzero();
     return q;
   }
@@ -77,7 +79,8 @@ void CheckOptions(const RankOptions& o, RankReport* rep) {
   if (o.data) {
     if (o.data->rows() != o.d) Fail("--data has dimension {}, but --d is {}", o.data->rows(), o.d);
     if (rep->n == 0) rep->n = o.data->cols();
-    if (rep->n > o.data->cols()) Fail("--n {} exceeds the {} points of --data", rep->n, o.data->cols());
+    if (rep->n > o.data->cols())
+      Fail("--n {} exceeds the {} points of --data", rep->n, o.data->cols());
   }
   if (rep->n < 1) Fail("--n must be positive");
 }
@@ -94,16 +97,18 @@ void Describe(const RankOptions& o, RankReport* rep) {
   rep->bias = ToString(o.bias);
   rep->prediction = PredictRank(act, o.m, o.d, rep->n, o.wrt, o.point, o.bias);
   if (o.point == PointKind::kPaired)
-    rep->notes.push_back("paired point: w_j = w_{j+m/2}, b_j = b_{j+m/2}, v_j = −v_{j+m/2} "
-                         "(non-generic by construction, F = 0 there)");
+    rep->notes.push_back(
+        "paired point: w_j = w_{j+m/2}, b_j = b_{j+m/2}, v_j = −v_{j+m/2} "
+        "(non-generic by construction, F = 0 there)");
   if (o.point == PointKind::kPaired && o.m % 2 == 1)
     rep->notes.push_back(act.HasSimpleZeroAtOrigin()
                              ? "odd m: last neuron at w = 0, b = 0 (σ(0) = 0 ≠ σ′(0): it adds d "
                                "linear features)"
                              : "odd m: last neuron has v = 0 (it drops out)");
   if (act.IsPiecewiseLinear())
-    rep->notes.push_back(act.Name() + " is piecewise linear: ranks are properties of the sampled "
-                                      "points (no analytic genericity argument)");
+    rep->notes.push_back(act.Name() +
+                         " is piecewise linear: ranks are properties of the sampled "
+                         "points (no analytic genericity argument)");
 }
 
 /// Draws points, ranks each numerically, keeps the best.
@@ -142,7 +147,8 @@ RankCertificate CertifyPolynomial(const RankOptions& o, const RankReport& rep) {
     for (int64_t i = 0; i < rep.n; ++i)
       for (int64_t l = 0; l < o.d; ++l)
         xs[i * o.d + l] = o.data ? DoubleModP((*o.data)(l, i), p) : uint32_t(crng() % p);
-    std::vector<double> j = JacobianModP(o.activation, xs, o.d, rep.n, q.w, q.b, q.v, o.m, o.wrt, p);
+    std::vector<double> j =
+        JacobianModP(o.activation, xs, o.d, rep.n, q.w, q.b, q.v, o.m, o.wrt, p);
     c.prime_ranks.push_back(RankModP(j, rep.n, rep.columns, p));
     c.rank = std::max(c.rank, c.prime_ranks.back());
     c.failure_bound *= std::min(1.0, double(deg) * double(target) / double(p));
@@ -205,8 +211,8 @@ void CertifyTranscendental(const RankOptions& o, const Draw& draw, RankReport* r
     rep->certificate = f;
     return;
   }
-  BallCertificate ball = CertifyRankBall(o.activation, draw.p, draw.x, o.wrt, rep->numerical_rank,
-                                         o.max_precision);
+  BallCertificate ball =
+      CertifyRankBall(o.activation, draw.p, draw.x, o.wrt, rep->numerical_rank, o.max_precision);
   RankCertificate& c = rep->certificate;
   c.kind = "ball";
   c.proof = ball.proven;
@@ -229,21 +235,25 @@ void Conclude(const RankOptions& o, RankReport* rep) {
     rep->verdict = fmt::format("CONTRADICTION: proven rank ≥ {} exceeds the proven upper bound {}",
                                c.rank, upper);
   else if (rep->rank_decided)
-    rep->verdict = fmt::format("maximum rank = {}: proven (certificate {} meets the upper bound: {})",
-                               upper, c.kind, pr.upper_reason);
+    rep->verdict =
+        fmt::format("maximum rank = {}: proven (certificate {} meets the upper bound: {})", upper,
+                    c.kind, pr.upper_reason);
   else if (c.proof && c.rank >= 0)
-    rep->verdict = fmt::format("rank ≥ {} proven ({}); upper bound {} ({}); numerical {}",
-                               c.rank, c.kind, upper, pr.upper_reason, rep->numerical_rank);
+    rep->verdict = fmt::format("rank ≥ {} proven ({}); upper bound {} ({}); numerical {}", c.rank,
+                               c.kind, upper, pr.upper_reason, rep->numerical_rank);
   else
     rep->verdict = fmt::format("numerical rank {} (max over {} draws, not a proof); predicted {}",
                                rep->numerical_rank, o.draws, pred);
   if (c.kind == "mod-p" && pr.rank >= 0 && c.rank < pr.rank)
     rep->notes.push_back(fmt::format(
         "every prime gave a rank below the prediction {}; if the prediction is right this happens "
-        "with probability ≤ {:.3g} (Schwartz–Zippel)", pr.rank, c.failure_bound));
+        "with probability ≤ {:.3g} (Schwartz–Zippel)",
+        pr.rank, c.failure_bound));
   if (c.kind == "exact" && c.rank_over_q >= 0 && c.rank_over_q < upper)
-    rep->notes.push_back(fmt::format("at this point the exact rank over ℚ is {} (< the upper bound "
-                                     "{}): the bound is not met here", c.rank_over_q, upper));
+    rep->notes.push_back(
+        fmt::format("at this point the exact rank over ℚ is {} (< the upper bound "
+                    "{}): the bound is not met here",
+                    c.rank_over_q, upper));
   if (!c.failure.empty()) rep->notes.push_back("certificate: " + c.failure);
   if (pr.rank >= 0 && rep->numerical_rank != pr.rank && !rep->contradiction)
     rep->notes.push_back(fmt::format("numerical rank {} differs from the prediction {}{}",
@@ -261,9 +271,12 @@ RankReport ComputeRank(const RankOptions& o) {
   Draw best = RankDraws(o, &rep);
   if (o.certify) {
     const auto tc = Clock::now();
-    if (o.activation.IsPolynomial()) rep.certificate = CertifyPolynomial(o, rep);
-    else if (o.activation.IsPiecewiseLinear()) rep.certificate = CertifyPiecewiseLinear(o, rep, best);
-    else CertifyTranscendental(o, best, &rep);
+    if (o.activation.IsPolynomial())
+      rep.certificate = CertifyPolynomial(o, rep);
+    else if (o.activation.IsPiecewiseLinear())
+      rep.certificate = CertifyPiecewiseLinear(o, rep, best);
+    else
+      CertifyTranscendental(o, best, &rep);
     if (rep.certificate.kind != "ball") rep.certificate.seconds = Seconds(tc);
   }
   Conclude(o, &rep);
@@ -292,7 +305,7 @@ nlohmann::ordered_json RankCertificate::ToJson() const {
   return c;
 }
 
-std::string RankCertificate::Text() const {
+std::string RankCertificate::Text(bool timing) const {
   std::string s;
   if (kind == "none") return "none";
   if (kind == "mod-p")
@@ -307,12 +320,14 @@ std::string RankCertificate::Text() const {
                             rank, determinant, precision)
               : "no proof: " + failure;
   else if (kind == "gram-float")
-    s = fmt::format("rank ≥ {} if libm/LAPACK meet their error constants (Cholesky of JJᵀ − αI, "
-                    "α = {:.3g}); not a proof", rank, error_bound);
+    s = fmt::format(
+        "rank ≥ {} if libm/LAPACK meet their error constants (Cholesky of JJᵀ − αI, "
+        "α = {:.3g}); not a proof",
+        rank, error_bound);
   else
     s = fmt::format("rank ≥ {} if libm/LAPACK meet their error constants (σ̂ > {:.3g}); not a proof",
                     rank, error_bound);
-  return fmt::format("{}: {} [{:.3g} s]", kind, s, seconds);
+  return timing ? fmt::format("{}: {} [{:.3g} s]", kind, s, seconds) : kind + ": " + s;
 }
 
 nlohmann::ordered_json RankReport::ToJson() const {
@@ -326,7 +341,8 @@ nlohmann::ordered_json RankReport::ToJson() const {
   j["wrt"] = wrt;
   j["point"] = point;
   j["bias"] = bias;
-  j["predicted"] = {{"rank", prediction.rank}, {"branch", prediction.branch},
+  j["predicted"] = {{"rank", prediction.rank},
+                    {"branch", prediction.branch},
                     {"upper_bound", prediction.upper_bound},
                     {"upper_bound_reason", prediction.upper_reason}};
   j["numerical"] = {{"rank", numerical_rank},
@@ -363,9 +379,9 @@ std::string RankReport::ToText() const {
   field("numerical rank", fmt::format("{} (route {}, draws {})", numerical_rank, best.route,
                                       fmt::join(draw_ranks, ",")));
   field("tolerance τ", FormatNumber(best.tolerance, 3));
-  field("σ₁, σ_r, σ_r+1", fmt::format("{}, {}, {}", FormatNumber(best.sigma_max, 4),
-                                      FormatNumber(best.sigma_r, 4),
-                                      FormatNumber(best.sigma_next, 4)));
+  field("σ₁, σ_r, σ_r+1",
+        fmt::format("{}, {}, {}", FormatNumber(best.sigma_max, 4), FormatNumber(best.sigma_r, 4),
+                    FormatNumber(best.sigma_next, 4)));
   field("certificate", certificate.Text());
   if (float_evidence.kind != "none" && certificate.kind != float_evidence.kind)
     field("float evidence", float_evidence.Text());

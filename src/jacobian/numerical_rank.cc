@@ -1,5 +1,8 @@
 // Numerical rank by the SVD and Gram routes, with the explicit tolerance τ = max(n, N)·ε·σ₁.
+#include "mnemo/numerical_rank.h"
+
 #include <cblas.h>
+#include <fmt/format.h>
 #include <lapacke.h>
 
 #include <algorithm>
@@ -7,10 +10,7 @@
 #include <cmath>
 #include <limits>
 
-#include <fmt/format.h>
-
 #include "mnemo/error.h"
-#include "mnemo/numerical_rank.h"
 
 namespace mnemo {
 namespace {
@@ -74,7 +74,8 @@ NumericalRank GramRank(const Eigen::MatrixXd& gram) {
     double mu = 0;
     for (int it = 0; it < 30; ++it) {
       for (int64_t k = 0; k < n; ++k) w(k) = x(piv[k] - 1);
-      cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, l.data(), n, w.data(), 1);
+      cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, l.data(), n, w.data(),
+                  1);
       cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, n, l.data(), n, w.data(), 1);
       for (int64_t k = 0; k < n; ++k) y(piv[k] - 1) = w(k);
       mu = y.norm();

@@ -1,11 +1,12 @@
 // The generic-rank predictor and proven upper bounds for the two-layer Jacobian.
-#include <algorithm>
-#include <limits>
+#include "mnemo/rank_theory.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "mnemo/error.h"
-#include "mnemo/rank_theory.h"
 
 namespace mnemo {
 
@@ -76,12 +77,13 @@ void PredictPaired(const TwoLayerActivation& act, int64_t m, int64_t d, Jacobian
   const bool simple_zero = act.HasSimpleZeroAtOrigin();
   // The odd neuron: at w = 0, b = 0 with v = 1 (σ(0) = 0 ≠ σ′(0)) it adds d W-columns and a
   // b-column; with v = 0 only its v-column σ(0)·1.
-  const int64_t odd_extra =
-      !odd ? 0 : simple_zero ? (all ? d + 1 : d) : (all && act.Value(0) != 0 ? 1 : 0);
+  const int64_t odd_extra = !odd          ? 0
+                            : simple_zero ? (all ? d + 1 : d)
+                                          : (all && act.Value(0) != 0 ? 1 : 0);
   // Within a pair, v-columns add nothing beyond the W- and b-columns for relu-like σ (σ = zσ′),
   // exp (σ′ = σ: b-columns ∝ v-columns) and t^k (Euler).
-  const bool tied = act.IsPositivelyHomogeneous() || act.kind() == Kind::kExp ||
-                    act.MonomialDegree() >= 1;
+  const bool tied =
+      act.IsPositivelyHomogeneous() || act.kind() == Kind::kExp || act.MonomialDegree() >= 1;
   const int64_t per_pair = all ? (tied ? d + 1 : d + 2) : d;
   if (act.kind() == Kind::kStep) {
     p.Exact(all ? h + odd_extra : 0, all ? "paired step units: equal v-columns, σ′ = 0"
@@ -105,8 +107,11 @@ void PredictPaired(const TwoLayerActivation& act, int64_t m, int64_t d, Jacobian
     return;
   }
   if (bias == BiasMode::kZero) return p.Compute("zero bias at the paired point");
-  if (!all) return p.Predict(h * d + odd_extra, "paired point, analytic σ: min(n, ⌊m/2⌋d (+ d for odd m with σ(0) = 0))");
-  if (odd || act.kind() == Kind::kExp) return p.Compute("all parameters at a paired point with odd m or exp");
+  if (!all)
+    return p.Predict(h * d + odd_extra,
+                     "paired point, analytic σ: min(n, ⌊m/2⌋d (+ d for odd m with σ(0) = 0))");
+  if (odd || act.kind() == Kind::kExp)
+    return p.Compute("all parameters at a paired point with odd m or exp");
   p.Predict(h * (d + 2), "paired point, all parameters: min(n, (m/2)(d+2))");
 }
 
@@ -116,27 +121,40 @@ void PredictPolynomial(const TwoLayerActivation& act, int64_t m, int64_t d, Jaco
   const int64_t k = act.Degree(), mono = act.MonomialDegree();
   if (k == 0) return p.Exact(all ? 1 : 0, "constant σ: σ′ = 0, the v-columns are constant");
   if (all) p.Bound(Binomial(k + d, d), "f is a polynomial of degree ≤ k in x: C(k+d, d)");
-  if (mono >= 1 && all) p.Bound(m * (d + 1), "Euler: z·σ′(z) = k·σ(z) ties each v-column to its W- and b-columns");
+  if (mono >= 1 && all)
+    p.Bound(m * (d + 1), "Euler: z·σ′(z) = k·σ(z) ties each v-column to its W- and b-columns");
   if (mono >= 1 && bias == BiasMode::kZero) {
     const int64_t ah = AlexanderHirschowitzRank(d, m, k);
-    if (!all) return p.Exact(ah, fmt::format("t^{}, zero bias: min(n, AH(d,m,k)) = min(n, {}) (Alexander–Hirschowitz)", k, ah));
-    return p.Exact(ah + std::min(m, Binomial(k + d - 2, d - 1)),
-                   fmt::format("t^{}, zero bias: min(n, AH + min(m, C(k+d−2, d−1))) (Terracini, Euler)", k));
+    if (!all)
+      return p.Exact(
+          ah, fmt::format("t^{}, zero bias: min(n, AH(d,m,k)) = min(n, {}) (Alexander–Hirschowitz)",
+                          k, ah));
+    return p.Exact(
+        ah + std::min(m, Binomial(k + d - 2, d - 1)),
+        fmt::format("t^{}, zero bias: min(n, AH + min(m, C(k+d−2, d−1))) (Terracini, Euler)", k));
   }
   if (bias == BiasMode::kZero) return p.Compute("polynomial with several terms and zero bias");
-  if (!all) p.Bound(Binomial(k + d, d) - 1, "W-columns are polynomials of degree ≤ k without constant term");
+  if (!all)
+    p.Bound(Binomial(k + d, d) - 1,
+            "W-columns are polynomials of degree ≤ k without constant term");
   if (mono >= 1 && mono != 2) {
-    if (!all) return p.Predict(std::min(m * d, Binomial(k + d, d) - 1), "t^k, generic bias: min(n, md, C(k+d,d) − 1)");
-    return p.Predict(std::min(m * (d + 1), Binomial(k + d, d)), "t^k, generic bias: min(n, m(d+1), C(k+d,d))");
+    if (!all)
+      return p.Predict(std::min(m * d, Binomial(k + d, d) - 1),
+                       "t^k, generic bias: min(n, md, C(k+d,d) − 1)");
+    return p.Predict(std::min(m * (d + 1), Binomial(k + d, d)),
+                     "t^k, generic bias: min(n, m(d+1), C(k+d,d))");
   }
   if (mono == 2) {
     if (all && m <= d)
-      return p.Exact(std::min(m * (d + 1) - m * (m - 1) / 2, Binomial(d + 2, 2)),
-                     "t², generic bias: min(n, m(d+1) − m(m−1)/2, C(d+2,2)) for m ≤ d (quadrics of rank ≤ m)");
-    return p.Compute(all ? "t², generic bias, m > d" : "t², generic bias (observed md − (m−1)(m−2)/2 for m ≤ 3)");
+      return p.Exact(
+          std::min(m * (d + 1) - m * (m - 1) / 2, Binomial(d + 2, 2)),
+          "t², generic bias: min(n, m(d+1) − m(m−1)/2, C(d+2,2)) for m ≤ d (quadrics of rank ≤ m)");
+    return p.Compute(all ? "t², generic bias, m > d"
+                         : "t², generic bias (observed md − (m−1)(m−2)/2 for m ≤ 3)");
   }
   if (k >= 3 && !all)
-    return p.Predict(std::min(m * d, Binomial(k + d, d) - 1), "polynomial of degree ≥ 3, generic bias: min(n, md, C(k+d,d) − 1)");
+    return p.Predict(std::min(m * d, Binomial(k + d, d) - 1),
+                     "polynomial of degree ≥ 3, generic bias: min(n, md, C(k+d,d) − 1)");
   p.Compute("general polynomial");
 }
 
@@ -147,16 +165,24 @@ void PredictOther(const TwoLayerActivation& act, int64_t m, int64_t d, JacobianW
     case Kind::kStep:
       return p.Exact(all ? m : 0, all ? "step′ = 0: only the m v-columns step(z) are nonzero"
                                       : "step′ = 0 wherever it is defined: J_W = 0");
-    case Kind::kRelu: case Kind::kLeakyRelu:
-      if (all) p.Bound(m * (d + 1), "positive homogeneity σ(z) = z·σ′(z): v-columns lie in the span of W- and b-columns");
-      return p.Predict(p.pr.upper_bound, "the structural bound (a certificate decides whether it is met)");
+    case Kind::kRelu:
+    case Kind::kLeakyRelu:
+      if (all)
+        p.Bound(
+            m * (d + 1),
+            "positive homogeneity σ(z) = z·σ′(z): v-columns lie in the span of W- and b-columns");
+      return p.Predict(p.pr.upper_bound,
+                       "the structural bound (a certificate decides whether it is met)");
     case Kind::kHardTanh:
-      return p.Predict(p.pr.upper_bound, "the column count (a certificate decides whether it is met)");
+      return p.Predict(p.pr.upper_bound,
+                       "the column count (a certificate decides whether it is met)");
     case Kind::kExp:
       if (all) p.Bound(m * (d + 1), "σ′ = σ: each b-column is v_j times the v-column");
-      return p.Predict(all ? m * (d + 1) : m * d, all ? "exp-like (σ′ = σ): min(n, m(d+1))" : "analytic non-polynomial: min(n, md)");
+      return p.Predict(all ? m * (d + 1) : m * d, all ? "exp-like (σ′ = σ): min(n, m(d+1))"
+                                                      : "analytic non-polynomial: min(n, md)");
     default:
-      p.Predict(all ? m * (d + 2) : m * d, all ? "analytic non-polynomial: min(n, m(d+2))" : "analytic non-polynomial: min(n, md)");
+      p.Predict(all ? m * (d + 2) : m * d, all ? "analytic non-polynomial: min(n, m(d+2))"
+                                               : "analytic non-polynomial: min(n, md)");
       if (bias == BiasMode::kZero) p.pr.branch += " [assumes generic b; zero bias here]";
   }
 }
@@ -166,9 +192,12 @@ void PredictOther(const TwoLayerActivation& act, int64_t m, int64_t d, JacobianW
 RankPrediction PredictRank(const TwoLayerActivation& act, int64_t m, int64_t d, int64_t n,
                            JacobianWrt wrt, PointKind point, BiasMode bias) {
   Predictor p(n, JacobianColumns(m, d, 1, wrt));
-  if (point == PointKind::kPaired) PredictPaired(act, m, d, wrt, bias, p);
-  else if (act.IsPolynomial()) PredictPolynomial(act, m, d, wrt, bias, p);
-  else PredictOther(act, m, d, wrt, bias, p);
+  if (point == PointKind::kPaired)
+    PredictPaired(act, m, d, wrt, bias, p);
+  else if (act.IsPolynomial())
+    PredictPolynomial(act, m, d, wrt, bias, p);
+  else
+    PredictOther(act, m, d, wrt, bias, p);
   if (p.pr.rank > p.pr.upper_bound) p.pr.rank = p.pr.upper_bound;
   return p.pr;
 }

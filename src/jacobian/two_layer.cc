@@ -1,11 +1,12 @@
 // The two-layer model, its Jacobian from the Hadamard/Khatri–Rao structure, the Gram identity,
 // and random evaluation points.
+#include "mnemo/two_layer.h"
+
 #include <cblas.h>
 
 #include <cmath>
 
 #include "mnemo/error.h"
-#include "mnemo/two_layer.h"
 #include "mnemo/random.h"
 
 namespace mnemo {
@@ -42,8 +43,8 @@ Eigen::MatrixXd PreActivations(const TwoLayerParams& p, const Eigen::MatrixXd& x
   Eigen::MatrixXd z(m, n);
   for (int64_t i = 0; i < n; ++i) z.col(i) = p.b;
   if (m > 0 && n > 0 && d > 0)
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, m, n, d, 1.0, p.w.data(), d, x.data(),
-                d, 1.0, z.data(), m);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, m, n, d, 1.0, p.w.data(), d, x.data(), d,
+                1.0, z.data(), m);
   return z;
 }
 

@@ -1,12 +1,13 @@
 // Activations of the two-layer model: names, kinds, overflow-safe values and derivatives, exact
 // values of the piecewise-linear ones, and the floating-point error bounds the float fast path
 // relies on.
+#include "mnemo/two_layer_activation.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "mnemo/error.h"
-#include "mnemo/two_layer_activation.h"
 
 namespace mnemo {
 namespace {
@@ -40,11 +41,18 @@ Integer Pow10(size_t k) {
 
 const std::vector<std::pair<std::string, TwoLayerActivation::Kind>>& Named() {
   using K = TwoLayerActivation::Kind;
-  static const std::vector<std::pair<std::string, K>> names = {
-      {"relu", K::kRelu},       {"leaky-relu", K::kLeakyRelu}, {"hard-tanh", K::kHardTanh},
-      {"step", K::kStep},       {"sigmoid", K::kSigmoid},      {"tanh", K::kTanh},
-      {"softplus", K::kSoftplus}, {"gelu", K::kGelu},          {"silu", K::kSilu},
-      {"erf", K::kErf},         {"sin", K::kSin},              {"exp", K::kExp}};
+  static const std::vector<std::pair<std::string, K>> names = {{"relu", K::kRelu},
+                                                               {"leaky-relu", K::kLeakyRelu},
+                                                               {"hard-tanh", K::kHardTanh},
+                                                               {"step", K::kStep},
+                                                               {"sigmoid", K::kSigmoid},
+                                                               {"tanh", K::kTanh},
+                                                               {"softplus", K::kSoftplus},
+                                                               {"gelu", K::kGelu},
+                                                               {"silu", K::kSilu},
+                                                               {"erf", K::kErf},
+                                                               {"sin", K::kSin},
+                                                               {"exp", K::kExp}};
   return names;
 }
 
@@ -79,7 +87,8 @@ TwoLayerActivation TwoLayerActivation::Parse(const std::string& name, const std:
       Fail("{}: the leaky-relu slope must be in (0, 1), got {}", where, ToString(a.leak_));
     return a;
   }
-  if (name == "identity") Fail("{}: identity makes the model linear; not a two-layer activation", where);
+  if (name == "identity")
+    Fail("{}: identity makes the model linear; not a two-layer activation", where);
   if (name.rfind("poly:", 0) != 0)
     Fail("{}: unknown activation \"{}\" (expected {})", where, name, Vocabulary());
   Activation core;
@@ -96,7 +105,8 @@ TwoLayerActivation TwoLayerActivation::Parse(const std::string& name, const std:
   for (size_t k = 0; k < a.poly_.size(); ++k)
     if (a.poly_[k] != 0) a.degree_ = static_cast<int>(k);
   for (const Rational& c : a.poly_) a.c_.push_back(ToDouble(c));
-  for (size_t k = 1; k < a.poly_.size(); ++k) a.dc_.push_back(ToDouble(Rational(a.poly_[k] * int(k))));
+  for (size_t k = 1; k < a.poly_.size(); ++k)
+    a.dc_.push_back(ToDouble(Rational(a.poly_[k] * int(k))));
   return a;
 }
 
@@ -120,7 +130,9 @@ bool TwoLayerActivation::IsPiecewiseLinear() const {
          kind_ == Kind::kStep;
 }
 
-bool TwoLayerActivation::IsTranscendental() const { return !IsPiecewiseLinear() && !IsPolynomial(); }
+bool TwoLayerActivation::IsTranscendental() const {
+  return !IsPiecewiseLinear() && !IsPolynomial();
+}
 
 bool TwoLayerActivation::IsPositivelyHomogeneous() const {
   return kind_ == Kind::kRelu || kind_ == Kind::kLeakyRelu;
@@ -140,31 +152,45 @@ std::vector<Rational> TwoLayerActivation::Kinks() const {
 
 Rational TwoLayerActivation::ExactDerivative(const Rational& z) const {
   switch (kind_) {
-    case Kind::kRelu: return z > 0 ? Rational(1) : Rational(0);
-    case Kind::kLeakyRelu: return z > 0 ? Rational(1) : leak_;
-    case Kind::kHardTanh: return z > -1 && z < 1 ? Rational(1) : Rational(0);
-    case Kind::kStep: return Rational(0);
-    default: MNEMO_CHECK(false, "ExactDerivative: {} is not piecewise linear", Name());
+    case Kind::kRelu:
+      return z > 0 ? Rational(1) : Rational(0);
+    case Kind::kLeakyRelu:
+      return z > 0 ? Rational(1) : leak_;
+    case Kind::kHardTanh:
+      return z > -1 && z < 1 ? Rational(1) : Rational(0);
+    case Kind::kStep:
+      return Rational(0);
+    default:
+      MNEMO_CHECK(false, "ExactDerivative: {} is not piecewise linear", Name());
   }
   return Rational(0);
 }
 
 Rational TwoLayerActivation::ExactValue(const Rational& z) const {
   switch (kind_) {
-    case Kind::kRelu: return z > 0 ? z : Rational(0);
-    case Kind::kLeakyRelu: return z > 0 ? z : Rational(leak_ * z);
-    case Kind::kHardTanh: return z < -1 ? Rational(-1) : z > 1 ? Rational(1) : z;
-    case Kind::kStep: return z >= 0 ? Rational(1) : Rational(0);
-    default: MNEMO_CHECK(false, "ExactValue: {} is not piecewise linear", Name());
+    case Kind::kRelu:
+      return z > 0 ? z : Rational(0);
+    case Kind::kLeakyRelu:
+      return z > 0 ? z : Rational(leak_ * z);
+    case Kind::kHardTanh:
+      return z < -1 ? Rational(-1) : z > 1 ? Rational(1) : z;
+    case Kind::kStep:
+      return z >= 0 ? Rational(1) : Rational(0);
+    default:
+      MNEMO_CHECK(false, "ExactValue: {} is not piecewise linear", Name());
   }
   return Rational(0);
 }
 
 std::optional<Activation> TwoLayerActivation::NetworkActivation() const {
   switch (kind_) {
-    case Kind::kLeakyRelu: case Kind::kHardTanh: return std::nullopt;
-    case Kind::kPoly: return Activation{Activation::kPoly, poly_};
-    default: return ParseActivation(Name());
+    case Kind::kLeakyRelu:
+    case Kind::kHardTanh:
+      return std::nullopt;
+    case Kind::kPoly:
+      return Activation{Activation::kPoly, poly_};
+    default:
+      return ParseActivation(Name());
   }
 }
 
@@ -177,7 +203,11 @@ int TwoLayerActivation::MonomialDegree() const {
 
 bool TwoLayerActivation::HasSimpleZeroAtOrigin() const {
   switch (kind_) {
-    case Kind::kTanh: case Kind::kSin: case Kind::kErf: case Kind::kGelu: case Kind::kSilu:
+    case Kind::kTanh:
+    case Kind::kSin:
+    case Kind::kErf:
+    case Kind::kGelu:
+    case Kind::kSilu:
     case Kind::kHardTanh:
       return true;
     case Kind::kPoly:
@@ -189,19 +219,32 @@ bool TwoLayerActivation::HasSimpleZeroAtOrigin() const {
 
 double TwoLayerActivation::Value(double z) const {
   switch (kind_) {
-    case Kind::kTanh: return std::tanh(z);
-    case Kind::kSigmoid: return Logistic(z);
-    case Kind::kSoftplus: return std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z)));
-    case Kind::kGelu: return 0.5 * z * (1.0 + std::erf(z * kInvSqrt2));
-    case Kind::kSilu: return z * Logistic(z);
-    case Kind::kErf: return std::erf(z);
-    case Kind::kSin: return std::sin(z);
-    case Kind::kExp: return std::exp(z);
-    case Kind::kPoly: return Horner(c_, z);
-    case Kind::kRelu: return z > 0 ? z : 0.0;
-    case Kind::kLeakyRelu: return z > 0 ? z : ToDouble(leak_) * z;
-    case Kind::kHardTanh: return std::clamp(z, -1.0, 1.0);
-    case Kind::kStep: return z >= 0 ? 1.0 : 0.0;
+    case Kind::kTanh:
+      return std::tanh(z);
+    case Kind::kSigmoid:
+      return Logistic(z);
+    case Kind::kSoftplus:
+      return std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z)));
+    case Kind::kGelu:
+      return 0.5 * z * (1.0 + std::erf(z * kInvSqrt2));
+    case Kind::kSilu:
+      return z * Logistic(z);
+    case Kind::kErf:
+      return std::erf(z);
+    case Kind::kSin:
+      return std::sin(z);
+    case Kind::kExp:
+      return std::exp(z);
+    case Kind::kPoly:
+      return Horner(c_, z);
+    case Kind::kRelu:
+      return z > 0 ? z : 0.0;
+    case Kind::kLeakyRelu:
+      return z > 0 ? z : ToDouble(leak_) * z;
+    case Kind::kHardTanh:
+      return std::clamp(z, -1.0, 1.0);
+    case Kind::kStep:
+      return z >= 0 ? 1.0 : 0.0;
   }
   return 0;
 }
@@ -212,19 +255,30 @@ double TwoLayerActivation::Derivative(double z) const {
       double t = std::tanh(z);
       return 1.0 - t * t;
     }
-    case Kind::kSigmoid: return LogisticPrime(z);
-    case Kind::kSoftplus: return Logistic(z);
+    case Kind::kSigmoid:
+      return LogisticPrime(z);
+    case Kind::kSoftplus:
+      return Logistic(z);
     case Kind::kGelu:
       return 0.5 * (1.0 + std::erf(z * kInvSqrt2)) + z * kInvSqrt2Pi * std::exp(-0.5 * z * z);
-    case Kind::kSilu: return Logistic(z) + z * LogisticPrime(z);
-    case Kind::kErf: return kTwoOverSqrtPi * std::exp(-z * z);
-    case Kind::kSin: return std::cos(z);
-    case Kind::kExp: return std::exp(z);
-    case Kind::kPoly: return Horner(dc_, z);
-    case Kind::kRelu: return z > 0 ? 1.0 : 0.0;
-    case Kind::kLeakyRelu: return z > 0 ? 1.0 : ToDouble(leak_);
-    case Kind::kHardTanh: return z >= -1 && z < 1 ? 1.0 : 0.0;
-    case Kind::kStep: return 0.0;
+    case Kind::kSilu:
+      return Logistic(z) + z * LogisticPrime(z);
+    case Kind::kErf:
+      return kTwoOverSqrtPi * std::exp(-z * z);
+    case Kind::kSin:
+      return std::cos(z);
+    case Kind::kExp:
+      return std::exp(z);
+    case Kind::kPoly:
+      return Horner(dc_, z);
+    case Kind::kRelu:
+      return z > 0 ? 1.0 : 0.0;
+    case Kind::kLeakyRelu:
+      return z > 0 ? 1.0 : ToDouble(leak_);
+    case Kind::kHardTanh:
+      return z >= -1 && z < 1 ? 1.0 : 0.0;
+    case Kind::kStep:
+      return 0.0;
   }
   return 0;
 }
@@ -234,64 +288,97 @@ double TwoLayerActivation::Derivative(double z) const {
 double TwoLayerActivation::ValueError(double z) const {
   double a = std::fabs(z);
   switch (kind_) {
-    case Kind::kTanh: case Kind::kSigmoid: case Kind::kErf:
+    case Kind::kTanh:
+    case Kind::kSigmoid:
+    case Kind::kErf:
     case Kind::kSin:
       return 8 * kEps;
-    case Kind::kSoftplus: return 8 * kEps * (1 + a);
-    case Kind::kGelu: case Kind::kSilu: return 16 * kEps * (1 + a);
-    case Kind::kExp: return 8 * kEps * std::exp(z);
+    case Kind::kSoftplus:
+      return 8 * kEps * (1 + a);
+    case Kind::kGelu:
+    case Kind::kSilu:
+      return 16 * kEps * (1 + a);
+    case Kind::kExp:
+      return 8 * kEps * std::exp(z);
     case Kind::kPoly:
       return 2.0 * (c_.size() + 2) * kEps * AbsHorner(c_, z);
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
 double TwoLayerActivation::DerivativeError(double z) const {
   double a = std::fabs(z);
   switch (kind_) {
-    case Kind::kTanh: return 16 * kEps;
-    case Kind::kSigmoid: case Kind::kSoftplus: case Kind::kSin:
+    case Kind::kTanh:
+      return 16 * kEps;
+    case Kind::kSigmoid:
+    case Kind::kSoftplus:
+    case Kind::kSin:
       return 8 * kEps;
-    case Kind::kGelu: case Kind::kSilu: return 16 * kEps * (1 + a);
-    case Kind::kErf: return (8 + 4 * z * z) * kEps * kTwoOverSqrtPi * std::exp(-z * z);
-    case Kind::kExp: return 8 * kEps * std::exp(z);
+    case Kind::kGelu:
+    case Kind::kSilu:
+      return 16 * kEps * (1 + a);
+    case Kind::kErf:
+      return (8 + 4 * z * z) * kEps * kTwoOverSqrtPi * std::exp(-z * z);
+    case Kind::kExp:
+      return 8 * kEps * std::exp(z);
     case Kind::kPoly:
       return 2.0 * (dc_.size() + 2) * kEps * AbsHorner(dc_, z);
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
 double TwoLayerActivation::SlopeBound(double z, double r) const {
   switch (kind_) {
-    case Kind::kTanh: case Kind::kSoftplus: case Kind::kSin:
+    case Kind::kTanh:
+    case Kind::kSoftplus:
+    case Kind::kSin:
     case Kind::kRelu:
       return 1.0;
-    case Kind::kSigmoid: return 0.25;
-    case Kind::kGelu: return 1.13;
-    case Kind::kSilu: return 1.1;
-    case Kind::kErf: return 1.13;
-    case Kind::kExp: return std::exp(z + r);
-    case Kind::kPoly: return AbsHorner(dc_, std::fabs(z) + r);
-    default: return std::numeric_limits<double>::infinity();
+    case Kind::kSigmoid:
+      return 0.25;
+    case Kind::kGelu:
+      return 1.13;
+    case Kind::kSilu:
+      return 1.1;
+    case Kind::kErf:
+      return 1.13;
+    case Kind::kExp:
+      return std::exp(z + r);
+    case Kind::kPoly:
+      return AbsHorner(dc_, std::fabs(z) + r);
+    default:
+      return std::numeric_limits<double>::infinity();
   }
 }
 
 double TwoLayerActivation::CurvatureBound(double z, double r) const {
   switch (kind_) {
-    case Kind::kTanh: return 0.77;   // max |tanh''| = 4/(3√3) ≈ 0.7698
-    case Kind::kSigmoid: return 0.1;  // ≈ 0.0962
-    case Kind::kSoftplus: return 0.25;
-    case Kind::kGelu: return 0.8;     // φ(z)(2 − z²), max 2φ(0) ≈ 0.7979
-    case Kind::kSilu: return 0.5;     // max ≈ 0.5 at 0
-    case Kind::kErf: return 0.97;     // (4/√π)|z|e^{−z²}, max ≈ 0.9679
-    case Kind::kSin: return 1.0;
-    case Kind::kExp: return std::exp(z + r);
+    case Kind::kTanh:
+      return 0.77;  // max |tanh''| = 4/(3√3) ≈ 0.7698
+    case Kind::kSigmoid:
+      return 0.1;  // ≈ 0.0962
+    case Kind::kSoftplus:
+      return 0.25;
+    case Kind::kGelu:
+      return 0.8;  // φ(z)(2 − z²), max 2φ(0) ≈ 0.7979
+    case Kind::kSilu:
+      return 0.5;  // max ≈ 0.5 at 0
+    case Kind::kErf:
+      return 0.97;  // (4/√π)|z|e^{−z²}, max ≈ 0.9679
+    case Kind::kSin:
+      return 1.0;
+    case Kind::kExp:
+      return std::exp(z + r);
     case Kind::kPoly: {
       std::vector<double> ddc;
       for (size_t k = 1; k < dc_.size(); ++k) ddc.push_back(dc_[k] * double(k));
       return AbsHorner(ddc, std::fabs(z) + r) * (1 + 4 * kEps * (ddc.size() + 2));
     }
-    default: return std::numeric_limits<double>::infinity();
+    default:
+      return std::numeric_limits<double>::infinity();
   }
 }
 

@@ -1,20 +1,21 @@
 // The hypotheses of the ⌊md/2⌋ theorem and proven upper bounds on the memory capacity.
-#include <algorithm>
+#include "mnemo/two_layer_capacity_bounds.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "mnemo/rank_theory.h"
-#include "mnemo/two_layer_capacity_bounds.h"
 
 namespace mnemo {
 
 std::string TheoremHypotheses::Text() const {
   if (local_degree < 0)
     return "hold: σ is analytic and not a polynomial near any point (no degree condition)";
-  return fmt::format("{}: σ is a polynomial of degree k = {} near its analytic points, and the "
-                     "degree condition C(k+d−1, d−1) ≥ n {} (C(k+d−1, d−1) = {}, n = {})",
-                     Hold() ? "hold" : "fail", local_degree, Hold() ? "holds" : "fails",
-                     degree_bound, n);
+  return fmt::format(
+      "{}: σ is a polynomial of degree k = {} near its analytic points, and the "
+      "degree condition C(k+d−1, d−1) ≥ n {} (C(k+d−1, d−1) = {}, n = {})",
+      Hold() ? "hold" : "fail", local_degree, Hold() ? "holds" : "fails", degree_bound, n);
 }
 
 TheoremHypotheses CheckTheoremHypotheses(const TwoLayerActivation& act, int64_t d, int64_t n) {
@@ -30,16 +31,19 @@ CapacityUpperBound ProvenCapacityUpperBound(const TwoLayerActivation& act, int64
   const int64_t params = m * (d + 2);
   switch (act.kind()) {
     case Kind::kStep:
-      return {m, "m", "the outputs lie in one of finitely many m-dimensional subspaces (the spans "
-                      "of the 0/1 activation patterns)"};
-    case Kind::kRelu: case Kind::kLeakyRelu:
+      return {m, "m",
+              "the outputs lie in one of finitely many m-dimensional subspaces (the spans "
+              "of the 0/1 activation patterns)"};
+    case Kind::kRelu:
+    case Kind::kLeakyRelu:
       return {m * (d + 1), "m(d+1)",
               "positive homogeneity: (w_j, b_j, v_j) → (c·w_j, c·b_j, v_j/c) keeps f, so f depends "
               "on m(d+1) parameters through a locally Lipschitz map"};
     case Kind::kExp:
-      return {m * (d + 1), "m(d+1)",
-              "σ′ = σ: (b_j, v_j) → (b_j + c, v_j·e^{−c}) keeps f, so the image of the parameter map "
-              "has dimension ≤ m(d+1) (Sard)"};
+      return {
+          m * (d + 1), "m(d+1)",
+          "σ′ = σ: (b_j, v_j) → (b_j + c, v_j·e^{−c}) keeps f, so the image of the parameter map "
+          "has dimension ≤ m(d+1) (Sard)"};
     case Kind::kPoly: {
       const int64_t k = act.Degree();
       int64_t bound = std::min(params, Binomial(k + d, d));

@@ -2,18 +2,18 @@
 // update, paired-start Gauss–Newton with λ continuation, and variable projection (Kaufman's
 // Jacobian), plus the conversion to a mnemo Network with exact rational weights (the fitted
 // doubles, exactly).
+#include "mnemo/two_layer_fit.h"
+
 #include <cblas.h>
+#include <fmt/format.h>
 #include <lapacke.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
-#include <fmt/format.h>
-
 #include "mnemo/error.h"
 #include "mnemo/numerical_rank.h"
-#include "mnemo/two_layer_fit.h"
 #include "mnemo/random.h"
 #include "mnemo/table.h"
 
@@ -50,8 +50,8 @@ Eigen::VectorXd Residual(const TwoLayerActivation& act, const TwoLayerParams& p,
 }
 
 /// J Jᵀ: the Gram identity for the scalar model, SYRK on Jᵀ otherwise.
-Eigen::MatrixXd Gram(const TwoLayerActivation& act, const TwoLayerParams& p, const Eigen::MatrixXd& x,
-                     JacobianWrt wrt, const Eigen::MatrixXd& jt) {
+Eigen::MatrixXd Gram(const TwoLayerActivation& act, const TwoLayerParams& p,
+                     const Eigen::MatrixXd& x, JacobianWrt wrt, const Eigen::MatrixXd& jt) {
   if (p.q() == 1) return JacobianGram(act, p, x, wrt);
   const int64_t rows = jt.cols(), cols = jt.rows();
   Eigen::MatrixXd k(rows, rows);
@@ -63,7 +63,8 @@ Eigen::MatrixXd Gram(const TwoLayerActivation& act, const TwoLayerParams& p, con
 }
 
 /// Solves (K + μI) a = r by Cholesky; false when not positive definite.
-bool SolveShifted(const Eigen::MatrixXd& k, double mu, const Eigen::VectorXd& r, Eigen::VectorXd* a) {
+bool SolveShifted(const Eigen::MatrixXd& k, double mu, const Eigen::VectorXd& r,
+                  Eigen::VectorXd* a) {
   const int64_t n = k.rows();
   Eigen::MatrixXd c = k;
   c.diagonal().array() += mu;
@@ -212,7 +213,8 @@ bool RunPairedGn(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen::Mat
     *out = p;  // the paired start (F = 0 there)
     return false;
   }
-  while (o.wrt == JacobianWrt::kWeights && best_lambda > 1.0 + 1e-12 && iterations < o.max_iterations) {
+  while (o.wrt == JacobianWrt::kWeights && best_lambda > 1.0 + 1e-12 &&
+         iterations < o.max_iterations) {
     const double next = std::max(1.0, best_lambda / 2);
     TwoLayerParams q = best;
     // Rescale the warm start so that F(q) = y/next already holds to first order in v.
@@ -260,7 +262,8 @@ bool RunVarPro(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen::Matri
     // Kaufman: J_K = (I − QQᵀ)J, stored transposed: J_Kᵀ = Jᵀ − (JᵀQ)Qᵀ.
     Eigen::MatrixXd jkt = jt - (jt * qmat) * qmat.transpose();
     Eigen::MatrixXd k(n, n);
-    cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, n, nl, 1.0, jkt.data(), nl, 0.0, k.data(), n);
+    cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, n, nl, 1.0, jkt.data(), nl, 0.0, k.data(),
+                n);
     for (int64_t c = 0; c < n; ++c)
       for (int64_t rr = c + 1; rr < n; ++rr) k(c, rr) = k(rr, c);
     Eigen::VectorXd a;
@@ -313,9 +316,12 @@ FitMethod ParseFitMethod(const std::string& s) {
 }
 std::string ToString(FitMethod method) {
   switch (method) {
-    case FitMethod::kLm: return "lm";
-    case FitMethod::kPairedGn: return "paired-gn";
-    case FitMethod::kVarPro: return "varpro";
+    case FitMethod::kLm:
+      return "lm";
+    case FitMethod::kPairedGn:
+      return "paired-gn";
+    case FitMethod::kVarPro:
+      return "varpro";
   }
   return "?";
 }
@@ -354,7 +360,8 @@ FitReport FitTwoLayer(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen
       p = InitLm(o, rep.d, rep.q, x_rms, Rms(y), rng);
       FitOptions oo = o;
       oo.wrt = wrt;
-      rep.success = o.method == FitMethod::kLm ? RunLm(oo, x, y, &p, &rep) : RunVarPro(oo, x, y, &p, &rep);
+      rep.success =
+          o.method == FitMethod::kLm ? RunLm(oo, x, y, &p, &rep) : RunVarPro(oo, x, y, &p, &rep);
     }
     if (rep.success) break;
   }
@@ -385,9 +392,12 @@ Network ToNetwork(const TwoLayerActivation& act, const TwoLayerParams& p, const 
     for (int64_t j = 0; j < m; ++j)
       if (p.v(j, c) != 0) w2.push_back({int32_t(c), int32_t(j), RationalFromDouble(p.v(j, c))});
   std::optional<Activation> hidden = act.NetworkActivation();
-  if (!hidden) Fail("fit: the network format has no {} layer; fit with relu, step or a smooth activation", act.Name());
+  if (!hidden)
+    Fail("fit: the network format has no {} layer; fit with relu, step or a smooth activation",
+         act.Name());
   net.layers.push_back(MakeLayer(int32_t(d), int32_t(m), w1, b1, *hidden));
-  net.layers.push_back(MakeLayer(int32_t(m), int32_t(q), w2, b2, Activation{Activation::kIdentity, {}}));
+  net.layers.push_back(
+      MakeLayer(int32_t(m), int32_t(q), w2, b2, Activation{Activation::kIdentity, {}}));
   return net;
 }
 
@@ -428,8 +438,11 @@ Network FitDataset(const FitOptions& o, const Dataset& data, FitReport* report) 
   net.classification = data.classification;
   net.class_values = data.class_values;
   net.construction = "jacobian-fit";
-  net.options = {{"activation", o.activation.Name()}, {"m", o.m}, {"method", ToString(o.method)},
-                 {"wrt", ToString(o.wrt)}, {"residual_tolerance", o.residual_tolerance}};
+  net.options = {{"activation", o.activation.Name()},
+                 {"m", o.m},
+                 {"method", ToString(o.method)},
+                 {"wrt", ToString(o.wrt)},
+                 {"residual_tolerance", o.residual_tolerance}};
   net.seed = o.seed;
   net.dataset = data.Fingerprint();
   net.report = report->ToJson();
@@ -464,15 +477,18 @@ nlohmann::ordered_json FitReport::ToJson() const {
 std::string FitReport::ToText() const {
   Table t({"field", "value"});
   t.AddRow({"method", method});
-  t.AddRow({"model", fmt::format("σ={} n={} d={} m={} outputs={} P={}", activation, n, d, m, q, params)});
+  t.AddRow({"model",
+            fmt::format("σ={} n={} d={} m={} outputs={} P={}", activation, n, d, m, q, params)});
   t.AddRow({"success", success ? "yes" : "no"});
   t.AddRow({"max residual", fmt::format("{:.3g}", max_residual)});
   t.AddRow({"relative residual", fmt::format("{:.3g}", relative_residual)});
   t.AddRow({"iterations", std::to_string(iterations)});
   t.AddRow({"restarts", std::to_string(restarts_used)});
   t.AddRow({"κ(J) at solution", fmt::format("{:.3g}", kappa)});
-  if (method == "paired-gn") t.AddRow({"λ", FormatNumber(lambda, 4)});
-  else t.AddRow({"μ at exit", fmt::format("{:.3g}", mu)});
+  if (method == "paired-gn")
+    t.AddRow({"λ", FormatNumber(lambda, 4)});
+  else
+    t.AddRow({"μ at exit", fmt::format("{:.3g}", mu)});
   t.AddRow({"max |v|", FormatNumber(max_abs_v, 4)});
   t.AddRow({"stopped", reason});
   t.AddRow({"seconds", FormatNumber(seconds, 3)});

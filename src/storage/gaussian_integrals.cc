@@ -1,13 +1,13 @@
 // Special functions (H, ln H, Mills ratio) and Gaussian quadrature for the capacity module.
+#include "mnemo/gaussian_integrals.h"
+
+#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <mutex>
 #include <numbers>
 
-#include <Eigen/Eigenvalues>
-
-#include "mnemo/gaussian_integrals.h"
 #include "mnemo/error.h"
 
 namespace mnemo {

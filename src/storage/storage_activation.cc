@@ -1,13 +1,14 @@
 // Activations and their Gaussian kernels Δ(q).
+#include "mnemo/storage_activation.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
 #include <sstream>
 
-#include "mnemo/gaussian_integrals.h"
-#include "mnemo/storage_activation.h"
 #include "mnemo/error.h"
+#include "mnemo/gaussian_integrals.h"
 
 namespace mnemo {
 namespace {
@@ -26,8 +27,8 @@ double Factorial(int n) {
 }  // namespace
 
 std::vector<std::string> StorageActivation::Names() {
-  return {"identity", "relu", "leaky-relu", "hard-tanh", "quadratic", "erf", "erf-sqrt2",
-          "tanh", "sigmoid", "gelu", "softplus", "abs", "step"};
+  return {"identity", "relu",    "leaky-relu", "hard-tanh", "quadratic", "erf", "erf-sqrt2",
+          "tanh",     "sigmoid", "gelu",       "softplus",  "abs",       "step"};
 }
 
 StorageActivation StorageActivation::Parse(const std::string& spec) {
@@ -93,17 +94,28 @@ StorageActivation StorageActivation::Parse(const std::string& spec) {
 
 double StorageActivation::Value(double z) const {
   switch (kind_) {
-    case Kind::kRelu: return z > 0 ? z : 0;
-    case Kind::kErf: return std::erf(erf_scale_ * z);
-    case Kind::kTanh: return std::tanh(z);
-    case Kind::kSigmoid: return 1 / (1 + std::exp(-z));
-    case Kind::kGelu: return z * (1 - GaussianTail(z));
-    case Kind::kSoftplus: return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
-    case Kind::kAbs: return std::fabs(z);
-    case Kind::kIdentity: return z;
-    case Kind::kStep: return z >= 0 ? 1 : 0;
-    case Kind::kLeakyRelu: return z > 0 ? z : kLeak * z;
-    case Kind::kHardTanh: return std::clamp(z, -1.0, 1.0);
+    case Kind::kRelu:
+      return z > 0 ? z : 0;
+    case Kind::kErf:
+      return std::erf(erf_scale_ * z);
+    case Kind::kTanh:
+      return std::tanh(z);
+    case Kind::kSigmoid:
+      return 1 / (1 + std::exp(-z));
+    case Kind::kGelu:
+      return z * (1 - GaussianTail(z));
+    case Kind::kSoftplus:
+      return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+    case Kind::kAbs:
+      return std::fabs(z);
+    case Kind::kIdentity:
+      return z;
+    case Kind::kStep:
+      return z >= 0 ? 1 : 0;
+    case Kind::kLeakyRelu:
+      return z > 0 ? z : kLeak * z;
+    case Kind::kHardTanh:
+      return std::clamp(z, -1.0, 1.0);
     case Kind::kPoly: {
       double v = 0;
       for (size_t k = poly_.size(); k-- > 0;) v = v * z + poly_[k];
@@ -115,7 +127,8 @@ double StorageActivation::Value(double z) const {
 
 double StorageActivation::Derivative(double z) const {
   switch (kind_) {
-    case Kind::kRelu: return z > 0 ? 1 : 0;
+    case Kind::kRelu:
+      return z > 0 ? 1 : 0;
     case Kind::kErf:
       return erf_scale_ * 2 / std::sqrt(kPi) * std::exp(-erf_scale_ * erf_scale_ * z * z);
     case Kind::kTanh: {
@@ -126,13 +139,20 @@ double StorageActivation::Derivative(double z) const {
       double s = 1 / (1 + std::exp(-z));
       return s * (1 - s);
     }
-    case Kind::kGelu: return (1 - GaussianTail(z)) + z * NormalDensity(z);
-    case Kind::kSoftplus: return 1 / (1 + std::exp(-z));
-    case Kind::kAbs: return z > 0 ? 1 : (z < 0 ? -1 : 0);
-    case Kind::kIdentity: return 1;
-    case Kind::kStep: return 0;
-    case Kind::kLeakyRelu: return z > 0 ? 1 : kLeak;
-    case Kind::kHardTanh: return std::fabs(z) < 1 ? 1 : 0;
+    case Kind::kGelu:
+      return (1 - GaussianTail(z)) + z * NormalDensity(z);
+    case Kind::kSoftplus:
+      return 1 / (1 + std::exp(-z));
+    case Kind::kAbs:
+      return z > 0 ? 1 : (z < 0 ? -1 : 0);
+    case Kind::kIdentity:
+      return 1;
+    case Kind::kStep:
+      return 0;
+    case Kind::kLeakyRelu:
+      return z > 0 ? 1 : kLeak;
+    case Kind::kHardTanh:
+      return std::fabs(z) < 1 ? 1 : 0;
     case Kind::kPoly: {
       double v = 0;
       for (size_t k = poly_.size(); k-- > 1;) v = v * z + k * poly_[k];
@@ -207,7 +227,8 @@ void StorageActivation::ComputeStatistics() {
       slope_one_ /= variance_;
       return;
     }
-    default: break;
+    default:
+      break;
   }
   // Activations without a closed-form kernel: Gauss–Hermite when smooth, split Gauss–Legendre
   // across the kinks otherwise.
@@ -250,8 +271,10 @@ double StorageActivation::Kernel(double q) const {
       double b = 2 * erf_scale_ * erf_scale_ / (1 + 2 * erf_scale_ * erf_scale_);
       return std::asin(b * q) / std::asin(b);
     }
-    case Kind::kIdentity: return q;
-    case Kind::kStep: return 2 / kPi * std::asin(q);
+    case Kind::kIdentity:
+      return q;
+    case Kind::kStep:
+      return 2 / kPi * std::asin(q);
     case Kind::kLeakyRelu: {
       const double a = kLeak, r = 1 - a;
       double e = (std::sqrt(std::max(0.0, 1 - q * q)) + q * (kPi - std::acos(q))) / (2 * kPi);
@@ -263,7 +286,8 @@ double StorageActivation::Kernel(double q) const {
         v = v * q + hermite_[n] * hermite_[n] * Factorial(int(n)) / variance_;
       return v * q;
     }
-    default: return QuadratureKernel(q);
+    default:
+      return QuadratureKernel(q);
   }
 }
 
@@ -271,14 +295,18 @@ double StorageActivation::KernelDerivative(double q) const {
   MNEMO_CHECK(q >= 0 && q <= 1, "kernel argument {}", q);
   if (q == 1) return slope_one_;
   switch (kind_) {
-    case Kind::kRelu: return (kPi - std::acos(q)) / (2 * kPi) / variance_;
-    case Kind::kAbs: return 2 / kPi * std::asin(q) / variance_;
+    case Kind::kRelu:
+      return (kPi - std::acos(q)) / (2 * kPi) / variance_;
+    case Kind::kAbs:
+      return 2 / kPi * std::asin(q) / variance_;
     case Kind::kErf: {
       double b = 2 * erf_scale_ * erf_scale_ / (1 + 2 * erf_scale_ * erf_scale_);
       return b / std::sqrt(1 - b * b * q * q) / std::asin(b);
     }
-    case Kind::kIdentity: return 1;
-    case Kind::kStep: return 2 / kPi / std::sqrt(1 - q * q);
+    case Kind::kIdentity:
+      return 1;
+    case Kind::kStep:
+      return 2 / kPi / std::sqrt(1 - q * q);
     case Kind::kLeakyRelu: {
       const double a = kLeak, r = 1 - a;
       return (a * a + a * r + r * r * (kPi - std::acos(q)) / (2 * kPi)) / variance_;
@@ -289,7 +317,8 @@ double StorageActivation::KernelDerivative(double q) const {
         v = v * q + n * hermite_[n] * hermite_[n] * Factorial(int(n)) / variance_;
       return v;
     }
-    default: return QuadratureKernelDerivative(q);
+    default:
+      return QuadratureKernelDerivative(q);
   }
 }
 

@@ -1,12 +1,13 @@
 // Storage capacity per activation: RS theory, the GD threshold and the Jacobian-rank guarantee.
-#include <cmath>
-#include <limits>
+#include "mnemo/storage_compare.h"
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <limits>
+
 #include "mnemo/error.h"
 #include "mnemo/storage_activation.h"
-#include "mnemo/storage_compare.h"
 #include "mnemo/storage_theory.h"
 #include "mnemo/two_layer_activation.h"
 #include "mnemo/two_layer_capacity_bounds.h"
@@ -18,7 +19,8 @@ namespace {
 /// theorem's hypotheses look at).
 TwoLayerActivation TheoremView(const StorageActivation& g) {
   const std::string& n = g.name();
-  if (g.PolynomialDegree() >= 0) return TwoLayerActivation::Parse(fmt::format("poly:{}", g.PolynomialDegree()));
+  if (g.PolynomialDegree() >= 0)
+    return TwoLayerActivation::Parse(fmt::format("poly:{}", g.PolynomialDegree()));
   if (n == "erf-sqrt2") return TwoLayerActivation::Parse("erf");
   if (n == "abs") return TwoLayerActivation::Parse("relu");  // piecewise linear of degree 1
   return TwoLayerActivation::Parse(n);

@@ -1,6 +1,8 @@
 // Finite-width storage capacity by the RS ground-state formula with exact projections: the tree
 // committee and the fully connected committee with its variational correlation C, collapse
 // shape ρ and output bias b.
+#include "mnemo/storage_finite_width.h"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -9,7 +11,6 @@
 
 #include "mnemo/error.h"
 #include "mnemo/gaussian_integrals.h"
-#include "mnemo/storage_finite_width.h"
 #include "mnemo/random.h"
 
 namespace mnemo {
@@ -195,8 +196,10 @@ struct Storing {
       }
       case Unit::kRelu:
         return 0.5 * (ReluAbove(t, c_plus, m) + ReluBelow(t, r_minus, m, delta));
-      case Unit::kAbs: return 0.5 * (AbsAbove(t, c_plus) + AbsBelow(t, r_minus));
-      case Unit::kQuadratic: return 0.5 * (QuadraticAbove(t, c_plus) + QuadraticBelow(t, r_minus));
+      case Unit::kAbs:
+        return 0.5 * (AbsAbove(t, c_plus) + AbsBelow(t, r_minus));
+      case Unit::kQuadratic:
+        return 0.5 * (QuadraticAbove(t, c_plus) + QuadraticBelow(t, r_minus));
     }
     return kInf;
   }
@@ -222,10 +225,11 @@ Storing MakeStoring(const StorageActivation& g, int K, double kappa, bool fully_
   } else if (n == "quadratic" && !fully_connected) {
     s.unit = Unit::kQuadratic;
   } else {
-    Fail("storage: finite --m for the {} is implemented for {} (exact projections); use --m inf "
-         "for '{}'",
-         where, fully_connected ? "step, relu and identity" : "step, relu, abs, quadratic and identity",
-         n);
+    Fail(
+        "storage: finite --m for the {} is implemented for {} (exact projections); use --m inf "
+        "for '{}'",
+        where,
+        fully_connected ? "step, relu and identity" : "step, relu, abs, quadratic and identity", n);
   }
   return s;
 }
@@ -352,8 +356,8 @@ FullyConnectedCapacity FullyConnectedCommitteeCapacity(const StorageActivation& 
   auto inf_rho = [&](double C, double b, double* rho) {
     if (K == 1) return *rho = 1, alpha(C, b, 1);
     double log_rho = 0;
-    const double v = Golden([&](double lr) { return alpha(C, b, std::exp(lr)); }, -7, 7, 16, -1,
-                            &log_rho);
+    const double v =
+        Golden([&](double lr) { return alpha(C, b, std::exp(lr)); }, -7, 7, 16, -1, &log_rho);
     *rho = std::exp(log_rho);
     return v;
   };
@@ -383,9 +387,9 @@ FullyConnectedCapacity FullyConnectedCommitteeCapacity(const StorageActivation& 
   out.correlation = K > 1 ? at(best_x) : 0.0;
   sup_b(out.correlation, &out.bias, &out.shape);
   // Fresh samples for the value at the optimum (no selection bias from the search).
-  const CostMean e = StreamCost(s, out.correlation, s.CPlus(kappa, out.bias),
-                                s.RMinus(kappa, out.bias), FcMetric(K, out.correlation, out.shape),
-                                samples, rng);
+  const CostMean e =
+      StreamCost(s, out.correlation, s.CPlus(kappa, out.bias), s.RMinus(kappa, out.bias),
+                 FcMetric(K, out.correlation, out.shape), samples, rng);
   out.capacity = (K - 1 + out.shape) / (K * e.mean);
   out.stderr = out.capacity * e.stderr / e.mean;
   return out;

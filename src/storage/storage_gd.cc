@@ -1,16 +1,17 @@
 // Gradient-descent algorithmic threshold of a two-layer net.
+#include "mnemo/storage_gd.h"
+
+#include <omp.h>
+
+#include <Eigen/Dense>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
-#include <Eigen/Dense>
-#include <omp.h>
-
-#include "mnemo/storage_activation.h"
-#include "mnemo/storage_gd.h"
 #include "mnemo/error.h"
 #include "mnemo/progress.h"
 #include "mnemo/random.h"
+#include "mnemo/storage_activation.h"
 
 namespace mnemo {
 
@@ -39,7 +40,8 @@ GdRun RunGdInstance(const GdProtocol& protocol, int P, std::mt19937_64& rng) {
   std::string why;
   if (!protocol.IsValid(&why)) Fail("storage-measure: {}", why);
   const StorageActivation g = StorageActivation::Parse(protocol.activation);
-  if (g.name() == "step") Fail("storage-measure: activation 'step' has zero gradient; GD cannot train it");
+  if (g.name() == "step")
+    Fail("storage-measure: activation 'step' has zero gradient; GD cannot train it");
   const int N = protocol.N, K = protocol.K;
   Eigen::MatrixXd X(P, N), W(N, K);
   Eigen::VectorXd y(P);
@@ -104,7 +106,8 @@ GdMeasureResult MeasureGdThreshold(const GdMeasureOptions& options) {
   StorageActivation::Parse(options.protocol.activation);  // validates the name
   if (options.protocol.activation == "step")
     Fail("storage-measure: activation 'step' has zero gradient; GD cannot train it");
-  if (options.instances < 1) Fail("storage-measure: --instances must be ≥ 1, got {}", options.instances);
+  if (options.instances < 1)
+    Fail("storage-measure: --instances must be ≥ 1, got {}", options.instances);
   std::vector<int> Ns = options.Ns.empty() ? std::vector<int>{options.protocol.N} : options.Ns;
   for (int n : Ns)
     if (n < 2 || n > 4096) Fail("storage-measure: --d values must be in [2, 4096], got {}", n);
@@ -168,8 +171,8 @@ GdMeasureResult MeasureGdThreshold(const GdMeasureOptions& options) {
     std::vector<int> ss, ns;
     for (ThresholdRow& row : curve.rows) {
       row.fraction = double(row.successes) / row.trials;
-      row.sampling_error = std::sqrt(std::max(row.fraction * (1 - row.fraction), 0.25 / row.trials) /
-                                     row.trials);
+      row.sampling_error =
+          std::sqrt(std::max(row.fraction * (1 - row.fraction), 0.25 / row.trials) / row.trials);
       xs.push_back(row.alpha), ss.push_back(row.successes), ns.push_back(row.trials);
     }
     curve.fit = FitLogistic(xs, ss, ns);

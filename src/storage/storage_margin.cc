@@ -1,5 +1,7 @@
 // Max-margin brackets of the spherical perceptron (dual coordinate ascent, certified in exact
 // rationals) and the binary perceptron by exhaustive enumeration.
+#include "mnemo/storage_margin.h"
+
 #include <glpk.h>
 #include <omp.h>
 
@@ -12,7 +14,6 @@
 #include "mnemo/error.h"
 #include "mnemo/exact.h"
 #include "mnemo/progress.h"
-#include "mnemo/storage_margin.h"
 #include "mnemo/storage_theory.h"
 
 namespace mnemo {
@@ -120,7 +121,10 @@ double GardnerMargin(double alpha) {
   double lo = 0, hi = 40;  // α_G(κ) decreases from 2 at κ = 0
   for (int it = 0; it < 200; ++it) {
     const double mid = 0.5 * (lo + hi);
-    if (GardnerCapacity(mid) > alpha) lo = mid; else hi = mid;
+    if (GardnerCapacity(mid) > alpha)
+      lo = mid;
+    else
+      hi = mid;
   }
   return 0.5 * (lo + hi);
 }
@@ -191,7 +195,8 @@ std::vector<MarginRow> MeasureMarginCurve(const MarginOptions& o) {
 }
 
 IsingInstanceResult EnumerateIsing(int N, std::mt19937_64& rng) {
-  if (N < 3 || N > 27 || N % 2 == 0) Fail("storage-measure ising: --d must be odd, 3..27, got {}", N);
+  if (N < 3 || N > 27 || N % 2 == 0)
+    Fail("storage-measure ising: --d must be odd, 3..27, got {}", N);
   const int patterns = 2 * N;
   std::vector<uint32_t> xi(patterns);
   for (uint32_t& p : xi) p = uint32_t(rng() >> (64 - N));
@@ -237,7 +242,8 @@ IsingResult MeasureIsingCapacity(const IsingOptions& o) {
   if (o.Ns.empty()) Fail("storage-measure ising: --d needs at least one size");
   if (o.instances < 2) Fail("storage-measure ising: --instances must be ≥ 2, got {}", o.instances);
   for (int N : o.Ns)  // checked here: an exception must not leave the parallel loop below
-    if (N < 3 || N > 27 || N % 2 == 0) Fail("storage-measure ising: --d must be odd, 3..27, got {}", N);
+    if (N < 3 || N > 27 || N % 2 == 0)
+      Fail("storage-measure ising: --d must be odd, 3..27, got {}", N);
   IsingResult res;
   std::mt19937_64 master(o.seed);
   Progress progress("ising", int64_t(o.Ns.size()) * o.instances);
@@ -263,8 +269,8 @@ IsingResult MeasureIsingCapacity(const IsingOptions& o) {
     double sum = 0, sum2 = 0;
     for (double a : alpha) sum += a, sum2 += a * a;
     row.alpha_mean = sum / alpha.size();
-    row.alpha_stderr = std::sqrt(std::max(0.0, sum2 / alpha.size() - row.alpha_mean * row.alpha_mean) /
-                                 (alpha.size() - 1));
+    row.alpha_stderr = std::sqrt(
+        std::max(0.0, sum2 / alpha.size() - row.alpha_mean * row.alpha_mean) / (alpha.size() - 1));
     for (int k = 0; k < std::min(o.checked_instances, o.instances); ++k)
       for (int P : {std::max(1, inst[k].p_max / 2), inst[k].p_max}) {
         const MarginBracket b = MaxMargin(IsingAsSpherical(N, P, seeds[k]));

@@ -1,10 +1,11 @@
 // The logistic fit of success probabilities and the α grid parser shared by the measurements.
+#include "mnemo/storage_measure.h"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
 #include "mnemo/error.h"
-#include "mnemo/storage_measure.h"
 
 namespace mnemo {
 
@@ -26,7 +27,9 @@ LogisticFit FitLogistic(const std::vector<double>& alpha, const std::vector<int>
     for (size_t i = 0; i < alpha.size(); ++i) {
       double eta = c0 + c1 * (alpha[i] - mean_a);
       // log σ(η) = −log1p(e^{−η}), log(1 − σ(η)) = −log1p(e^{η}), stably.
-      auto log_sig = [](double e) { return e > 0 ? -std::log1p(std::exp(-e)) : e - std::log1p(std::exp(e)); };
+      auto log_sig = [](double e) {
+        return e > 0 ? -std::log1p(std::exp(-e)) : e - std::log1p(std::exp(e));
+      };
       l += successes[i] * log_sig(eta) + (trials[i] - successes[i]) * log_sig(-eta);
     }
     return l;

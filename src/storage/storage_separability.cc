@@ -4,20 +4,20 @@
 // rationals. Not separable: by Gordan's theorem there is λ ≥ 0, λ ≠ 0 with Σ λ_μ y_μ x_μ = 0; the
 // LP {λ ≥ 0, Σλ = 1, Σ λ_μ y_μ x_μ = 0} gives a basis, the basic columns' system is solved exactly
 // by fraction-free (Bareiss) elimination over the integers, and the result is checked.
+#include "mnemo/storage_separability.h"
+
 #include <glpk.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
 
-#include <omp.h>
-
-#include "mnemo/storage_separability.h"
-#include "mnemo/storage_theory.h"
 #include "mnemo/error.h"
 #include "mnemo/progress.h"
 #include "mnemo/random.h"
+#include "mnemo/storage_theory.h"
 
 namespace mnemo {
 namespace {
@@ -228,7 +228,8 @@ bool CheckCertificate(const PerceptronInstance& inst, const SeparabilityCertific
       if (v >= 0) {
         mpz_addmul_ui(acc.get_mpz_t(), lambda[j].get_mpz_t(), static_cast<unsigned long>(v));
       } else {
-        mpz_submul_ui(acc.get_mpz_t(), lambda[j].get_mpz_t(), static_cast<unsigned long>(-int64_t(v)));
+        mpz_submul_ui(acc.get_mpz_t(), lambda[j].get_mpz_t(),
+                      static_cast<unsigned long>(-int64_t(v)));
       }
     }
     if (sgn(acc) != 0) return fail(fmt::format("sum of lambda y x is not 0 in coordinate {}", i));
@@ -265,8 +266,10 @@ SeparabilityResult DecideSeparability(const PerceptronInstance& inst) {
 }
 
 ThresholdCurve MeasurePerceptron(const PerceptronMeasureOptions& options) {
-  if (options.N < 2 || options.N > 2000) Fail("storage-measure: --d must be in [2, 2000], got {}", options.N);
-  if (options.instances < 1) Fail("storage-measure: --instances must be ≥ 1, got {}", options.instances);
+  if (options.N < 2 || options.N > 2000)
+    Fail("storage-measure: --d must be in [2, 2000], got {}", options.N);
+  if (options.instances < 1)
+    Fail("storage-measure: --instances must be ≥ 1, got {}", options.instances);
   std::vector<double> alphas = options.alphas;
   if (alphas.empty())
     for (int i = 0; i <= 8; ++i) alphas.push_back(1.6 + 0.1 * i);

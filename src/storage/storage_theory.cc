@@ -1,15 +1,16 @@
 // Replica-symmetric storage capacity: Gardner, Cover, the K→∞ tree and fully connected RS branch,
 // permutation-symmetry breaking, and the finite-K tree ground-state formula
 // .
+#include "mnemo/storage_theory.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <random>
 
+#include "mnemo/error.h"
 #include "mnemo/gaussian_integrals.h"
 #include "mnemo/storage_finite_width.h"
-#include "mnemo/storage_theory.h"
-#include "mnemo/error.h"
 
 namespace mnemo {
 namespace {
@@ -28,18 +29,24 @@ Architecture ParseArchitecture(const std::string& s) {
 
 std::string ArchitectureName(Architecture a) {
   switch (a) {
-    case Architecture::kPerceptron: return "perceptron";
-    case Architecture::kTree: return "tree";
-    case Architecture::kFullyConnected: return "fully-connected";
+    case Architecture::kPerceptron:
+      return "perceptron";
+    case Architecture::kTree:
+      return "tree";
+    case Architecture::kFullyConnected:
+      return "fully-connected";
   }
   return "?";
 }
 
 std::string PsbTypeName(PsbType t) {
   switch (t) {
-    case PsbType::kNone: return "none";
-    case PsbType::kContinuous: return "continuous";
-    case PsbType::kFirstOrder: return "first-order";
+    case PsbType::kNone:
+      return "none";
+    case PsbType::kContinuous:
+      return "continuous";
+    case PsbType::kFirstOrder:
+      return "first-order";
   }
   return "?";
 }
@@ -189,8 +196,8 @@ void FindSpinodal(const EffectiveKernel& kernel, double kappa, double* q_out, do
 }
 
 // First q > q_start where the free-energy gap changes sign (bisection); false if none.
-bool FindEqualFreeEnergy(const EffectiveKernel& kernel, double kappa, double q_start,
-                         double* q_out, double* a_out) {
+bool FindEqualFreeEnergy(const EffectiveKernel& kernel, double kappa, double q_start, double* q_out,
+                         double* a_out) {
   constexpr int kGrid = 200;
   double prev_q = q_start, prev_f = RsBranchPoint(kernel, q_start, kappa).free_energy_gap;
   for (int i = 1; i <= kGrid; ++i) {
@@ -258,15 +265,17 @@ StorageResult ComputeStorageCapacity(const StorageOptions& options) {
     r.correlation = fc.correlation, r.shape = fc.shape, r.bias = fc.bias;
     r.tree_formula = fc.tree_formula;
     r.kernel_slope = g.KernelSlopeAtOne();
-    r.method = fmt::format("ground-state Monte Carlo: sup over C, b, inf over rho on {} samples, "
-                           "value on {} fresh samples",
-                           options.search_samples, options.mc_samples);
+    r.method = fmt::format(
+        "ground-state Monte Carlo: sup over C, b, inf over rho on {} samples, "
+        "value on {} fresh samples",
+        options.search_samples, options.mc_samples);
     return r;
   }
   if (g.c1_squared() >= 1 - 1e-12)
-    Fail("storage: activation '{}' is purely linear: the fully connected net degenerates to a "
-         "perceptron (capacity per parameter → 0 as K → ∞)",
-         g.name());
+    Fail(
+        "storage: activation '{}' is purely linear: the fully connected net degenerates to a "
+        "perceptron (capacity per parameter → 0 as K → ∞)",
+        g.name());
   EffectiveKernel kernel{&g, true};
   r.kernel_slope = kernel.SlopeAtOne();
   r.capacity = r.kernel_slope / I;
