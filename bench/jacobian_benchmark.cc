@@ -1,12 +1,16 @@
-// Benchmarks for the Jacobian-rank solver (issue 4 §6): rank of J for (n, P) in
-// {(500, 1000), (2000, 4000), (5000, 10000)} by float SVD, the Gram route and exact mod p;
+// Benchmarks for the Jacobian-rank solver: rank of J for (n, P) in {(500, 1000), (2000, 4000),
+// (5000, 10000)} by float SVD, the Gram route and exact mod p; ball-arithmetic proofs of full
+// row rank for tanh at (n, P) = (240, 240), (1000, 2000) and the largest size proven within 60 s;
 // Jacobian assembly throughput; one Levenberg–Marquardt fit at n = 2000.
-// P = m(d+2) with d = 98 and m = P/100 (all parameters).
+// P = m(d+2) with d = 98 and m = P/100 (all parameters), except (240, 240): m = 20, d = 10.
 #include <benchmark/benchmark.h>
 
 #include <random>
 
-#include "mnemo/jacobian.h"
+#include "mnemo/ball_rank_certificate.h"
+#include "mnemo/exact_rank.h"
+#include "mnemo/numerical_rank.h"
+#include "mnemo/two_layer_fit.h"
 
 namespace mnemo {
 namespace {
@@ -14,16 +18,16 @@ namespace {
 constexpr int64_t kD = 98;
 
 struct Instance {
-  SmoothActivation act;
+  TwoLayerActivation act;
   TwoLayerParams p;
   Eigen::MatrixXd x;
 };
-Instance MakeInstance(const std::string& act, int64_t n, int64_t params) {
+Instance MakeInstance(const std::string& act, int64_t n, int64_t params, int64_t d = kD) {
   Instance in;
-  in.act = SmoothActivation::Parse(act);
+  in.act = TwoLayerActivation::Parse(act);
   std::mt19937_64 rng(1);
-  in.p = RandomPoint(in.act, params / (kD + 2), kD, PointKind::kRandom, BiasMode::kRandom, 1.5, rng);
-  in.x = GaussianData(kD, n, rng);
+  in.p = RandomPoint(in.act, params / (d + 2), d, PointKind::kRandom, BiasMode::kRandom, 1.5, rng);
+  in.x = GaussianData(d, n, rng);
   return in;
 }
 
@@ -47,7 +51,7 @@ void BM_RankGram(benchmark::State& state) {
 
 void BM_RankModP(benchmark::State& state) {
   const int64_t n = state.range(0), params = state.range(1), m = params / (kD + 2);
-  SmoothActivation act = SmoothActivation::Parse("poly:3");
+  TwoLayerActivation act = TwoLayerActivation::Parse("poly:3");
   std::mt19937_64 rng(1);
   const uint32_t p = RandomPrimes(1, rng)[0];
   auto draw = [&](size_t count) {
@@ -55,7 +59,8 @@ void BM_RankModP(benchmark::State& state) {
     for (auto& e : v) e = uint32_t(1 + rng() % (p - 1));
     return v;
   };
-  std::vector<uint32_t> x = draw(size_t(n) * kD), w = draw(size_t(m) * kD), b = draw(m), v = draw(m);
+  std::vector<uint32_t> x = draw(size_t(n) * kD), w = draw(size_t(m) * kD), b = draw(m),
+                        v = draw(m);
   int64_t rank = 0;
   for (auto _ : state) {
     std::vector<double> j = JacobianModP(act, x, kD, n, w, b, v, m, JacobianWrt::kAll, p);
@@ -63,6 +68,18 @@ void BM_RankModP(benchmark::State& state) {
   }
   state.counters["rank"] = double(rank);
   state.counters["prime"] = double(p);
+}
+
+// Ball-arithmetic proof that the n × P tanh Jacobian has full row rank n (column-pivoted QR
+// picks the minor, Arb evaluates it and its determinant).
+void BM_BallCertificate(benchmark::State& state) {
+  const int64_t n = state.range(0), params = state.range(1);
+  Instance in = MakeInstance("tanh", n, params, params == 240 ? 10 : kD);
+  BallCertificate c;
+  for (auto _ : state) c = CertifyRankBall(in.act, in.p, in.x, JacobianWrt::kAll, n);
+  if (!c.proven) state.SkipWithError(c.failure.c_str());
+  state.counters["rank"] = double(c.rank);
+  state.counters["precision_bits"] = double(c.precision);
 }
 
 void BM_JacobianAssembly(benchmark::State& state) {
@@ -82,7 +99,7 @@ void BM_LmFit(benchmark::State& state) {
   Eigen::MatrixXd y(n, 1);
   for (int64_t i = 0; i < n; ++i) y(i, 0) = normal(rng);
   FitOptions o;
-  o.activation = SmoothActivation::Parse("tanh");
+  o.activation = TwoLayerActivation::Parse("tanh");
   o.m = m;
   FitReport r;
   for (auto _ : state) {
@@ -96,12 +113,22 @@ void BM_LmFit(benchmark::State& state) {
 }
 
 void Sizes(benchmark::internal::Benchmark* b) {
-  b->Args({500, 1000})->Args({2000, 4000})->Args({5000, 10000})->Iterations(1)->Unit(benchmark::kSecond);
+  b->Args({500, 1000})
+      ->Args({2000, 4000})
+      ->Args({5000, 10000})
+      ->Iterations(1)
+      ->Unit(benchmark::kSecond);
 }
 
 BENCHMARK(BM_RankModP)->Apply(Sizes);
 BENCHMARK(BM_RankGram)->Apply(Sizes);
 BENCHMARK(BM_RankSvd)->Apply(Sizes);
+BENCHMARK(BM_BallCertificate)
+    ->Args({240, 240})
+    ->Args({1000, 2000})
+    ->Args({1500, 3000})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
 BENCHMARK(BM_JacobianAssembly)->Args({2000, 4000})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LmFit)->Arg(2000)->Iterations(1)->Unit(benchmark::kSecond);
 

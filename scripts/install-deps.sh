@@ -7,7 +7,8 @@ packages=(
   libeigen3-dev libopenblas-dev liblapacke-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libgmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
-  fflas-ffpack libgivaro-dev libglpk-dev libtomlplusplus-dev libboost-dev parallel
+  fflas-ffpack libgivaro-dev libglpk-dev libflint-arb-dev libflint-dev
+  libtomlplusplus-dev libboost-dev parallel
   gnuplot-nox dataset-fashion-mnist python3-numpy python3-jsonschema
   python3-torch  # bench/train_vs_mnemo.py: the trained MLP beside the constructed network
   clang libfuzzer-14-dev libomp-14-dev

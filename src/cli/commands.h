@@ -18,9 +18,14 @@ void AddExportCommand(CLI::App& app, int* exit_code);
 void AddTradeoffCommand(CLI::App& app, int* exit_code);
 void AddCompareCommand(CLI::App& app, int* exit_code);
 // ---- module commands: jacobian (rank, capacity, fit)
-void AddJacobianCommands(CLI::App& app, int* exit_code);
-// ---- module commands: capacity (storage, storage-measure)
-void AddStorageCommands(CLI::App& app, int* exit_code);
+void AddRankCommand(CLI::App& app, int* exit_code);
+void AddCapacityCommand(CLI::App& app, int* exit_code);
+void AddFitCommand(CLI::App& app, int* exit_code);
+// ---- module commands: storage (storage, storage-measure)
+void AddStorageCommand(CLI::App& app, int* exit_code);
+void AddStorageMeasureCommand(CLI::App& app, int* exit_code);
+// ---- module commands: conjectures
+void AddConjecturesCommand(CLI::App& app, int* exit_code);
 // ---- module commands: explore (sweep, analyze, plot)
 void AddSweepCommand(CLI::App& app, int* exit_code);
 void AddAnalyzeCommand(CLI::App& app, int* exit_code);

@@ -23,8 +23,12 @@ int main(int argc, char** argv) {
   // ---- module commands (one line each)
   mnemo::cli::AddTradeoffCommand(app, &exit_code);
   mnemo::cli::AddCompareCommand(app, &exit_code);
-  mnemo::cli::AddJacobianCommands(app, &exit_code);
-  mnemo::cli::AddStorageCommands(app, &exit_code);
+  mnemo::cli::AddRankCommand(app, &exit_code);
+  mnemo::cli::AddCapacityCommand(app, &exit_code);
+  mnemo::cli::AddFitCommand(app, &exit_code);
+  mnemo::cli::AddStorageCommand(app, &exit_code);
+  mnemo::cli::AddStorageMeasureCommand(app, &exit_code);
+  mnemo::cli::AddConjecturesCommand(app, &exit_code);
   mnemo::cli::AddSweepCommand(app, &exit_code);
   mnemo::cli::AddAnalyzeCommand(app, &exit_code);
   mnemo::cli::AddPlotCommand(app, &exit_code);
