@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "mnemo/assembler.h"
 #include "mnemo/verify.h"
 
@@ -166,10 +168,12 @@ TEST(PipelineTest, AWrongNetworkFailsVerificationAndIsNotReturned) {
   EXPECT_FALSE(u.report.verification.run);
 }
 
-// Every construction states its theorem's size bound; the pipeline fills what was measured
-// (or keeps what the construction measured itself, e.g. vershynin's deep connections), so
-// `mnemo analyze` can give each construction's constant.
+// Every construction states a size bound — the theorem's (tag "paper") or, where mnemo builds a
+// variant, its own (tag "derived") — possibly beside bounds of its layout; the pipeline fills what was measured (or keeps what the construction measured
+// itself: vershynin's deep connections, yun's layer widths), so `mnemo analyze` can give each
+// construction's constant.
 TEST(PipelineTest, EveryConstructionStatesItsTheoremBound) {
+  const std::set<std::string> own = {"deep_connections", "d1", "d2"};
   Dataset data = LoadDataset("synthetic:sphere?n=200&d=8&classes=2&seed=3");
   for (const Construction& c : Registry()) {
     SCOPED_TRACE(c.name);
@@ -182,10 +186,9 @@ TEST(PipelineTest, EveryConstructionStatesItsTheoremBound) {
       EXPECT_GT(b.scale, 0) << b.formula;
       EXPECT_GT(b.measured, 0) << b.formula;
       EXPECT_GT(b.Ratio(), 0) << b.formula;
-      if (b.measure != "deep_connections")
-        EXPECT_EQ(b.measured, Measure(r.report.network, b.measure));
+      if (!own.count(b.measure)) EXPECT_EQ(b.measured, Measure(r.report.network, b.measure));
     }
-    EXPECT_EQ(upper, 1);
+    EXPECT_GE(upper, 1);
   }
 }
 

@@ -113,9 +113,9 @@ void AddCapacityCommand(CLI::App& app, int* exit_code) {
                              "Jacobian-rank capacity thresholds of a two-layer network, proven",
                              exit_code, [f] { return RunCapacity(*f); });
   cmd->add_option("--activation", f->activation, "σ (names below)")->capture_default_str();
-  cmd->add_option("--m", f->m, "hidden units");
-  cmd->add_option("--d", f->d, "input dimension");
-  cmd->add_option("--grid", f->grid, "M1..M2xD1..D2: the whole (m, d) table");
+  cmd->add_option("--m", f->m, "hidden units")->default_str("required without --grid");
+  cmd->add_option("--d", f->d, "input dimension")->default_str("required without --grid");
+  cmd->add_option("--grid", f->grid, "M1..M2xD1..D2: the whole (m, d) table")->default_str("none");
   cmd->add_option("--seed", f->seed, "seed")->capture_default_str();
   cmd->add_option("--draws", f->draws, "random draws per rank")->capture_default_str();
   cmd->add_flag("--no-certify", f->no_certify, "numerical thresholds only (nothing proven)");
@@ -125,7 +125,7 @@ void AddCapacityCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--csv", f->csv, "--grid: print CSV");
   cmd->add_flag("--json", f->json, "print one JSON object");
   cmd->footer(internal::Wrap("Activations: " + TwoLayerActivation::Vocabulary(), 100, ""));
-  cmd->add_option("-o,--output", f->output, "write the output to FILE instead of stdout");
+  AddOutputOption(cmd, &f->output, "write the output to FILE instead of stdout", false);
 }
 
 }  // namespace mnemo::cli

@@ -58,7 +58,7 @@ void AddConjecturesCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--json", f->json, "print one JSON object");
   cmd->add_flag("--quick", f->quick, "smaller measurements (weaker evidence, same claims)");
   cmd->add_option("--seed", f->seed, "seed")->capture_default_str();
-  cmd->add_option("-o,--output", f->output, "write the output to FILE instead of stdout");
+  AddOutputOption(cmd, &f->output, "write the output to FILE instead of stdout", false);
   cmd->footer(internal::Wrap(
       "Verdicts: confirmed only with a certificate (exact or ball arithmetic), refuted only with a "
       "certified counterexample, not decided otherwise, with the reason. About two minutes; "

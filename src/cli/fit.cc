@@ -100,7 +100,7 @@ void AddFitCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--method", f->method, "lm | paired-gn | varpro")->capture_default_str();
   cmd->add_option("--wrt", f->wrt, "parameters to move: all, or weights (paired-gn, n ≤ ⌊m/2⌋d)")
       ->capture_default_str();
-  cmd->add_option("-o,--output", f->output, "write the fitted network (mnemo JSON)");
+  AddOutputOption(cmd, &f->output, "write the fitted network (mnemo JSON)", false)->default_str("none");
   cmd->add_option("--seed", f->seed, "seed")->capture_default_str();
   cmd->add_option("--max-iter", f->max_iter, "iteration limit per start")->capture_default_str();
   cmd->add_option("--restarts", f->restarts, "fresh random starts after a failure")

@@ -91,7 +91,7 @@ void AddRankCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_flag("--json", f->json, "print one JSON object");
   cmd->footer(internal::Wrap("Activations: " + TwoLayerActivation::Vocabulary(), 100, ""));
-  cmd->add_option("-o,--output", f->output, "write the output to FILE instead of stdout");
+  AddOutputOption(cmd, &f->output, "write the output to FILE instead of stdout", false);
 }
 
 }  // namespace mnemo::cli

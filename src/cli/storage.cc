@@ -326,7 +326,7 @@ void AddStorageCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_flag("--csv", f->csv, "print CSV instead of a text table");
   cmd->add_flag("--json", f->json, "print one JSON object");
-  cmd->add_option("-o,--output", f->output, "write the output to FILE instead of stdout");
+  AddOutputOption(cmd, &f->output, "write the output to FILE instead of stdout", false);
   std::string names;
   for (const std::string& n : StorageActivation::Names()) names += (names.empty() ? "" : ", ") + n;
   cmd->footer(internal::Wrap(

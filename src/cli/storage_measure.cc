@@ -289,7 +289,7 @@ void AddStorageMeasureCommand(CLI::App& app, int* exit_code) {
   mc->add_option("--threads", m->threads, "worker threads (default: all)");
   mc->add_flag("--csv", m->csv, "print CSV instead of a text table");
   mc->add_flag("--json", m->json, "print one JSON object");
-  mc->add_option("-o,--output", m->output, "write the output to FILE instead of stdout");
+  AddOutputOption(mc, &m->output, "write the output to FILE instead of stdout", false);
   mc->footer(
       "Defaults by target:\n"
       "  perceptron  --d 100  --alphas 1.6:2.4:0.1    --instances 20\n"

@@ -500,8 +500,6 @@ Dataset Finish(std::string source, RawData raw) {
     ds.x = std::move(raw.x);
   }
   ds.point_to_row = keep;
-  ds.row_lines = std::move(raw.row_lines);
-  ds.csv_path = std::move(raw.path);
   ds.feature_columns = std::move(raw.feature_columns);
 
   std::vector<double> labels(keep.size());
