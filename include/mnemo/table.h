@@ -47,7 +47,7 @@ class StreamTable {
 std::string WrapText(const std::string& text, size_t indent, size_t width = 100);
 
 /// One RFC 4180 CSV field: quoted when it holds a comma, a quote or a newline.
-std::string CsvField(const std::string& s);
+std::string CsvEscape(const std::string& s);
 
 /// Compact number formatting for tables: integers plainly, others with `digits` significant digits.
 std::string FormatNumber(double value, int digits = 4);

@@ -30,7 +30,7 @@ void ReportRows::Begin(const std::string& caption) {
     table_.PrintHeader();
   } else if (format_ == RowFormat::kCsv) {
     std::string line;
-    for (const ReportColumn& c : columns_) line += (line.empty() ? "" : ",") + CsvField(c.csv);
+    for (const ReportColumn& c : columns_) line += (line.empty() ? "" : ",") + CsvEscape(c.csv);
     fmt::print("{}\n", line);
     std::fflush(stdout);
   }
@@ -49,7 +49,7 @@ void ReportRows::Add(const Report& r) {
     return;
   }
   std::string line;
-  for (size_t j = 0; j < cells.size(); ++j) line += (j ? "," : "") + CsvField(cells[j]);
+  for (size_t j = 0; j < cells.size(); ++j) line += (j ? "," : "") + CsvEscape(cells[j]);
   fmt::print("{}\n", line);
   std::fflush(stdout);
 }

@@ -83,7 +83,7 @@ std::string Table::ToCsv() const {
   std::string out;
   auto line = [&](const std::vector<std::string>& r) {
     for (size_t j = 0; j < r.size(); ++j) {
-      out += CsvField(r[j]);
+      out += CsvEscape(r[j]);
       out += j + 1 < r.size() ? "," : "\n";
     }
   };
@@ -92,7 +92,7 @@ std::string Table::ToCsv() const {
   return out;
 }
 
-std::string CsvField(const std::string& s) {
+std::string CsvEscape(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {
