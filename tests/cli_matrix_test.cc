@@ -8,7 +8,9 @@
 //    "infeasible"), says why in one line naming rows in the user's terms and writes no file;
 //  * a second build with the same seed writes a byte-identical file;
 //  * verify passes on every row; predict answers every row with the user's own label;
-//  * inspect reports the same sizes as build; export writes npz and safetensors.
+//  * inspect reports the same sizes as build; export writes npz, safetensors and onnx in float64
+//    and float32 when the file gives every row its label in that dtype (as verify --mode float32
+//    says), else refuses it unless --allow-inexact; and the SMT-LIB certificate.
 // Small N keeps the whole matrix to a few seconds per construction.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -107,6 +109,8 @@ class CliMatrixTest : public ::testing::TestWithParam<std::tuple<std::string, Da
     for (const std::string& f : Flags(k)) args.push_back(f);
     return RunCli(args);
   }
+  void ExpectHonestExports(const std::string& net, const std::string& data, const DataKind& kind,
+                           const TempDir& out) const;
 
   static TempDir* dir_;
 };
@@ -198,11 +202,44 @@ TEST_P(CliMatrixTest, BuildVerifyPredictInspectExport) {
   EXPECT_EQ(ParseJson(i)["network"], bj["network"]);
   EXPECT_EQ(RunCli({"inspect", net}).exit_code, 0);
 
-  for (const char* file : {"net.npz", "net.safetensors"}) {
-    CliResult e = RunCli({"export", net, "-o", out.Path(file)});
-    EXPECT_EQ(e.exit_code, 0) << e.err;
-    EXPECT_GT(std::filesystem::file_size(out.Path(file)), 0u) << file;
+  ExpectHonestExports(net, data, kind, out);
+}
+
+// verify --mode float32 and export --dtype float32|float64 (with --check DATA, and without: the
+// data the network names) agree: a file is written when it gives every row its label in its
+// dtype, else refused (exit 1, the count of wrong rows, no file) unless --allow-inexact.
+void CliMatrixTest::ExpectHonestExports(const std::string& net, const std::string& data,
+                                        const DataKind& kind, const TempDir& out) const {
+  CliResult v32 = Run({"verify", net, data, "--mode", "float32", "--json"}, kind);
+  ASSERT_TRUE(v32.exit_code == 0 || v32.exit_code == 1) << v32.err;
+  EXPECT_EQ(ParseJson(v32)["all_correct"], v32.exit_code == 0);
+  for (const std::string dtype : {"float64", "float32"}) {
+    for (const std::string format : {"npz", "safetensors", "onnx"}) {
+      const std::string file = out.Path(dtype + "." + format);
+      CliResult e = Run({"export", net, "--check", data, "--dtype", dtype, "-o", file}, kind);
+      if (dtype == "float32") EXPECT_EQ(e.exit_code, v32.exit_code) << e.err;
+      if (e.exit_code == 1) {
+        EXPECT_THAT(e.err, HasSubstr("mnemo: export: refused: in " + dtype + " the file gets "));
+        EXPECT_FALSE(std::filesystem::exists(file));
+        e = Run({"export", net, "--check", data, "--dtype", dtype, "--allow-inexact", "-o", file},
+                kind);
+        EXPECT_THAT(e.out, HasSubstr(", INEXACT on "));
+      } else {
+        EXPECT_THAT(e.out, HasSubstr(", exact on "));
+      }
+      ASSERT_EQ(e.exit_code, 0) << e.err;
+      EXPECT_GT(std::filesystem::file_size(file), 0u) << file;
+    }
   }
+  if (kind.name != "fashion") {  // the exact certificate (z3 and cvc5 check it: smtlib_test.py)
+    CliResult e = Run({"export", net, "--check", data, "-o", out.Path("cert.smt2")}, kind);
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    EXPECT_THAT(e.out, HasSubstr("points: unsat <=> every point gets its label)"));
+    EXPECT_THAT(testing::ReadText(out.Path("cert.smt2")), HasSubstr("(check-sat)"));
+  }
+  if (!kind.flags.empty() && kind.name != "fashion") return;  // .npy: --labels is not recorded
+  CliResult e = RunCli({"export", net, "-o", out.Path("named.npz"), "--allow-inexact"});
+  EXPECT_EQ(e.exit_code, 0) << e.err;
 }
 
 std::vector<std::string> Names() {

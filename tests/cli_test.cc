@@ -2,6 +2,7 @@
 // class with exit code 2 and a placed message, no partial output, determinism, exports run by
 // NumPy.
 #include <filesystem>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -282,34 +283,77 @@ TEST(CliTest, SameSeedGivesByteIdenticalNetworkFiles) {
   }
 }
 
+// The README's NumPy forward pass (tests/export_check.py) on networks of every output kind:
+// zhang ("value"), baum ("argmax"), bubeck ("bits"), in both formats and both dtypes.
 TEST(CliTest, ExportedFloatNetworkReproducesEveryLabelInNumPy) {
   TempDir tmp;
-  const std::string data = "synthetic:gaussian-clusters?n=1000&d=5&classes=4&seed=3";
-  std::string net = tmp.Path("n.json");
-  ASSERT_EQ(RunCli({"build", data, "-c", "zhang", "-o", net}).exit_code, 0);
+  const std::string data = "synthetic:gaussian-clusters?n=300&d=5&classes=4&seed=3";
   Dataset ds = LoadDataset(data);
   std::vector<double> x(ds.x.data(), ds.x.data() + ds.x.size()), y;
   for (int64_t i = 0; i < ds.n(); ++i) y.push_back(double(ds.class_values[ds.y[i]]));
   WriteText(tmp.Path("X.npy"), NpyBytes({ds.n(), ds.d()}, x));
   WriteText(tmp.Path("y.npy"), NpyBytes({ds.n()}, y));
   const std::string script = std::string(MNEMO_SOURCE_DIR) + "/tests/export_check.py";
-  for (const char* format : {"npz", "safetensors"}) {
-    std::string file = tmp.Path(std::string("n.") + format);
-    CliResult e = RunCli({"export", net, "--format", format, "-o", file});
-    ASSERT_EQ(e.exit_code, 0) << e.err;
+  auto numpy = [&](const std::string& file) {
     std::string cmd = "/usr/bin/python3 " + script + " " + file + " " + tmp.Path("X.npy") + " " +
                       tmp.Path("y.npy") + " > " + tmp.Path("py.out") + " 2>&1";
-    int status = std::system(cmd.c_str());
-    EXPECT_EQ(status, 0) << format << ": " << testing::ReadText(tmp.Path("py.out"));
-    EXPECT_THAT(testing::ReadText(tmp.Path("py.out")), HasSubstr("all 1000 labels reproduced"));
+    const int status = std::system(cmd.c_str());
+    return std::make_pair(status, testing::ReadText(tmp.Path("py.out")));
+  };
+  for (const std::string c : {"zhang", "baum", "bubeck"}) {
+    const std::string net = tmp.Path(c + ".json");
+    ASSERT_EQ(RunCli({"build", data, "-c", c, "-o", net}).exit_code, 0) << c;
+    for (const std::string dtype : {"float64", "float32"}) {
+      for (const std::string format : {"npz", "safetensors"}) {
+        std::string file = tmp.Path(c + "." + dtype + "." + format);
+        CliResult e = RunCli({"export", net, "--dtype", dtype, "-o", file});
+        ASSERT_TRUE(e.exit_code == 0 || (e.exit_code == 1 && dtype == "float32")) << e.err;
+        if (e.exit_code == 1) continue;  // refused: checked in ExportRefusesAFileThatLosesLabels
+        auto [status, out] = numpy(file);
+        EXPECT_EQ(status, 0) << c << " " << file << ": " << out;
+        EXPECT_THAT(out, HasSubstr("all 300 labels reproduced")) << c;
+      }
+    }
   }
   // A wrong label is caught by the script (the check can fail).
   y[17] = y[17] + 1;
   WriteText(tmp.Path("y.npy"), NpyBytes({ds.n()}, y));
-  std::string cmd = "/usr/bin/python3 " + script + " " + tmp.Path("n.npz") + " " + tmp.Path("X.npy") +
-                    " " + tmp.Path("y.npy") + " > /dev/null 2>&1";
-  EXPECT_NE(std::system(cmd.c_str()), 0);
-  ExpectBadInput({"export", net, "--format", "onnx", "-o", tmp.Path("n.onnx")}, "--format: unknown export format \"onnx\"");
+  EXPECT_NE(numpy(tmp.Path("bubeck.float64.npz")).first, 0);
+  ExpectBadInput({"export", tmp.Path("zhang.json"), "--format", "tflite", "-o", tmp.Path("n.tf")},
+                 "--format: unknown export format \"tflite\"");
+}
+
+// A float export that would lose labels is refused with the count and the reason, and nothing
+// is written; --allow-inexact writes it and its metadata says so; verify --mode float32 agrees.
+TEST(CliTest, ExportRefusesAFileThatLosesLabels) {
+  TempDir tmp;
+  const std::string data = "synthetic:grid?n=300&d=4&delta=1e-6&classes=5";
+  const std::string net = tmp.Path("n.json"), file = tmp.Path("n.npz");
+  ASSERT_EQ(RunCli({"build", data, "-c", "bitextract", "--depth", "8", "-o", net}).exit_code, 0);
+  CliResult e = RunCli({"export", net, "-o", file});
+  EXPECT_EQ(e.exit_code, 1) << e.err << e.out;
+  EXPECT_THAT(e.err, HasSubstr("mnemo: export: refused: in float64 the file gets "));
+  EXPECT_THAT(e.err, HasSubstr("of 300 rows wrong"));
+  EXPECT_THAT(e.err, HasSubstr("  why: the file rounds "));
+  EXPECT_FALSE(std::filesystem::exists(file));
+  std::istringstream lines(e.err);
+  for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 100u) << line;
+  const std::string st = tmp.Path("n.safetensors");  // its metadata is plain (escaped) JSON
+  e = RunCli({"export", net, "-o", st, "--allow-inexact"});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_THAT(e.out, HasSubstr("(safetensors, float64, INEXACT on "));
+  const std::string bytes = testing::ReadText(st);
+  EXPECT_THAT(bytes, HasSubstr(R"(\"exact\":false)"));
+  EXPECT_THAT(bytes, HasSubstr(R"(\"fingerprint\":\")" + LoadDataset(data).Fingerprint().hash));
+  CliResult v = RunCli({"verify", net, data, "--mode", "float32"});
+  EXPECT_EQ(v.exit_code, 1) << v.err;
+  EXPECT_THAT(v.out, HasSubstr("float32: "));
+  EXPECT_THAT(v.out, HasSubstr("  why: "));
+  // --check: other data; data the network cannot read is an input error.
+  ExpectBadInput({"export", net, "-o", file, "--check", "synthetic:ball?n=20&d=3"},
+                 "the network reads 4 inputs but the data has 3 columns");
+  ExpectBadInput({"verify", net, data, "--mode", "float16"},
+                 "--mode: expected exact, float64, both or float32, got \"float16\"");
 }
 
 }  // namespace

@@ -5,7 +5,9 @@ Snippets are the fenced blocks whose info string starts with sh, bash, shell or 
   * sh/bash/shell: every line is a command (a trailing backslash continues it);
   * console: lines starting with "$ " are commands (a trailing backslash continues one on the
     next line), the lines after one (up to the next "$ " or the end of the block) are its
-    expected output (stdout and stderr together).
+    expected output (stdout and stderr together);
+  * python: the whole block is one program, run by /usr/bin/python3 (it must exit 0), with
+    --pythonpath (the built mnemo package) as PYTHONPATH.
 All commands of the README run in order in one temporary directory (a file written by one
 snippet is there for the next). A command must exit 0, or the code its line ends with as
 `# exit N`. A console command's output must match the README line by line after normalizing:
@@ -25,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 
-SHELLS = ("sh", "bash", "shell", "console")
+SHELLS = ("sh", "bash", "shell", "console", "python")
 DECIMAL = re.compile(r"[-+]?\d+\.\d+(?:e[-+]?\d+)?|[-+]?\d+e[-+]?\d+")
 
 
@@ -49,6 +51,9 @@ def snippets(readme):
 
 def commands(start, info, body):
     """(line number, command, expected output lines or None) of one block."""
+    if info.split()[0] == "python":  # one program: a quoted heredoc keeps it as pasted
+        return [[start, "/usr/bin/python3 - <<'MNEMO_README_PY'\n" + "\n".join(body) +
+                 "\nMNEMO_README_PY", None]]
     console = info.split()[0] == "console"
     out, pending = [], ""
     for offset, line in enumerate(body):
@@ -112,10 +117,13 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--readme", required=True)
     parser.add_argument("--list", action="store_true", help="print the commands, run nothing")
+    parser.add_argument("--pythonpath", default="", help="where the built mnemo package is")
     args = parser.parse_args()
     readme = open(args.readme, encoding="utf-8").read()
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(os.path.abspath(args.binary)) + os.pathsep + env["PATH"]
+    if args.pythonpath:  # python blocks import the built module
+        env["PYTHONPATH"] = os.path.abspath(args.pythonpath)
     failures, ran, skipped = [], 0, 0
     with tempfile.TemporaryDirectory(prefix="mnemo_readme_") as tmp:
         for start, info, body in snippets(readme):

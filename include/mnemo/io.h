@@ -64,9 +64,17 @@ const std::vector<Exporter>& Exporters();
 const Exporter& FindExporter(const std::string& name);
 /// The format whose extension `path` ends with, or null.
 const Exporter* ExporterForPath(const std::string& path);
-/// Writes the network's float export to `path` atomically.
+/// The dense tensors of the float export (binary64 values; the writer rounds to the dtype):
+/// input.center (d), input.scale (scalar), layer{i}.weight (out × in, every entry the exact
+/// weight rounded once; repeated columns of a row are added first), layer{i}.bias. `path`
+/// names the file in messages (a layer too large for a dense tensor is an error).
+std::vector<FloatTensor> ExportTensors(const Network& net, const std::string& path);
+/// Writes the network's float export to `path` atomically. The metadata JSON has the keys
+/// activations, output, classification, class_values, construction, dtype, then the keys of
+/// `extra_metadata` (the export check: docs/export-formats.md).
 void ExportNetwork(const Network& net, const Exporter& format, ExportDtype dtype,
-                   const std::string& path);
+                   const std::string& path,
+                   const nlohmann::ordered_json& extra_metadata = nlohmann::ordered_json::object());
 
 /// A NumPy array read from .npy: shape and values (as doubles; integer dtypes exactly).
 struct NpyArray {

@@ -113,6 +113,13 @@ inline void CheckWritable(const std::string& path, const std::vector<std::string
   std::fclose(file);
   fs::remove(probe, ec);
 }
+/// The same with one input ("" for none).
+inline void CheckWritable(const std::string& path, const std::string& input) {
+  CheckWritable(path, input.empty() ? std::vector<std::string>{} : std::vector<std::string>{input});
+}
+inline void CheckWritable(const std::string& path, const char* input) {
+  CheckWritable(path, std::string(input));
+}
 
 /// The flags of a construction run shared by build, compare and tradeoff.
 struct RunFlags {

@@ -1,5 +1,6 @@
 // mnemo verify: is the network right on every row? Exact mode is the judge.
 #include "mnemo/error.h"
+#include "mnemo/export_check.h"
 #include "mnemo/io.h"
 #include "mnemo/verify.h"
 #include "src/cli/cli_util.h"
@@ -7,18 +8,59 @@
 
 namespace mnemo::cli {
 
+namespace {
+
+struct Opts {
+  std::string network;
+  DataFlags data;
+  std::string mode = "exact";
+  double tolerance = 0;
+  int64_t max_reported = 10;
+  bool json = false;
+};
+
+// --mode float32: the network as its float32 export runs it (export_check.h).
+int VerifyFloat32(const Opts& o) {
+  if (o.json) Progress::SetEnabled(false);
+  Network net = LoadNetwork(o.network);
+  Dataset data = LoadData(o.data);
+  DtypeCheck check = CheckInDtype(net, data, ExportDtype::kFloat32, o.max_reported);
+  if (o.json) {
+    nlohmann::ordered_json j;
+    j["all_correct"] = check.all_correct();
+    j["checked"] = check.checked;
+    j["mismatches"] = check.wrong;
+    j["mode"] = "float32";
+    j["first_mismatches"] = nlohmann::ordered_json::array();
+    for (const Mismatch& m : check.first_wrong)
+      j["first_mismatches"].push_back(
+          {{"index", m.index}, {"expected", m.expected}, {"got", m.got}});
+    j["why"] = check.Why();
+    j["export"] = check.ToJson();
+    j["timings_s"] = {{"float32", check.seconds}};
+    PrintJson(j);
+    return check.all_correct() ? 0 : 1;
+  }
+  fmt::print("float32: {}/{} correct (the float32 export's numbers and arithmetic)\n",
+             check.checked - check.wrong, check.checked);
+  if (check.wrong > 0) fmt::print("  why: {}\n", check.Why());
+  for (const Mismatch& m : check.first_wrong)
+    fmt::print("  row {}: expected {}, got {}\n", m.index, m.expected, m.got);
+  if (check.wrong > int64_t(check.first_wrong.size()))
+    fmt::print("  ... and {} more\n", check.wrong - int64_t(check.first_wrong.size()));
+  fmt::print("time: float32 {:.3f} s\n", check.seconds);
+  return check.all_correct() ? 0 : 1;
+}
+
+}  // namespace
+
 void AddVerifyCommand(CLI::App& app, int* exit_code) {
-  struct Opts {
-    std::string network;
-    DataFlags data;
-    std::string mode = "exact";
-    double tolerance = 0;
-    int64_t max_reported = 10;
-    bool json = false;
-  };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = AddCommand(app, "verify", "check a network on every row of DATA (exact by default)", exit_code, [o] {
     if (o->json) Progress::SetEnabled(false);
+    if (o->mode == "float32") return VerifyFloat32(*o);
+    if (o->mode != "exact" && o->mode != "float64" && o->mode != "both")
+      Fail("--mode: expected exact, float64, both or float32, got \"{}\"", o->mode);
     VerifyOptions vo;
     vo.mode = ParseVerifyMode(o->mode);
     if (o->tolerance < 0) Fail("--tolerance must be ≥ 0");
@@ -48,7 +90,7 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
   });
   cmd->add_option("NETWORK", o->network, "network file (JSON)")->type_name("")->required();
   AddDataFlags(cmd, &o->data);
-  cmd->add_option("--mode", o->mode, "exact | float64 | both")->type_name("M")->default_str("exact");
+  cmd->add_option("--mode", o->mode, "exact | float64 | both | float32 (as the float32 export)")->type_name("M")->default_str("exact");
   cmd->add_option("--tolerance", o->tolerance, "float64, real targets: |output − target| allowed")
       ->type_name("T")
       ->default_str("0");

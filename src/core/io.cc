@@ -9,10 +9,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
 #include "mnemo/error.h"
+#include "mnemo/onnx_export.h"
 #include "mnemo/options.h"
 
 namespace mnemo {
@@ -187,10 +189,8 @@ std::string GunzipIfNeeded(std::string raw, const std::string& path) {
 
 // ---------------------------------------------------------------- float export
 
-namespace {
-
-// The dense float tensors of a network and its metadata JSON (what every exporter writes).
-std::vector<FloatTensor> Tensors(const Network& net, const std::string& path) {
+// The dense float tensors of a network (what every exporter writes).
+std::vector<FloatTensor> ExportTensors(const Network& net, const std::string& path) {
   std::vector<FloatTensor> tensors;
   const int64_t d = net.input_dim();
   FloatTensor center{"input.center", {d}, std::vector<double>(d, 0.0)};
@@ -208,8 +208,11 @@ std::vector<FloatTensor> Tensors(const Network& net, const std::string& path) {
     FloatTensor b{fmt::format("layer{}.bias", l), {layer.outputs},
                   std::vector<double>(layer.outputs)};
     for (int32_t j = 0; j < layer.outputs; ++j) {
+      // A row may repeat a column (the terms add): add them exactly, then round once.
+      std::map<int32_t, Rational> row;
       for (int64_t k = layer.row_ptr[j]; k < layer.row_ptr[j + 1]; ++k)
-        w.values[size_t(j) * layer.inputs + layer.col[k]] = ToDouble(layer.Weight(k));
+        row[layer.col[k]] += layer.Weight(k);
+      for (const auto& [c, v] : row) w.values[size_t(j) * layer.inputs + c] = ToDouble(v);
       b.values[j] = ToDouble(layer.Bias(j));
     }
     tensors.push_back(std::move(w));
@@ -218,7 +221,9 @@ std::vector<FloatTensor> Tensors(const Network& net, const std::string& path) {
   return tensors;
 }
 
-std::string Metadata(const Network& net) {
+namespace {
+
+std::string Metadata(const Network& net, ExportDtype dtype, const json& extra) {
   json meta;
   json acts = json::array();
   for (const Layer& layer : net.layers) acts.push_back(ToString(layer.activation));
@@ -227,6 +232,8 @@ std::string Metadata(const Network& net) {
   meta["classification"] = net.classification;
   meta["class_values"] = net.class_values;
   meta["construction"] = net.construction;
+  meta["dtype"] = dtype == ExportDtype::kFloat32 ? "float32" : "float64";
+  for (const auto& [key, value] : extra.items()) meta[key] = value;
   return meta.dump();
 }
 
@@ -281,6 +288,7 @@ const std::vector<Exporter>& Exporters() {
       {"safetensors", ".safetensors", "safetensors (PyTorch, JAX, NumPy via safetensors)",
        &WriteSafetensors},
       {"npz", ".npz", "NumPy npz: numpy.load(FILE), one array per tensor", &WriteNpz},
+      {"onnx", ".onnx", "ONNX graph: input map, layers, activations, labels", &WriteOnnx},
   };
   return exporters;
 }
@@ -313,8 +321,9 @@ ExportDtype ParseExportDtype(const std::string& name) {
 }
 
 void ExportNetwork(const Network& net, const Exporter& format, ExportDtype dtype,
-                   const std::string& path) {
-  WriteFileAtomic(path, format.write(Tensors(net, path), Metadata(net), dtype));
+                   const std::string& path, const nlohmann::ordered_json& extra_metadata) {
+  WriteFileAtomic(path, format.write(ExportTensors(net, path),
+                                     Metadata(net, dtype, extra_metadata), dtype));
 }
 
 // ---------------------------------------------------------------- npy reader
