@@ -30,7 +30,7 @@ nlohmann::ordered_json ListJson() {
 }
 
 // "  key       value", the value wrapped under itself.
-std::string Field(const std::string& key, const std::string& value) {
+std::string Item(const std::string& key, const std::string& value) {
   return WrapText(fmt::format("  {:<9} {}", key, value), 12, kMaxColumns) + "\n";
 }
 
@@ -38,10 +38,10 @@ std::string LongText() {
   std::string s;
   for (const Construction& c : Registry()) {
     s += WrapText(fmt::format("{} — {}", c.name, c.summary), 4, kMaxColumns) + "\n";
-    s += Field("labels", c.needs_classes ? "classes (integer labels)" : "any (classes or real)");
-    s += Field("size", c.bound);
-    s += Field("after", c.citation);
-    s += Field("attempts", fmt::format("{} by default (build–verify–retry, --attempts K)",
+    s += Item("labels", c.needs_classes ? "classes (integer labels)" : "any (classes or real)");
+    s += Item("size", c.bound);
+    s += Item("after", c.citation);
+    s += Item("attempts", fmt::format("{} by default (build–verify–retry, --attempts K)",
                                        c.default_attempts));
     for (const OptionSpec& o : c.options) {
       std::string flag = fmt::format("--{} {}", o.name, o.value_name);
