@@ -12,6 +12,16 @@
 namespace mnemo::internal::vershynin {
 namespace {
 
+// x·2^fbits as an exact integer (fbits ≥ the fraction bits of x). std::ldexp would overflow to
+// inf when fbits is large (1e-300 beside 0.5 in one column gives fbits > 1000).
+Integer ScaledInput(double x, int fbits) {
+  const Rational r = RationalFromDouble(x);
+  Integer v;
+  mpz_mul_2exp(v.get_mpz_t(), r.get_num_mpz_t(), mp_bitcnt_t(fbits));
+  mpz_divexact(v.get_mpz_t(), v.get_mpz_t(), r.get_den_mpz_t());
+  return v;
+}
+
 Codes FromRows(int32_t units, std::vector<std::vector<int32_t>>& rows) {
   Codes c;
   c.units = units;
@@ -51,7 +61,7 @@ int ExactSign(const RowMatrix& x, const E1Params& p, int64_t i, int r) {
   Integer acc = 0;
   for (int j = 0; j < d; ++j)
     acc += Integer(long(p.g[size_t(r) * d + j])) *
-           RationalFromDouble(std::ldexp(x(i, j), p.fbits)).get_num();
+           ScaledInput(x(i, j), p.fbits);
   acc -= p.thr[r];
   return sgn(acc);
 }
@@ -209,7 +219,7 @@ bool RepairE1(const RowMatrix& x, E1Params* p, Codes* z, int64_t budget, EvalSta
         Integer acc = 0;
         for (int c = 0; c < d; ++c)
           acc +=
-              Integer(long(row[c])) * RationalFromDouble(std::ldexp(x(pt, c), p->fbits)).get_num();
+              Integer(long(row[c])) * ScaledInput(x(pt, c), p->fbits);
         return acc;
       };
       Integer vi = value(i), vj = value(j);

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, runs every test.
 #
-#   scripts/test.sh           the whole suite (gcc, RelWithDebInfo) in build-test
+#   scripts/test.sh           the whole suite (gcc, RelWithDebInfo) in build-test, then the
+#                             short sanitizer suite below (MNEMO_SKIP_ASAN=1 skips it)
 #   scripts/test.sh --asan    the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #                             (clang, build-asan), plus a short run of every fuzz harness
+#   scripts/test.sh --asan-short  under ASan + UBSan (build-asan): every fuzz corpus and kept
+#                             crash input replayed; the exact, network (loader), evaluate, verify,
+#                             decide and io tests; the CLI's build/verify/predict and bad-input tests
 #   scripts/test.sh --tsan    the OpenMP paths (exact evaluation, verification, progress bars)
 #                             under ThreadSanitizer (clang + LLVM's OpenMP with Archer, build-tsan)
 set -euo pipefail
@@ -19,18 +23,29 @@ case "$mode" in
     build=${MNEMO_TEST_BUILD_DIR:-build-test}
     cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMNEMO_BUILD_BENCH=ON "${launcher[@]}" >/dev/null
     cmake --build "$build" -j"$jobs"
-    cd "$build"
-    ctest --output-on-failure -j"$jobs" --timeout 900
+    (cd "$build" && ctest --output-on-failure -j"$jobs" --timeout 900)
+    [ "${MNEMO_SKIP_ASAN:-0}" = 1 ] || MNEMO_TEST_BUILD_DIR= scripts/test.sh --asan-short
     ;;
-  --asan)
+  --asan | --asan-short)
     build=${MNEMO_TEST_BUILD_DIR:-build-asan}
     cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
       -DMNEMO_SANITIZE=address -DMNEMO_FUZZ=ON -DMNEMO_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
-    cmake --build "$build" -j"$jobs"
-    cd "$build"
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-    ctest --output-on-failure -j"$jobs" --timeout 1800 ${MNEMO_CTEST_ARGS:-}
+    if [ "$mode" = --asan ]; then
+      cmake --build "$build" -j"$jobs"
+      cd "$build"
+      ctest --output-on-failure -j"$jobs" --timeout 1800 ${MNEMO_CTEST_ARGS:-}
+      exit 0
+    fi
+    targets=(mnemo exact_test network_test evaluate_test verify_test decide_test io_test cli_test)
+    for h in csv npy idx network synthetic options; do targets+=("fuzz_replay_$h"); done
+    cmake --build "$build" -j"$jobs" $(printf -- '--target %s ' "${targets[@]}")
+    cd "$build"
+    short='^(fuzz_replay_|ExactTest|NetworkTest|EvaluateTest|VerifyTest|DecideTest|IoTest'
+    short+='|CliBadInputTest|CliTest\.(BuildVerifySyntheticBall|BuildVerifyCsvAndNpyFiles'
+    short+='|PredictAnswersInTheUsersLabelsForEveryRow|MergedDuplicatesWarn))'
+    ctest --output-on-failure -j"$jobs" --timeout 900 -R "$short"
     ;;
   --tsan)
     build=${MNEMO_TEST_BUILD_DIR:-build-tsan}
@@ -55,7 +70,7 @@ case "$mode" in
     echo "tsan: evaluate_test, verify_test, verify and predict with progress bars: 4 passed, 0 failed"
     ;;
   *)
-    echo "usage: scripts/test.sh [--asan | --tsan]" >&2
+    echo "usage: scripts/test.sh [--asan | --asan-short | --tsan]" >&2
     exit 2
     ;;
 esac

@@ -178,6 +178,43 @@ TEST(EvaluateTest, MixedKernelsAcrossLayersStayExact) {
   EXPECT_TRUE(seen.count(ExactKernel::kLimbs));
 }
 
+// Rows with the same terms and different biases (bit-extraction gadgets) share one sum of
+// terms per point; weights 2^k·(odd) and dense huge weights take the cheaper multiply order.
+TEST(EvaluateTest, SharedRowsAndSparseLimbWeightsStayExact) {
+  std::set<ExactKernel> seen;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937_64 rng(seed);
+    Network net;
+    const int32_t d = 3, width = 2 + int32_t(rng() % 5);
+    int32_t in = d;
+    for (int l = 0; l < 4; ++l) {
+      const int32_t out = l == 3 ? 2 : width;
+      std::vector<Rational> row(in);  // one row's weights, repeated in most rows
+      for (int32_t k = 0; k < in; ++k) {
+        Integer w = Integer(int64_t(rng() % 7) - 3) * Pow2(int(rng() % 300));
+        if (rng() % 3 == 0) w += Pow2(int(rng() % 260)) - 1;  // dense limbs
+        row[k] = Rational(w);
+      }
+      std::vector<LayerEntry> entries;
+      std::vector<Rational> bias;
+      for (int32_t j = 0; j < out; ++j) {
+        const bool own = rng() % 4 == 0;
+        for (int32_t k = 0; k < in; ++k)
+          entries.push_back({j, k, own ? Rational(int64_t(rng() % 9) - 4) : row[k]});
+        bias.push_back(Rational(Integer(int64_t(rng() % 5) - 2) * Pow2(int(rng() % 300)) +
+                                int64_t(rng() % 3)));
+      }
+      const Activation::Kind kind = l == 3 ? Activation::kIdentity : Activation::kRelu;
+      net.layers.push_back(MakeLayer(in, out, entries, bias, Activation{kind, {}}));
+      in = out;
+    }
+    net.CheckValid();
+    SCOPED_TRACE(::testing::Message() << "seed " << seed);
+    ExpectMatchesReference(net, RandomInputs(rng, 30, d), &seen);
+  }
+  EXPECT_TRUE(seen.count(ExactKernel::kLimbs));
+}
+
 TEST(EvaluateTest, FloatPathAgreesWithExactOnBenignNetworks) {
   for (uint64_t seed = 1; seed <= 40; ++seed) {
     std::mt19937_64 rng(seed * 977);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <unordered_map>
 
 #include <Eigen/Sparse>
 
@@ -93,6 +94,11 @@ struct LayerPlan {
   std::vector<WeightLimbs> bl;
   std::vector<int64_t> bbits;
   std::vector<int64_t> row_lg;
+  // Rows with the same terms (columns and weights) as an earlier row differ only in their bias
+  // (bit-extraction gadgets: relu(z − a), relu(z − a − 1), …): shared[j] is the first such row
+  // (j itself when none), and their sum of terms is computed once per point.
+  std::vector<int32_t> shared;
+  bool any_shared = false;
   std::vector<Limb> pool;           // magnitudes, then (index, limb) pairs of weights
   std::vector<int64_t> out_bits;    // |output| < 2^out_bits (after the activation)
 };
@@ -188,6 +194,36 @@ void AppendMagnitude(const Integer& x, std::vector<Limb>* pool, uint32_t* off, u
   pool->insert(pool->end(), p, p + *len);
 }
 
+// Per row: the first row with the same columns and weights (itself when none).
+std::vector<int32_t> SharedRows(const Layer& layer, const std::vector<Integer>& weight) {
+  std::vector<int32_t> shared(layer.outputs);
+  std::unordered_map<uint64_t, std::vector<int32_t>> seen;
+  auto same = [&](int32_t a, int32_t b) {
+    const int64_t pa = layer.row_ptr[a], pb = layer.row_ptr[b], len = layer.row_ptr[a + 1] - pa;
+    if (layer.row_ptr[b + 1] - pb != len) return false;
+    for (int64_t t = 0; t < len; ++t)
+      if (layer.col[pa + t] != layer.col[pb + t] || weight[pa + t] != weight[pb + t]) return false;
+    return true;
+  };
+  for (int32_t j = 0; j < layer.outputs; ++j) {
+    uint64_t h = 1469598103934665603ull;
+    for (int64_t k = layer.row_ptr[j]; k < layer.row_ptr[j + 1]; ++k) {
+      h = (h ^ uint64_t(layer.col[k])) * 1099511628211ull;
+      h = (h ^ uint64_t(mpz_get_si(weight[k].get_mpz_t()))) * 1099511628211ull;
+      h = (h ^ uint64_t(Bits(weight[k]))) * 1099511628211ull;
+    }
+    shared[j] = j;
+    std::vector<int32_t>& bucket = seen[h];
+    for (int32_t r : bucket)
+      if (same(r, j)) {
+        shared[j] = r;
+        break;
+      }
+    if (shared[j] == j) bucket.push_back(j);
+  }
+  return shared;
+}
+
 void FillLimbWeights(const Layer& layer, const std::vector<Integer>& weight,
                      const std::vector<Integer>& bias, LayerPlan* lp) {
   lp->row_ptr = layer.row_ptr;
@@ -210,6 +246,8 @@ void FillLimbWeights(const Layer& layer, const std::vector<Integer>& weight,
     uint64_t terms = uint64_t(layer.row_ptr[j + 1] - layer.row_ptr[j]) + 1;
     lp->row_lg.push_back(64 - __builtin_clzll(terms) - ((terms & (terms - 1)) == 0 ? 1 : 0));
   }
+  lp->shared = SharedRows(layer, weight);
+  for (int32_t j = 0; j < layer.outputs; ++j) lp->any_shared = lp->any_shared || lp->shared[j] != j;
   for (WeightLimbs& wl : lp->wl) {
     wl.nz_off = uint32_t(lp->pool.size());
     for (uint32_t i = 0; i < wl.mag_len; ++i) {
@@ -315,6 +353,8 @@ struct Workspace {
   std::vector<int8_t> hsign;
   std::vector<int64_t> hbits;  // limbs: |h_k| < 2^hbits[k] (its exact bit length)
   bool limbs = false;
+  std::vector<Limb> dot;                // shared sums of terms (LayerPlan::shared)
+  std::vector<uint32_t> dot_off, dot_len;
   std::vector<Integer> out;
   Integer tmp;
 };
@@ -448,10 +488,12 @@ inline void Propagate(Limb* z, uint32_t from, uint32_t n, Limb c, bool borrow) {
   }
 }
 
-// z ± w·h modulo 2^(64n): loops over whichever of h's limbs or w's nonzero limbs is fewer.
+// z ± w·h modulo 2^(64n): one pass per limb of h over w's magnitude, or one pass per nonzero
+// limb of w over h, whichever costs less (a weight 2^830 times a small h: one limb product).
 inline void MulAccumulate(Limb* z, uint32_t n, const Limb* pool, const WeightLimbs& w,
                           const Limb* h, uint32_t nh, bool neg) {
-  if (nh <= w.nz_len) {
+  constexpr uint64_t kCall = 4;  // a pass's overhead, in limb products
+  if (uint64_t(nh) * (std::min(w.mag_len, n) + kCall) <= uint64_t(w.nz_len) * (nh + kCall)) {
     for (uint32_t t = 0; t < nh && t < n; ++t) {
       if (h[t] == 0) continue;
       uint32_t len = std::min(w.mag_len, n - t);
@@ -545,14 +587,52 @@ void SmallRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint
   *bits = a == 0 ? 0 : (a >> 64) ? 128 - __builtin_clzll(uint64_t(a >> 64)) : 64 - __builtin_clzll(uint64_t(a));
 }
 
-void BigRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32_t n) {
-  InitBias(lp, j, z, n);
+// z += row j's terms Σ w_jk·h_k, modulo 2^(64n).
+void AddTerms(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32_t n) {
   for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
     const int32_t k = lp.col[p];
     const int sk = ws.hsign[k];
     if (sk == 0) continue;
     const WeightLimbs& w = lp.wl[p];
     MulAccumulate(z, n, lp.pool.data(), w, ws.ha.data() + ws.hoff[k], ws.hlen[k], w.negative != (sk < 0));
+  }
+}
+
+void BigRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32_t n) {
+  InitBias(lp, j, z, n);
+  AddTerms(lp, j, ws, z, n);
+}
+
+// Z_j = (the shared sum of terms) + b_j modulo 2^(64n): the sum was computed modulo
+// 2^(64·dot_len) with dot_len ≥ n, so its low n limbs are the right residue; the row's own
+// bound (n limbs) makes the residue the exact value.
+void SharedRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32_t n) {
+  const int32_t r = lp.shared[j];
+  std::copy_n(ws.dot.data() + ws.dot_off[r], n, z);
+  const WeightLimbs& b = lp.bl[j];
+  if (b.mag_len == 0) return;  // RowLimbs counted the bias: mag_len ≤ n
+  const Limb* bias = lp.pool.data() + b.mag_off;
+  if (b.negative) mpn_sub(z, z, n, bias, b.mag_len);
+  else mpn_add(z, z, n, bias, b.mag_len);
+}
+
+// The shared sums of this point: one per row that others share, as wide as its widest user.
+void SharedSums(const LayerPlan& lp, const std::vector<uint32_t>& len, Workspace& ws) {
+  ws.dot_len.assign(lp.out, 0);
+  for (int32_t j = 0; j < lp.out; ++j)
+    if (len[j] > 2) ws.dot_len[lp.shared[j]] = std::max(ws.dot_len[lp.shared[j]], len[j]);
+  ws.dot_off.resize(lp.out);
+  size_t total = 0;
+  for (int32_t j = 0; j < lp.out; ++j) {
+    ws.dot_off[j] = uint32_t(total);
+    if (lp.shared[j] == j) total += ws.dot_len[j];
+  }
+  if (ws.dot.size() < total) ws.dot.resize(total);
+  for (int32_t j = 0; j < lp.out; ++j) {
+    if (lp.shared[j] != j || ws.dot_len[j] == 0) continue;
+    Limb* z = ws.dot.data() + ws.dot_off[j];
+    std::fill_n(z, ws.dot_len[j], Limb(0));
+    AddTerms(lp, j, ws, z, ws.dot_len[j]);
   }
 }
 
@@ -571,13 +651,15 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   ws.zlen2.resize(lp.out);
   ws.zsign.resize(lp.out);
   ws.zbits.resize(lp.out);
+  if (lp.any_shared) SharedSums(lp, len, ws);
   for (int32_t j = 0; j < lp.out; ++j) {
     Limb* z = ws.za.data() + off[j];
     if (len[j] == 2) {  // the bound is < 2^127: one limb pair holds Z
       SmallRow(lp, j, ws, z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
       continue;
     }
-    BigRow(lp, j, ws, z, len[j]);
+    if (lp.any_shared) SharedRow(lp, j, ws, z, len[j]);
+    else BigRow(lp, j, ws, z, len[j]);
     ActivateLimbs(lp.act, z, len[j], &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
   }
   std::swap(ws.hlen, ws.zlen2);

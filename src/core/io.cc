@@ -367,11 +367,21 @@ NpyArray ParseNpy(const std::string& raw, const std::string& path) {
     size_t end = header.find_first_of(",}", start);
     return header.substr(start, end == std::string::npos ? std::string::npos : end - start);
   };
+  // Field text is echoed in messages, which are one line: control bytes are shown as \xNN
+  // (a well-formed header has none inside its values).
+  auto field_text = [&](const std::string& key) {
+    std::string out;
+    for (char c : field(key)) {
+      if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+      else out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    }
+    return out;
+  };
   NpyArray a;
-  a.dtype = field("descr");
+  a.dtype = field_text("descr");
   if (field("fortran_order").find("True") != std::string::npos)
     Fail("{}: Fortran-order arrays are not supported (save with np.ascontiguousarray)", path);
-  std::string shape = field("shape");
+  std::string shape = field_text("shape");
   int64_t count = 1;
   size_t pos = 0;
   while (pos < shape.size()) {

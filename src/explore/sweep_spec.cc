@@ -247,8 +247,9 @@ SweepSpec OverlaySpec(SweepSpec base, const SweepSpec& f) {
   take(base.width, f.width);
   take(base.seeds, f.seeds);
   for (const auto& [key, values] : f.options) {
+    const std::string& name = key;  // clang 14 cannot capture a structured binding
     auto it = std::find_if(base.options.begin(), base.options.end(),
-                           [&](const auto& o) { return o.first == key; });
+                           [&](const auto& o) { return o.first == name; });
     if (it == base.options.end())
       base.options.emplace_back(key, values);
     else

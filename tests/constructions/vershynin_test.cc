@@ -62,6 +62,15 @@ TEST(VershyninTest, MemorizesSphereClustersAndGrid) {
   }
 }
 
+// 1e-300 beside 0.5 in a column: x·2^fbits overflows a double (fbits > 1000); the exact
+// signs are computed in integers (this input aborted with "non-finite value inf").
+TEST(VershyninTest, InputsAtTheEdgesOfBinary64) {
+  testing::TempDir dir;
+  testing::WriteText(dir.Path("edge.csv"), "1e-300,0.5,0\n0.5,1e-300,1\n0.25,0.25,1\n");
+  Dataset data = LoadDataset(dir.Path("edge.csv"));
+  ExpectVerified(data, Build(data));
+}
+
 TEST(VershyninTest, SphereDataNeedsNoLiftAndOffSphereDataGetsTheConstantCoordinate) {
   RunResult s = Build(LoadDataset("synthetic:sphere?n=500&d=16&classes=2&seed=1"));
   ASSERT_TRUE(s.network);

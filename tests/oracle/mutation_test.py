@@ -23,7 +23,7 @@ import mnemo_oracle as oracle  # noqa: E402
 
 CONSTRUCTIONS = {
     "classes": [["zhang"], ["bitextract"], ["bitextract", "--depth", "14"], ["baum"],
-                ["bubeck"], ["yun"], ["vershynin", "--n1", "96", "--m", "48", "--s", "6"]],
+                ["bubeck"], ["yun"], ["vershynin", "--n1", "96", "--code-width", "48", "--s", "6"]],
     "real": [["zhang"], ["bubeck"], ["yun"]],
     "tiny": [["zhang"], ["bitextract"], ["yun"]],
 }
