@@ -37,7 +37,7 @@ int Run(const PlotFlags& f) {
   o.measure = f.measure;
   o.title = f.title;
   o.command = command;
-  CheckWritable(f.output, "");
+  CheckWritable(f.output);
   std::vector<Row> rows = LoadRows(f.rows, "plot");
   const std::string script = MakePlot(rows, o);
   fmt::print("wrote {} (gnuplot script: {})\n", f.output, script);

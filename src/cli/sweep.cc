@@ -125,7 +125,7 @@ int Run(const SweepFlags& f) {
   if (f.jobs < 1) Fail("--jobs: expected at least 1, got {}", f.jobs);
   if (f.dry_run) return DryRun(runs, grid);
   if (f.output.empty()) Fail("sweep: -o ROWS.jsonl is required (rows are appended to it)");
-  CheckWritable(f.output, "");
+  CheckWritable(f.output);
   SweepOptions o;
   o.jobs = f.jobs;
   o.child_command = {"/proc/self/exe", "sweep", "run-one", "--run"};
@@ -200,7 +200,7 @@ void AddMerge(CLI::App* sweep, int* exit_code) {
   auto f = std::make_shared<MergeFlags>();
   CLI::App* cmd = AddCommand(*sweep, "merge", "combine rows files (e.g. shards): one row per key",
                              exit_code, [f]() {
-                               CheckWritable(f->output, "");
+                               CheckWritable(f->output);
                                std::vector<Row> rows = ReadRowsFiles(f->inputs);
                                CheckOneBuild(rows, f->allow_mixed);
                                MergeResult m = MergeRows(rows);

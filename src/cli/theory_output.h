@@ -15,7 +15,7 @@ namespace mnemo::cli {
 
 /// Fails (exit 2) before any work when `path` cannot be written (nothing to check when empty).
 inline void CheckOutputPath(const std::string& path, const std::string& input = "") {
-  if (!path.empty()) CheckWritable(path, input);
+  if (!path.empty()) CheckWritable(path, {input});
 }
 
 /// Prints `text` to stdout, or writes it to `path` atomically when `path` is not empty.
