@@ -123,6 +123,7 @@ struct ProjectedSeparation {
   double gap = 0;             ///< smallest gap of the sorted projections
   double delta_lower = 0;     ///< lower bound on δ implied by it (gap ≤ δ·‖v‖ for ‖v‖ = 1)
   int64_t i = -1, j = -1;     ///< the closest pair along the projection
+  double max_norm = 0;        ///< max ‖x'_i‖ of the normalized points (same pass)
 };
 ProjectedSeparation ComputeProjectedSeparation(const Dataset& data, const InputMap& map,
                                                uint64_t seed);

@@ -39,6 +39,9 @@ class FileReader {
   FileReader& operator=(const FileReader&) = delete;
   /// Reads up to `n` bytes into `out`; fewer only at the end of the data (0: nothing left).
   size_t Read(char* out, size_t n);
+  /// Reads a gzip file to its end, so its trailer (length and CRC) is checked even when the
+  /// caller needs no more bytes (nothing for a plain file).
+  void Finish();
   /// The size of the file on disk (compressed size for gzip).
   int64_t file_size() const { return file_size_; }
   bool gzip() const { return gzip_; }

@@ -1,4 +1,5 @@
 // mnemo data: dataset summary (N, d, classes, normalization, separation).
+#include <future>
 #include <optional>
 
 #include "mnemo/dataset.h"
@@ -23,14 +24,19 @@ struct Summary {
   double max_norm = 0;
   ProjectedSeparation projected;
   std::optional<ExactSeparation> exact;
+  std::string fingerprint;
 };
 
 Summary Summarize(const Dataset& data, const DataCommandFlags& f) {
   Summary s;
   ProgressStep step("normalizing and separating");
+  // The fingerprint (a serial hash over every value) on the other core meanwhile.
+  std::future<std::string> hash =
+      std::async(std::launch::async, [&data] { return data.Fingerprint().hash; });
   s.map = ComputeNormalization(data);
-  s.max_norm = MaxNormalizedNorm(data, s.map);
   s.projected = ComputeProjectedSeparation(data, s.map, f.seed);
+  s.max_norm = s.projected.max_norm;
+  s.fingerprint = hash.get();
   step.Finish();
   if (f.exact_delta) s.exact = ComputeExactSeparation(data, s.map);
   return s;
@@ -67,7 +73,7 @@ nlohmann::ordered_json ToJson(const Dataset& data, const Summary& s) {
     sep["closest_rows"] = {data.point_to_row[s.exact->i], data.point_to_row[s.exact->j]};
   }
   j["separation"] = sep;
-  j["fingerprint"] = data.Fingerprint().hash;
+  j["fingerprint"] = s.fingerprint;
   return j;
 }
 
@@ -105,7 +111,7 @@ std::string Text(const Dataset& data, const Summary& s) {
   else
     t.AddRow({"δ lower bound (projection)",
               fmt::format("{:.6g} (--exact-delta for δ)", s.projected.delta_lower)});
-  t.AddRow({"fingerprint", data.Fingerprint().hash});
+  t.AddRow({"fingerprint", s.fingerprint});
   return t.ToText();
 }
 

@@ -91,8 +91,7 @@ RawData CsvFromFile(const std::string& path, const DataOptions& options) {
   const int64_t hint = in.gzip() ? 0 : in.file_size();
   RawData raw = FromCsvTable(internal::ReadCsv(read, path, hint, opt), path);
   if (opt.limit == 0) {
-    char rest;
-    in.Read(&rest, 1);  // a gzipped file's trailer is checked at its end
+    in.Finish();  // a gzipped file's trailer is checked at its end
   }
   return raw;
 }
@@ -170,8 +169,7 @@ DataMatrix ReadNpyMatrix(const std::string& path, int64_t limit, int64_t* rows_i
     }
   }
   if (keep == n) {
-    char rest;
-    in.Read(&rest, 1);  // a gzipped file's trailer is checked at its end
+    in.Finish();  // a gzipped file's trailer is checked at its end
   }
   if (x.type() == DataMatrix::Type::kF64) {
     const double* v = x.f64();
@@ -984,13 +982,16 @@ ProjectedSeparation ComputeProjectedSeparation(const Dataset& data, const InputM
   for (int64_t j = 0; j < data.d(); ++j) v[j] = normal(rng);
   v /= v.norm();
   Eigen::VectorXd proj(data.n());
+  double max_norm = 0;
   ForEachNormalizedBlock(data, map, [&](int64_t first, const RowMatrix& b) {
     proj.segment(first, b.rows()).noalias() = b * v;
+    max_norm = std::max(max_norm, b.rowwise().norm().maxCoeff());
   });
   std::vector<int64_t> order(data.n());
   for (int64_t i = 0; i < data.n(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return proj[a] < proj[b]; });
   ProjectedSeparation sep;
+  sep.max_norm = max_norm;
   sep.gap = data.n() > 1 ? HUGE_VAL : 0;
   for (int64_t k = 1; k < data.n(); ++k) {
     double g = proj[order[k]] - proj[order[k - 1]];

@@ -196,6 +196,13 @@ FileReader::~FileReader() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void FileReader::Finish() {
+  if (!gzip_) return;
+  std::vector<char> sink(1 << 16);
+  while (Read(sink.data(), sink.size()) > 0) {
+  }
+}
+
 size_t FileReader::ReadRaw(char* out, size_t n) {
   size_t got = 0;
   while (got < n) {
@@ -570,8 +577,7 @@ IdxArray ReadIdx(const std::string& path) {
   }
   if (got < count)
     Fail("{}: truncated IDX data: header promises {} bytes, file has {}", path, count, got);
-  char rest;
-  in.Read(&rest, 1);  // a gzip file's trailer (its CRC) is checked at its end
+  in.Finish();  // a gzip file's trailer (its CRC) is checked at its end
   return a;
 }
 
