@@ -14,18 +14,20 @@
 
 #include <Eigen/Dense>
 
+#include "mnemo/data_matrix.h"
 #include "mnemo/exact.h"
 #include "mnemo/fingerprint.h"
 #include "mnemo/input_map.h"
 
 namespace mnemo {
 
-using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
 struct DataOptions {
   std::string labels_path;           ///< separate labels file (.npy or .csv), for .npy data
   int64_t skip_rows = 0;             ///< CSV: rows to skip before the (optional) header
-  std::string label_column = "last"; ///< CSV: first | last | 0-based index
+  std::string label_column = "last"; ///< CSV: first | last | 0-based index | header name
+  char delimiter = 0;                ///< CSV: ',' ';' '\t', or 0: detected from the first line
+                                     ///< (tab for .tsv)
+  int64_t block_bytes = 0;           ///< CSV: bytes read per block (0: 16 MB; tests go tiny)
   int64_t limit = 0;                 ///< keep only the first `limit` rows (0 = all)
   bool labels_optional = false;      ///< predict: unlabeled data (CSV --label-column none, .npy
                                      ///< without --labels) gets label 0 everywhere
@@ -33,11 +35,14 @@ struct DataOptions {
 
 struct Dataset {
   std::string source;                ///< the DATA spec it was loaded from
-  RowMatrix x;                       ///< unique points, n × d, exact binary64 values
+  DataMatrix x;                      ///< unique points, n × d, exact binary64 values, stored
+                                     ///< as compactly as they came (bytes stay bytes)
   bool classification = true;        ///< false: real targets
   std::vector<int32_t> y;            ///< class index per point (classification)
   std::vector<double> target;        ///< real target per point (regression)
   std::vector<int64_t> class_values; ///< class index → the user's label (sorted ascending)
+  std::vector<std::string> class_names;  ///< CSV text labels ("cat", "dog"): class index →
+                                         ///< name, sorted; class_values are then 0..C−1
   int64_t original_rows = 0;         ///< rows in the file, before merging duplicates
   std::vector<int64_t> row_to_point; ///< original row → point (empty when nothing was merged)
   std::vector<int64_t> point_to_row; ///< point → its first original row
@@ -83,6 +88,16 @@ Dataset DatasetFromCsvText(const std::string& text, const std::string& path,
 Dataset SyntheticDataset(const std::string& spec, int64_t max_cells);
 }  // namespace internal
 
+/// Writes every original row with its label (the user's label) atomically, so the data can be
+/// used outside mnemo: FILE.csv / FILE.tsv (any case; a header x1..xd,label and the values in
+/// shortest round-trip form) or FILE.npy (the points: uint8 for byte data, else float64) with
+/// the labels beside it in FILE-labels.npy (int64 classes, float64 targets, or text). Returns
+/// the paths written. Throws mnemo::Error on another extension.
+std::vector<std::string> SaveDataset(const Dataset& data, const std::string& path);
+
+/// The delimiter named by --delimiter: "," ";" "tab" (or a tab character); "auto" → 0.
+char ParseCsvDelimiter(const std::string& name);
+
 /// Generator names and their parameters, for `--help`.
 std::string SyntheticHelp();
 
@@ -93,6 +108,14 @@ std::string SyntheticHelp();
 InputMap ComputeNormalization(const Dataset& data);
 /// The normalized points (x − c)·2^−s (exact: dyadic shifts of exact values).
 RowMatrix Normalized(const Dataset& data, const InputMap& map);
+/// Rows [first, first + count) of Normalized(data, map), without the rest.
+RowMatrix NormalizedBlock(const Dataset& data, const InputMap& map, int64_t first, int64_t count);
+/// Calls fn(first, block) for consecutive blocks of normalized rows (a few MB each), so a pass
+/// over the normalized data needs no copy of all of it.
+void ForEachNormalizedBlock(const Dataset& data, const InputMap& map,
+                            const std::function<void(int64_t, const RowMatrix&)>& fn);
+/// max_i ‖(x_i − c)·2^−s‖ (binary64, as the summary prints it).
+double MaxNormalizedNorm(const Dataset& data, const InputMap& map);
 
 /// Separation of a 1-D projection onto a random unit direction: the smallest gap of the sorted
 /// projected values of the normalized data (cheap, what constructions use).
@@ -100,6 +123,7 @@ struct ProjectedSeparation {
   double gap = 0;             ///< smallest gap of the sorted projections
   double delta_lower = 0;     ///< lower bound on δ implied by it (gap ≤ δ·‖v‖ for ‖v‖ = 1)
   int64_t i = -1, j = -1;     ///< the closest pair along the projection
+  double max_norm = 0;        ///< max ‖x'_i‖ of the normalized points (same pass)
 };
 ProjectedSeparation ComputeProjectedSeparation(const Dataset& data, const InputMap& map,
                                                uint64_t seed);

@@ -26,6 +26,41 @@ std::string ReadMaybeGzip(const std::string& path);
 /// in messages.
 std::string GunzipIfNeeded(std::string raw, const std::string& path);
 
+/// A file read front to back in pieces of the caller's size, gunzipped on the fly when it starts
+/// with the gzip magic: what the dataset readers use so that neither the compressed file nor a
+/// second copy of its contents is held in memory. Throws mnemo::Error naming the path on a
+/// missing file, a read error, or corrupt/truncated gzip data.
+class FileReader {
+ public:
+  /// `gunzip` false: the bytes as they are on disk.
+  explicit FileReader(const std::string& path, bool gunzip = true);
+  ~FileReader();
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+  /// Reads up to `n` bytes into `out`; fewer only at the end of the data (0: nothing left).
+  size_t Read(char* out, size_t n);
+  /// Reads a gzip file to its end, so its trailer (length and CRC) is checked even when the
+  /// caller needs no more bytes (nothing for a plain file).
+  void Finish();
+  /// The size of the file on disk (compressed size for gzip).
+  int64_t file_size() const { return file_size_; }
+  bool gzip() const { return gzip_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  size_t ReadRaw(char* out, size_t n);
+  size_t Inflate(char* out, size_t n);
+
+  std::string path_;
+  int fd_ = -1;
+  int64_t file_size_ = 0;
+  bool gzip_ = false, done_ = false;
+  std::vector<char> in_;     // compressed input (gzip) / the peeked bytes (plain)
+  size_t in_pos_ = 0, in_len_ = 0;
+  struct ZState;
+  ZState* z_ = nullptr;
+};
+
 /// The network format (docs/network-format.md, JSON Schema docs/network-format.schema.json).
 /// Readers accept every version from 1 to this one.
 inline constexpr int kNetworkFormatVersion = 1;
@@ -86,6 +121,26 @@ struct NpyArray {
 NpyArray ReadNpy(const std::string& path);
 /// The same on the bytes of a .npy file; `path` names it in messages.
 NpyArray ParseNpy(const std::string& raw, const std::string& path);
+/// Where a .npy file's values are: shape, dtype ('<f8'), its code ("f8", "u1", ...), item
+/// size, element count and the byte offset of the data.
+struct NpyLayout {
+  std::vector<int64_t> shape;
+  std::string dtype, code;
+  size_t item = 0;
+  int64_t count = -1;  ///< -1: `head` did not hold the whole header (read data_offset bytes)
+  size_t data_offset = 0;
+  bool integer = false;
+};
+/// Parses the header at the start of `head` (the file's first bytes) of a file of `file_size`
+/// bytes; checks the dtype and that the file holds every value.
+NpyLayout ParseNpyLayout(const std::string& head, const std::string& path, int64_t file_size);
+/// Converts `count` values of the layout's dtype at `p` to doubles (exactly; int64 beyond 2^53
+/// is an error naming index `first + i`).
+void NpyToDoubles(const NpyLayout& l, const char* p, int64_t count, int64_t first, double* out,
+                  const std::string& path);
+/// A C-order .npy of `bytes` bytes at `data` with the dtype `descr` ('<f8', '|u1', '<i8', '<U5').
+std::string NpyRaw(const std::string& descr, const std::vector<int64_t>& shape, const void* data,
+                   size_t bytes);
 /// Writes a C-order float64 .npy (used by tests and exports).
 std::string NpyBytes(const std::vector<int64_t>& shape, const std::vector<double>& data);
 
@@ -94,7 +149,11 @@ struct IdxArray {
   std::vector<int64_t> shape;
   std::vector<uint8_t> data;
 };
+/// Reads (and gunzips on the fly) straight into the array: one copy of the bytes in memory.
 IdxArray ReadIdx(const std::string& path);
+/// The shape from an IDX header at the start of `raw` (data empty); `size` bounds the element
+/// count (the file's size) so a corrupt header cannot overflow it.
+IdxArray ParseIdxHeader(const std::string& raw, const std::string& path, int64_t size);
 /// The same on the (gunzipped) bytes of an IDX file; `path` names it in messages.
 IdxArray ParseIdx(const std::string& raw, const std::string& path);
 

@@ -47,9 +47,16 @@ inline void AddDataFlags(CLI::App* cmd, DataFlags* flags, bool positional = true
       ->type_name("N")
       ->default_str("0");
   cmd->add_option("--label-column", flags->options.label_column,
-                  "CSV: the label column: first, last, a 0-based index, or none (predict)")
+                  "CSV: the label column: first, last, a 0-based index, a header name, or none "
+                  "(predict)")
       ->type_name("COL")
       ->default_str("last");
+  cmd->add_option_function<std::string>(
+         "--delimiter",
+         [flags](const std::string& d) { flags->options.delimiter = ParseCsvDelimiter(d); },
+         "CSV: the delimiter: ',', ';' or tab (auto: from the first line; tab for .tsv)")
+      ->type_name("D")
+      ->default_str("auto");
   cmd->add_option("--limit", flags->options.limit, "use only the first N rows")
       ->type_name("N")
       ->default_str("all rows");

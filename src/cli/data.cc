@@ -1,4 +1,5 @@
 // mnemo data: dataset summary (N, d, classes, normalization, separation).
+#include <future>
 #include <optional>
 
 #include "mnemo/dataset.h"
@@ -15,6 +16,7 @@ struct DataCommandFlags {
   bool exact_delta = false;
   bool json = false;
   uint64_t seed = 1;
+  std::string output;
 };
 
 struct Summary {
@@ -22,14 +24,19 @@ struct Summary {
   double max_norm = 0;
   ProjectedSeparation projected;
   std::optional<ExactSeparation> exact;
+  std::string fingerprint;
 };
 
 Summary Summarize(const Dataset& data, const DataCommandFlags& f) {
   Summary s;
   ProgressStep step("normalizing and separating");
+  // The fingerprint (a serial hash over every value) on the other core meanwhile.
+  std::future<std::string> hash =
+      std::async(std::launch::async, [&data] { return data.Fingerprint().hash; });
   s.map = ComputeNormalization(data);
-  s.max_norm = Normalized(data, s.map).rowwise().norm().maxCoeff();
   s.projected = ComputeProjectedSeparation(data, s.map, f.seed);
+  s.max_norm = s.projected.max_norm;
+  s.fingerprint = hash.get();
   step.Finish();
   if (f.exact_delta) s.exact = ComputeExactSeparation(data, s.map);
   return s;
@@ -49,9 +56,12 @@ nlohmann::ordered_json ToJson(const Dataset& data, const Summary& s) {
     for (int32_t y : data.y) ++counts[y];
     nlohmann::ordered_json per = nlohmann::ordered_json::object();
     for (int64_t c = 0; c < data.classes(); ++c)
-      per[fmt::format("{}", data.class_values[c])] = counts[c];
+      per[data.class_names.empty() ? fmt::format("{}", data.class_values[c])
+                                   : data.class_names[c]] = counts[c];
     j["class_counts"] = per;
+    if (!data.class_names.empty()) j["class_names"] = data.class_names;
   }
+  j["storage"] = data.x.type() == DataMatrix::Type::kU8 ? "uint8" : "float64";
   j["input_exponent"] = data.input_exponent;
   j["normalization"] = {{"scale_log2", s.map.scale_log2}, {"max_norm", s.max_norm}};
   nlohmann::ordered_json sep;
@@ -63,7 +73,7 @@ nlohmann::ordered_json ToJson(const Dataset& data, const Summary& s) {
     sep["closest_rows"] = {data.point_to_row[s.exact->i], data.point_to_row[s.exact->j]};
   }
   j["separation"] = sep;
-  j["fingerprint"] = data.Fingerprint().hash;
+  j["fingerprint"] = s.fingerprint;
   return j;
 }
 
@@ -81,6 +91,16 @@ std::string Text(const Dataset& data, const Summary& s) {
   t.AddRow({"dimension d", fmt::format("{}", data.d())});
   t.AddRow({"labels", data.classification ? fmt::format("{} classes", data.classes())
                                           : "real targets"});
+  if (!data.class_names.empty()) {
+    std::string names;
+    for (int64_t c = 0; c < data.classes() && names.size() < 60; ++c)
+      names += fmt::format("{}{} {}", c ? ", " : "", c, data.class_names[c]);
+    if (int64_t(data.class_names.size()) > 0 && names.size() >= 60) names += ", ...";
+    t.AddRow({"class map (text labels)", names});
+  }
+  t.AddRow({"stored as", fmt::format("{} ({:.1f} MB)",
+                                     data.x.type() == DataMatrix::Type::kU8 ? "uint8" : "float64",
+                                     double(data.x.bytes()) / 1e6)});
   t.AddRow({"normalization",
             fmt::format("(x − c)·2^{}, max norm {:.6g}", -s.map.scale_log2, s.max_norm)});
   t.AddRow({"projected gap (normalized)", fmt::format("{:.6g}", s.projected.gap)});
@@ -91,8 +111,17 @@ std::string Text(const Dataset& data, const Summary& s) {
   else
     t.AddRow({"δ lower bound (projection)",
               fmt::format("{:.6g} (--exact-delta for δ)", s.projected.delta_lower)});
-  t.AddRow({"fingerprint", data.Fingerprint().hash});
+  t.AddRow({"fingerprint", s.fingerprint});
   return t.ToText();
+}
+
+// -o FILE: a format SaveDataset writes, checked before the data is read.
+void CheckDataOutput(const std::string& path) {
+  std::string lower = path;
+  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* ext : {".csv", ".tsv", ".npy"})
+    if (lower.size() > 4 && lower.compare(lower.size() - 4, 4, ext) == 0) return;
+  if (!path.empty()) Fail("-o {}: unknown format for data (expected .csv, .tsv or .npy)", path);
 }
 
 }  // namespace
@@ -103,12 +132,21 @@ void AddDataCommand(CLI::App& app, int* exit_code) {
                              "summarize a dataset: N, d, classes, normalization, separation",
                              exit_code, [f] {
                                if (f->json) Progress::SetEnabled(false);
+                               CheckDataOutput(f->output);
+                               CheckWritable(f->output,
+                                             {f->data.spec, f->data.options.labels_path});
                                Dataset data = LoadData(f->data);
+                               std::vector<std::string> wrote;
+                               if (!f->output.empty()) wrote = SaveDataset(data, f->output);
                                Summary s = Summarize(data, *f);
-                               if (f->json)
-                                 PrintJson(ToJson(data, s));
-                               else
+                               if (f->json) {
+                                 nlohmann::ordered_json j = ToJson(data, s);
+                                 if (!wrote.empty()) j["wrote"] = wrote;
+                                 PrintJson(j);
+                               } else {
                                  fmt::print("{}", Text(data, s));
+                                 for (const std::string& p : wrote) fmt::print("wrote {}\n", p);
+                               }
                                return 0;
                              });
   AddDataFlags(cmd, &f->data);
@@ -118,6 +156,10 @@ void AddDataCommand(CLI::App& app, int* exit_code) {
       ->type_name("S")
       ->default_str("1");
   cmd->add_flag("--json", f->json, "print one JSON object");
+  cmd->add_option("-o,--output", f->output,
+                  "also write the rows with their labels: FILE.csv, FILE.tsv, or FILE.npy (+ "
+                  "FILE-labels.npy)")
+      ->type_name("FILE");
   cmd->footer("Generators:\n" + SyntheticHelp());
 }
 

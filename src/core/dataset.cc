@@ -14,6 +14,7 @@
 #include "mnemo/error.h"
 #include "mnemo/io.h"
 #include "mnemo/progress.h"
+#include "src/core/csv_reader.h"
 
 namespace mnemo {
 namespace {
@@ -25,6 +26,18 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+std::string Lower(std::string s) {
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// .csv, .tsv, .txt, each optionally .gz, in any case.
+bool IsCsvPath(const std::string& spec) {
+  std::string s = Lower(spec);
+  if (EndsWith(s, ".gz")) s.resize(s.size() - 3);
+  return EndsWith(s, ".csv") || EndsWith(s, ".tsv") || EndsWith(s, ".txt");
+}
+
 std::string Trim(const std::string& s) {
   size_t a = s.find_first_not_of(" \t\r");
   if (a == std::string::npos) return "";
@@ -32,134 +45,60 @@ std::string Trim(const std::string& s) {
   return s.substr(a, b - a + 1);
 }
 
-// Whether a number's text has a nonzero digit before its exponent (so 0 is an underflow).
-bool HasNonzeroMantissa(const std::string& s) {
-  bool hex = s.find_first_of("xX") != std::string::npos;
-  size_t exp = s.find_first_of(hex ? "pP" : "eE");
-  size_t nonzero = s.find_first_of(hex ? "123456789abcdefABCDEF" : "123456789", hex ? s.find_first_of("xX") + 1 : 0);
-  return nonzero < exp;
-}
-
-// Parses a numeric cell; returns false if it is not a number. Throws on NaN/Inf/overflow.
-bool ParseCell(const std::string& cell, double* out, const std::string& where) {
-  std::string s = Trim(cell);
-  if (s.empty()) return false;
-  const char* begin = s.c_str();
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(begin, &end);
-  if (end == begin || *end != '\0') return false;
-  if (std::isnan(v)) Fail("{}: NaN is not allowed: \"{}\"", where, s);
-  if (std::isinf(v)) {
-    if (errno == ERANGE) Fail("{}: number overflows binary64: \"{}\"", where, s);
-    Fail("{}: infinity is not allowed: \"{}\"", where, s);
-  }
-  if (v == 0 && HasNonzeroMantissa(s))
-    Fail("{}: number underflows binary64 (rounds to 0): \"{}\"", where, s);
-  *out = v;
-  return true;
-}
-
-std::vector<std::string> SplitCsvLine(const std::string& line) {
-  std::vector<std::string> cells;
-  std::string cell;
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"') quoted = !quoted;
-    else if (c == ',' && !quoted) { cells.push_back(cell); cell.clear(); }
-    else cell += c;
-  }
-  cells.push_back(cell);
-  return cells;
-}
+using internal::ParseCell;
 
 struct RawData {
-  RowMatrix x;
+  DataMatrix x;
   std::vector<double> labels;
   std::vector<int64_t> row_lines;      // CSV: the line of each row
   std::string path;                    // CSV: the file
   std::vector<int64_t> feature_columns;  // CSV: the 1-based file column of each feature
+  std::vector<std::string> label_names;  // CSV: text class labels (labels are their indices)
+  std::vector<std::string> warnings;
 };
 
-RawData CsvFromText(const std::string& text, const std::string& path, const DataOptions& opt) {
-  std::vector<std::vector<double>> rows;
-  std::vector<double> labels;
-  std::vector<int64_t> lines;
-  size_t pos = 0;
-  int64_t line_no = 0, data_rows = 0;
-  int64_t cols = -1, label_col = -1;
-  bool header_checked = false;
-  while (pos <= text.size()) {
-    size_t nl = text.find('\n', pos);
-    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    pos = nl == std::string::npos ? text.size() + 1 : nl + 1;
-    ++line_no;
-    if (line_no <= opt.skip_rows) continue;
-    if (Trim(line).empty()) continue;
-    std::vector<std::string> cells = SplitCsvLine(line);
-    if (cols < 0) {
-      cols = static_cast<int64_t>(cells.size());
-      if (cols < 2 && opt.label_column != "none")
-        Fail("{}:{}: need at least 2 columns (features and a label), found 1", path, line_no);
-      if (opt.label_column == "none") {
-        if (!opt.labels_optional) Fail("--label-column none: this command needs labels");
-        label_col = -1;
-      } else if (opt.label_column == "last") label_col = cols - 1;
-      else if (opt.label_column == "first") label_col = 0;
-      else {
-        char* end = nullptr;
-        long v = std::strtol(opt.label_column.c_str(), &end, 10);
-        if (*end != '\0' || opt.label_column.empty())
-          Fail("--label-column: expected first, last or a column index, got \"{}\"", opt.label_column);
-        if (v < 0 || v >= cols) Fail("--label-column {}: {} has {} columns", v, path, cols);
-        label_col = v;
-      }
-    }
-    if (int64_t(cells.size()) != cols)
-      Fail("{}:{}: ragged row: {} columns, expected {}", path, line_no, cells.size(), cols);
-    std::vector<double> values(cols);
-    bool header = false;
-    for (int64_t c = 0; c < cols; ++c) {
-      std::string where = fmt::format("{}:{}:{}", path, line_no, c + 1);
-      if (!ParseCell(cells[c], &values[c], where)) {
-        if (!header_checked) { header = true; break; }
-        Fail("{}: not a number: \"{}\"", where, Trim(cells[c]));
-      }
-    }
-    bool first = !header_checked;
-    header_checked = true;
-    if (header && first) {
-      // A header row: every non-empty cell may be text. Nothing else to do.
-      continue;
-    }
-    if (opt.limit > 0 && data_rows >= opt.limit) break;
-    ++data_rows;
-    if (label_col >= 0) {
-      labels.push_back(values[label_col]);
-      values.erase(values.begin() + label_col);
-    } else {
-      labels.push_back(0);
-    }
-    rows.push_back(std::move(values));
-    lines.push_back(line_no);
-  }
-  if (rows.empty()) Fail("{}: no data rows", path);
+RawData FromCsvTable(internal::CsvTable t, const std::string& path) {
   RawData raw;
-  const int64_t d = label_col >= 0 ? cols - 1 : cols;
-  raw.x.resize(int64_t(rows.size()), d);
-  for (size_t i = 0; i < rows.size(); ++i)
-    for (int64_t c = 0; c < d; ++c) raw.x(int64_t(i), c) = rows[i][c];
-  raw.labels = std::move(labels);
-  raw.row_lines = std::move(lines);
+  raw.x = std::move(t.x);
+  raw.x.CompactToBytes();  // integers in 0..255 stay bytes, as IDX and uint8 .npy do
+  raw.labels = std::move(t.labels);
+  raw.row_lines = std::move(t.row_lines);
   raw.path = path;
-  for (int64_t c = 0; c < cols; ++c)
-    if (c != label_col) raw.feature_columns.push_back(c + 1);
+  raw.feature_columns = std::move(t.feature_columns);
+  raw.label_names = std::move(t.label_names);
+  raw.warnings = std::move(t.warnings);
+  return raw;
+}
+
+RawData CsvFromText(const std::string& text, const std::string& path, const DataOptions& opt) {
+  size_t pos = 0;
+  auto read = [&](char* out, size_t n) {
+    n = std::min(n, text.size() - pos);
+    std::memcpy(out, text.data() + pos, n);
+    pos += n;
+    return n;
+  };
+  return FromCsvTable(internal::ReadCsv(read, path, int64_t(text.size()), opt), path);
+}
+
+RawData CsvFromFile(const std::string& path, const DataOptions& options) {
+  DataOptions opt = options;
+  std::string lower = Lower(path);
+  if (EndsWith(lower, ".gz")) lower.resize(lower.size() - 3);
+  if (opt.delimiter == 0 && EndsWith(lower, ".tsv")) opt.delimiter = '\t';
+  FileReader in(path);
+  auto read = [&](char* out, size_t n) { return in.Read(out, n); };
+  const int64_t hint = in.gzip() ? 0 : in.file_size();
+  RawData raw = FromCsvTable(internal::ReadCsv(read, path, hint, opt), path);
+  if (opt.limit == 0) {
+    in.Finish();  // a gzipped file's trailer is checked at its end
+  }
   return raw;
 }
 
 std::vector<double> ReadLabelFile(const std::string& path, int64_t expected) {
   std::vector<double> labels;
-  if (EndsWith(path, ".npy")) {
+  if (EndsWith(Lower(path), ".npy")) {
     NpyArray a = ReadNpy(path);
     if (!(a.shape.size() == 1 || (a.shape.size() == 2 && a.shape[1] == 1)))
       Fail("{}: labels must have shape (n,) or (n, 1), got {} dimensions", path, a.shape.size());
@@ -190,28 +129,72 @@ std::vector<double> ReadLabelFile(const std::string& path, int64_t expected) {
   return labels;
 }
 
-RawData ReadNpyData(const std::string& path, const DataOptions& opt) {
-  NpyArray a = ReadNpy(path);
-  if (a.shape.empty() || a.shape.size() > 2)
-    Fail("{}: data must have shape (n, d) or (n,), got {} dimensions", path, a.shape.size());
-  int64_t n = a.shape[0], d = a.shape.size() == 2 ? a.shape[1] : 1;
+// The values of a .npy file straight into a DataMatrix: uint8 and float64 with one read into
+// place, other dtypes converted in blocks; integer data of 0..255 kept as bytes.
+DataMatrix ReadNpyMatrix(const std::string& path, int64_t limit, int64_t* rows_in_file) {
+  FileReader in(path);
+  const int64_t size = in.gzip() ? INT64_MAX / 2 : in.file_size();
+  std::string head(16, '\0');
+  head.resize(in.Read(head.data(), head.size()));
+  NpyLayout l = ParseNpyLayout(head, path, size);
+  if (l.count < 0) {
+    const size_t have = head.size();
+    head.resize(l.data_offset);
+    head.resize(have + in.Read(head.data() + have, l.data_offset - have));
+    l = ParseNpyLayout(head, path, size);
+  }
+  if (l.shape.empty() || l.shape.size() > 2)
+    Fail("{}: data must have shape (n, d) or (n,), got {} dimensions", path, l.shape.size());
+  const int64_t n = l.shape[0], d = l.shape.size() == 2 ? l.shape[1] : 1;
   if (n == 0 || d == 0) Fail("{}: empty array (shape {}x{})", path, n, d);
-  for (int64_t i = 0; i < n * d; ++i)
-    if (!std::isfinite(a.data[i]))
-      Fail("{}: row {}, column {}: {} is not allowed", path, i / d, i % d,
-           std::isnan(a.data[i]) ? "NaN" : "infinity");
+  const int64_t keep = limit > 0 ? std::min(limit, n) : n;
+  *rows_in_file = n;
+  const bool bytes = l.code == "u1" || l.code == "b1";
+  DataMatrix x(keep, d, bytes ? DataMatrix::Type::kU8 : DataMatrix::Type::kF64);
+  auto read = [&](char* out, size_t len) {
+    if (in.Read(out, len) != len)
+      Fail("{}: truncated data: header promises {} values", path, l.count);
+  };
+  if (bytes) {
+    read(reinterpret_cast<char*>(x.u8()), size_t(keep * d));
+  } else if (l.code == "f8") {
+    read(reinterpret_cast<char*>(x.f64()), size_t(keep * d) * 8);
+  } else {
+    std::vector<char> block(size_t(1) << 20);
+    const int64_t per = int64_t(block.size() / l.item);
+    for (int64_t k = 0; k < keep * d; k += per) {
+      const int64_t m = std::min(per, keep * d - k);
+      read(block.data(), size_t(m) * l.item);
+      NpyToDoubles(l, block.data(), m, k, x.f64() + k, path);
+    }
+  }
+  if (keep == n) {
+    in.Finish();  // a gzipped file's trailer is checked at its end
+  }
+  if (x.type() == DataMatrix::Type::kF64) {
+    const double* v = x.f64();
+    for (int64_t i = 0; i < keep * d; ++i)
+      if (!std::isfinite(v[i]))
+        Fail("{}: row {}, column {}: {} is not allowed", path, i / d, i % d,
+             std::isnan(v[i]) ? "NaN" : "infinity");
+    if (l.integer) x.CompactToBytes();
+  }
+  return x;
+}
+
+RawData ReadNpyData(const std::string& path, const DataOptions& opt) {
   if (opt.labels_path.empty() && !opt.labels_optional)
     Fail("{}: .npy data needs its labels: --labels y.npy", path);
-  std::vector<double> labels =
-      opt.labels_path.empty() ? std::vector<double>(n, 0.0) : ReadLabelFile(opt.labels_path, -1);
+  RawData raw;
+  int64_t n = 0;
+  raw.x = ReadNpyMatrix(path, opt.limit, &n);
+  std::vector<double> labels = opt.labels_path.empty()
+                                   ? std::vector<double>(size_t(raw.x.rows()), 0.0)
+                                   : ReadLabelFile(opt.labels_path, -1);
+  const int64_t keep = raw.x.rows();
   if (int64_t(labels.size()) != n)
     Fail("{}: {} labels for {} rows in {}", opt.labels_path, labels.size(), n, path);
-  int64_t keep = opt.limit > 0 ? std::min(opt.limit, n) : n;
-  RawData raw;
-  raw.x.resize(keep, d);
-  for (int64_t i = 0; i < keep; ++i)
-    for (int64_t j = 0; j < d; ++j) raw.x(i, j) = a.data[i * d + j];
-  labels.resize(keep);
+  labels.resize(size_t(keep));
   raw.labels = std::move(labels);
   return raw;
 }
@@ -252,9 +235,8 @@ RawData ReadIdxData(const std::string& path, const std::string& labels_path, con
   if (labels.shape[0] != n) Fail("{}: {} labels for {} images in {}", lp, labels.shape[0], n, path);
   int64_t keep = opt.limit > 0 ? std::min(opt.limit, n) : n;
   RawData raw;
-  raw.x.resize(keep, d);
-  for (int64_t i = 0; i < keep; ++i)
-    for (int64_t j = 0; j < d; ++j) raw.x(i, j) = images.data[i * d + j];
+  images.data.resize(size_t(keep * d));
+  raw.x = DataMatrix(keep, d, std::move(images.data));
   raw.labels.assign(labels.data.begin(), labels.data.begin() + keep);
   return raw;
 }
@@ -330,26 +312,26 @@ RawData Generate(const std::string& spec, int64_t max_cells) {
   std::normal_distribution<double> normal;
   std::uniform_int_distribution<int64_t> label(0, classes - 1);
   RawData raw;
-  raw.x.resize(n, d);
+  RowMatrix x(n, d);
   raw.labels.resize(n);
   auto unit = [&](int64_t i) {
     double norm2;
     do {
       norm2 = 0;
       for (int64_t j = 0; j < d; ++j) {
-        raw.x(i, j) = normal(rng);
-        norm2 += raw.x(i, j) * raw.x(i, j);
+        x(i, j) = normal(rng);
+        norm2 += x(i, j) * x(i, j);
       }
     } while (norm2 == 0);
-    raw.x.row(i) /= std::sqrt(norm2);
+    x.row(i) /= std::sqrt(norm2);
   };
   const std::string& kind = s.kind();
   if (kind == "sphere" || kind == "ball") {
     std::uniform_real_distribution<double> u(0, 1);
     for (int64_t i = 0; i < n; ++i) {
       unit(i);
-      if (kind == "ball") raw.x.row(i) *= std::pow(u(rng), 1.0 / double(d));
-      for (int64_t j = 0; j < d; ++j) raw.x(i, j) = Grid(raw.x(i, j));
+      if (kind == "ball") x.row(i) *= std::pow(u(rng), 1.0 / double(d));
+      for (int64_t j = 0; j < d; ++j) x(i, j) = Grid(x(i, j));
       raw.labels[i] = double(label(rng));
     }
   } else if (kind == "gaussian-clusters") {
@@ -365,7 +347,7 @@ RawData Generate(const std::string& spec, int64_t max_cells) {
     std::uniform_int_distribution<int64_t> pick(0, k - 1);
     for (int64_t i = 0; i < n; ++i) {
       int64_t c = pick(rng);
-      for (int64_t j = 0; j < d; ++j) raw.x(i, j) = Grid(centers(c, j) + sigma * normal(rng));
+      for (int64_t j = 0; j < d; ++j) x(i, j) = Grid(centers(c, j) + sigma * normal(rng));
       raw.labels[i] = labels == "cluster" ? double(c % classes) : double(label(rng));
     }
   } else if (kind == "grid") {
@@ -408,11 +390,11 @@ RawData Generate(const std::string& spec, int64_t max_cells) {
       for (int64_t c = 0; c < copies; ++c, ++row) {
         int64_t v = site;
         for (int64_t j = 0; j < d; ++j) {
-          raw.x(row, j) = -half + spacing * double(v % m);
+          x(row, j) = -half + spacing * double(v % m);
           v /= m;
         }
-        raw.x(row, 0) = Grid(raw.x(row, 0));
-        if (c == 1) raw.x(row, 0) += delta;
+        x(row, 0) = Grid(x(row, 0));
+        if (c == 1) x(row, 0) += delta;
         raw.labels[row] = double(label(rng));
       }
     }
@@ -424,12 +406,116 @@ RawData Generate(const std::string& spec, int64_t max_cells) {
     for (auto& y : raw.labels) y = std::ldexp(std::nearbyint(std::ldexp(u(rng), 20)), -20) + 0.5 / 1048576;
   }
   s.CheckAllUsed();
+  raw.x = DataMatrix(std::move(x));
   return raw;
 }
 
 std::string FormatLabel(double v) {
   if (v == std::floor(v) && std::fabs(v) < 9e15) return fmt::format("{}", int64_t(v));
   return fmt::format("{}", v);
+}
+
+// The FNV-1a step of a row hash over a value's 8 bytes; runs of zero bytes (most of a small
+// integer's binary64 pattern) are one multiplication by a power of the prime.
+struct Fnv {
+  static constexpr uint64_t kPrime = 1099511628211ull;
+  uint64_t pow[9];
+  Fnv() {
+    pow[0] = 1;
+    for (int k = 1; k <= 8; ++k) pow[k] = pow[k - 1] * kPrime;
+  }
+  uint64_t Mix(uint64_t h, double v) const {
+    if (v == 0) v = 0.0;  // -0 == 0
+    uint64_t bits;
+    std::memcpy(&bits, &v, 8);
+    const int zeros = bits == 0 ? 8 : __builtin_ctzll(bits) / 8;
+    h *= pow[zeros];
+    for (int k = zeros; k < 8; ++k) h = (h ^ ((bits >> (8 * k)) & 0xff)) * kPrime;
+    return h;
+  }
+};
+
+// Every value and label finite (byte data is).
+void CheckFinite(const Dataset& ds, const RawData& raw) {
+  const int64_t n = raw.x.rows(), d = raw.x.cols();
+  for (int64_t i = 0; i < n; ++i) {
+    if (raw.x.type() == DataMatrix::Type::kF64)
+      for (int64_t j = 0; j < d; ++j)
+        if (!std::isfinite(raw.x(i, j))) Fail("{}, column {}: value is not finite", ds.RowName(i), j);
+    if (!std::isfinite(raw.labels[i])) Fail("{}: label is not finite", ds.RowName(i));
+  }
+}
+
+// A hash of row i's values (−0 and 0 alike); bytes are hashed eight at a time.
+uint64_t RowHash(const DataMatrix& x, int64_t i) {
+  const int64_t d = x.cols();
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](uint64_t w) {
+    h = (h ^ w) * 1099511628211ull;
+    h ^= h >> 29;
+  };
+  if (x.type() == DataMatrix::Type::kU8) {
+    const uint8_t* p = x.u8() + i * d;
+    int64_t j = 0;
+    for (; j + 8 <= d; j += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + j, 8);
+      mix(w);
+    }
+    for (; j < d; ++j) mix(p[j]);
+    return h;
+  }
+  const double* p = x.f64() + i * d;
+  for (int64_t j = 0; j < d; ++j) {
+    double v = p[j] == 0 ? 0.0 : p[j];
+    uint64_t bits;
+    std::memcpy(&bits, &v, 8);
+    mix(bits);
+  }
+  return h;
+}
+
+// Merges identical rows: rows sorted by hash, equal hashes compared exactly. Returns the kept
+// rows (ascending) and fills row_to_point; identical rows with different labels are an error
+// naming both (the first such row in file order, with the first row it repeats).
+std::vector<int64_t> MergeDuplicates(const Dataset& ds, const RawData& raw,
+                                     std::vector<int64_t>* row_to_point) {
+  const int64_t n = raw.x.rows();
+  std::vector<uint64_t> hash(n);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) hash[i] = RowHash(raw.x, i);
+  std::vector<int64_t> order(n), first(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = first[i] = i;
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return hash[a] != hash[b] ? hash[a] < hash[b] : a < b;
+  });
+  for (int64_t k = 0; k < n;) {  // a run of equal hashes, rows ascending
+    int64_t e = k;
+    while (e < n && hash[order[e]] == hash[order[k]]) ++e;
+    for (int64_t a = k + 1; a < e; ++a)
+      for (int64_t b = k; b < a; ++b)
+        if (first[order[b]] == order[b] && raw.x.RowsEqual(order[b], order[a])) {
+          first[order[a]] = order[b];
+          break;
+        }
+    k = e;
+  }
+  std::vector<int64_t> keep;
+  row_to_point->assign(n, -1);
+  for (int64_t i = 0; i < n; ++i) {
+    if (first[i] == i) {
+      (*row_to_point)[i] = int64_t(keep.size());
+      keep.push_back(i);
+      continue;
+    }
+    const int64_t r = first[i];
+    if (raw.labels[r] != raw.labels[i])
+      Fail("{} and {} are identical points with different labels ({} and {}): no network can "
+           "memorize both",
+           ds.RowName(r), ds.RowName(i), FormatLabel(raw.labels[r]), FormatLabel(raw.labels[i]));
+    (*row_to_point)[i] = (*row_to_point)[r];
+  }
+  return keep;
 }
 
 Dataset Finish(std::string source, RawData raw) {
@@ -441,52 +527,16 @@ Dataset Finish(std::string source, RawData raw) {
   ds.source = std::move(source);
   ds.csv_path = std::move(raw.path);
   ds.row_lines = std::move(raw.row_lines);
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = 0; j < d; ++j)
-      if (!std::isfinite(raw.x(i, j)))
-        Fail("{}, column {}: value is not finite", ds.RowName(i), j);
-    if (!std::isfinite(raw.labels[i])) Fail("{}: label is not finite", ds.RowName(i));
-  }
+  CheckFinite(ds, raw);
   ds.original_rows = n;
+  ds.warnings = std::move(raw.warnings);
   bool integral = true;
   for (double y : raw.labels)
     integral = integral && y == std::floor(y) && std::fabs(y) < 9e15;
   ds.classification = integral;
 
-  // Duplicates: hash rows exactly, compare on collision.
-  std::unordered_map<uint64_t, std::vector<int64_t>> buckets;
-  buckets.reserve(size_t(n) * 2);
-  std::vector<int64_t> keep;
-  keep.reserve(n);
-  std::vector<int64_t> row_to_point(n, -1);
-  for (int64_t i = 0; i < n; ++i) {
-    uint64_t h = 1469598103934665603ull;
-    for (int64_t j = 0; j < d; ++j) {
-      double v = raw.x(i, j) == 0 ? 0.0 : raw.x(i, j);  // -0 == 0
-      uint64_t bits;
-      std::memcpy(&bits, &v, 8);
-      h = (h ^ bits) * 1099511628211ull;
-      h ^= h >> 29;
-    }
-    auto& bucket = buckets[h];
-    int64_t found = -1;
-    for (int64_t p : bucket) {
-      int64_t r = keep[p];
-      if ((raw.x.row(r).array() == raw.x.row(i).array()).all()) { found = p; break; }
-    }
-    if (found < 0) {
-      bucket.push_back(int64_t(keep.size()));
-      row_to_point[i] = int64_t(keep.size());
-      keep.push_back(i);
-    } else {
-      int64_t r = keep[found];
-      if (raw.labels[r] != raw.labels[i])
-        Fail("{} and {} are identical points with different labels ({} and {}): no network can "
-             "memorize both",
-             ds.RowName(r), ds.RowName(i), FormatLabel(raw.labels[r]), FormatLabel(raw.labels[i]));
-      row_to_point[i] = found;
-    }
-  }
+  std::vector<int64_t> row_to_point;
+  std::vector<int64_t> keep = MergeDuplicates(ds, raw, &row_to_point);
   ds.merged_duplicates = n - int64_t(keep.size());
   if (ds.merged_duplicates > 0) {
     ds.warnings.push_back(fmt::format(
@@ -494,11 +544,9 @@ Dataset Finish(std::string source, RawData raw) {
         "row is still checked",
         ds.source, ds.merged_duplicates, ds.merged_duplicates == 1 ? "" : "s"));
     ds.row_to_point = std::move(row_to_point);
-    ds.x.resize(int64_t(keep.size()), d);
-    for (size_t p = 0; p < keep.size(); ++p) ds.x.row(int64_t(p)) = raw.x.row(keep[p]);
-  } else {
-    ds.x = std::move(raw.x);
+    raw.x.KeepRows(keep);
   }
+  ds.x = std::move(raw.x);
   ds.point_to_row = keep;
   ds.feature_columns = std::move(raw.feature_columns);
 
@@ -510,6 +558,7 @@ Dataset Finish(std::string source, RawData raw) {
     std::sort(values.begin(), values.end());
     values.erase(std::unique(values.begin(), values.end()), values.end());
     ds.class_values = values;
+    ds.class_names = std::move(raw.label_names);
     ds.y.resize(labels.size());
     for (size_t p = 0; p < labels.size(); ++p)
       ds.y[p] = int32_t(std::lower_bound(values.begin(), values.end(), int64_t(labels[p])) -
@@ -517,9 +566,7 @@ Dataset Finish(std::string source, RawData raw) {
   } else {
     ds.target = labels;
   }
-  int e = 0;
-  e = FractionBits(ds.x);
-  ds.input_exponent = e;
+  ds.input_exponent = ds.x.type() == DataMatrix::Type::kU8 ? 0 : FractionBits(ds.x.Dense());
   return ds;
 }
 
@@ -575,6 +622,7 @@ std::string Dataset::RowName(int64_t row) const {
 }
 
 std::string Dataset::LabelString(int64_t i) const {
+  if (classification && !class_names.empty()) return class_names[y[i]];
   if (classification) return fmt::format("{}", class_values[y[i]]);
   return FormatLabel(target[i]);
 }
@@ -587,9 +635,13 @@ DatasetFingerprint Dataset::Fingerprint() const {
   };
   int64_t dims[2] = {n(), d()};
   mix(dims, sizeof(dims));
-  for (int64_t i = 0; i < x.size(); ++i) {
-    double v = x.data()[i] == 0 ? 0.0 : x.data()[i];
-    mix(&v, sizeof(v));
+  static const Fnv fnv;
+  if (x.type() == DataMatrix::Type::kU8) {
+    const uint8_t* p = x.u8();
+    for (int64_t i = 0; i < x.size(); ++i) h = fnv.Mix(h, double(p[i]));
+  } else {
+    const double* p = x.f64();
+    for (int64_t i = 0; i < x.size(); ++i) h = fnv.Mix(h, p[i]);
   }
   for (int64_t i = 0; i < n(); ++i) {
     double v = classification ? double(class_values[y[i]]) : target[i];
@@ -605,7 +657,7 @@ DatasetFingerprint Dataset::Fingerprint() const {
 
 Dataset MakeDataset(std::string source, RowMatrix x, const std::vector<double>& labels) {
   RawData raw;
-  raw.x = std::move(x);
+  raw.x = DataMatrix(std::move(x));
   raw.labels = labels;
   return Finish(std::move(source), std::move(raw));
 }
@@ -618,7 +670,7 @@ Dataset LoadDataset(const std::string& spec, const DataOptions& options) {
   if (spec.rfind("synthetic:", 0) == 0) {
     raw = Generate(spec, kMaxSyntheticCells);
     if (options.limit > 0 && options.limit < raw.x.rows()) {
-      raw.x.conservativeResize(options.limit, Eigen::NoChange);
+      raw.x.Truncate(options.limit);
       raw.labels.resize(options.limit);
     }
   } else if (spec == "fashion-mnist" || spec.rfind("fashion-mnist:", 0) == 0) {
@@ -632,20 +684,91 @@ Dataset LoadDataset(const std::string& spec, const DataOptions& options) {
       Fail("{}: {} not found (install the Debian package dataset-fashion-mnist: "
            "scripts/install-deps.sh)", spec, images);
     raw = ReadIdxData(images, fmt::format("{}/{}-labels-idx1-ubyte.gz", kFashionDir, prefix), options);
-  } else if (EndsWith(spec, ".npy")) {
+  } else if (EndsWith(Lower(spec), ".npy")) {
     raw = ReadNpyData(spec, options);
   } else if (spec.find("idx3-ubyte") != std::string::npos) {
     raw = ReadIdxData(spec, options.labels_path, options);
-  } else if (EndsWith(spec, ".csv") || EndsWith(spec, ".csv.gz") || EndsWith(spec, ".txt")) {
-    raw = CsvFromText(ReadMaybeGzip(spec), spec, options);
+  } else if (IsCsvPath(spec)) {
+    raw = CsvFromFile(spec, options);
     if (!options.labels_path.empty()) Fail("--labels is for .npy and IDX data; a CSV carries its label column");
   } else if (!std::filesystem::exists(spec)) {
     Fail("{}: no such file, and not a known name (fashion-mnist[:train|:test], synthetic:KIND?...)", spec);
   } else {
-    Fail("{}: unknown format (expected .csv, .npy or *-idx3-ubyte[.gz])", spec);
+    Fail("{}: unknown format (expected .csv, .tsv, .txt, .npy or *-idx3-ubyte[.gz])", spec);
   }
   return Finish(spec, std::move(raw));
 }
+
+namespace {
+
+std::string CsvLines(const Dataset& data, char delim) {
+  fmt::memory_buffer out;
+  for (int64_t j = 0; j < data.d(); ++j) fmt::format_to(std::back_inserter(out), "x{}{}", j + 1, delim);
+  fmt::format_to(std::back_inserter(out), "label\n");
+  for (int64_t r = 0; r < data.original_rows; ++r) {
+    const int64_t p = data.row_to_point.empty() ? r : data.row_to_point[r];
+    for (int64_t j = 0; j < data.d(); ++j)
+      fmt::format_to(std::back_inserter(out), "{}{}", data.x(p, j), delim);
+    std::string label = data.LabelString(p);
+    if (label.find_first_of(",;\t\"") != std::string::npos) label = "\"" + label + "\"";
+    fmt::format_to(std::back_inserter(out), "{}\n", label);
+  }
+  return fmt::to_string(out);
+}
+
+std::string LabelsNpy(const Dataset& data) {
+  const int64_t n = data.original_rows;
+  auto point = [&](int64_t r) { return data.row_to_point.empty() ? r : data.row_to_point[r]; };
+  if (!data.class_names.empty()) {
+    size_t width = 1;
+    for (const std::string& s : data.class_names) width = std::max(width, s.size());
+    std::vector<uint32_t> chars(size_t(n) * width, 0);
+    for (int64_t r = 0; r < n; ++r) {
+      const std::string& s = data.class_names[data.y[point(r)]];
+      for (size_t k = 0; k < s.size(); ++k) chars[size_t(r) * width + k] = uint8_t(s[k]);
+    }
+    return NpyRaw(fmt::format("<U{}", width), {n}, chars.data(), chars.size() * 4);
+  }
+  if (data.classification) {
+    std::vector<int64_t> y(n);
+    for (int64_t r = 0; r < n; ++r) y[r] = data.class_values[data.y[point(r)]];
+    return NpyRaw("<i8", {n}, y.data(), y.size() * 8);
+  }
+  std::vector<double> t(n);
+  for (int64_t r = 0; r < n; ++r) t[r] = data.target[point(r)];
+  return NpyRaw("<f8", {n}, t.data(), t.size() * 8);
+}
+
+std::string PointsNpy(const Dataset& data) {
+  const int64_t n = data.original_rows, d = data.d();
+  const bool bytes = data.x.type() == DataMatrix::Type::kU8;
+  std::string values;
+  values.reserve(size_t(n * d) * (bytes ? 1 : 8));
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t p = data.row_to_point.empty() ? r : data.row_to_point[r];
+    if (bytes) values.append(reinterpret_cast<const char*>(data.x.u8() + p * d), size_t(d));
+    else values.append(reinterpret_cast<const char*>(data.x.f64() + p * d), size_t(d) * 8);
+  }
+  return NpyRaw(bytes ? "|u1" : "<f8", {n, d}, values.data(), values.size());
+}
+
+}  // namespace
+
+std::vector<std::string> SaveDataset(const Dataset& data, const std::string& path) {
+  const std::string lower = Lower(path);
+  if (EndsWith(lower, ".csv") || EndsWith(lower, ".tsv")) {
+    WriteFileAtomic(path, CsvLines(data, EndsWith(lower, ".tsv") ? '\t' : ','));
+    return {path};
+  }
+  if (!EndsWith(lower, ".npy"))
+    Fail("-o {}: unknown format for data (expected .csv, .tsv or .npy)", path);
+  const std::string labels = path.substr(0, path.size() - 4) + "-labels.npy";
+  WriteFileAtomic(path, PointsNpy(data));
+  WriteFileAtomic(labels, LabelsNpy(data));
+  return {path, labels};
+}
+
+char ParseCsvDelimiter(const std::string& name) { return internal::ParseDelimiter(name); }
 
 std::string SyntheticHelp() {
   return "synthetic:KIND?n=N&d=D&classes=C&seed=S[&targets=real]\n"
@@ -661,23 +784,57 @@ std::string SyntheticHelp() {
 namespace {
 
 // The dyadic centre: each coordinate's mean rounded to the data grid 2^-e (zeros if that is
-// not finite).
+// not finite). Sums run row by row (the storage order), each column's in row order.
 std::vector<double> Center(const Dataset& data, int e) {
   const int64_t n = data.n(), d = data.d();
+  std::vector<long double> sum(d, 0.0L);
+  if (data.x.type() == DataMatrix::Type::kU8) {  // exact integer sums: the same long doubles
+    std::vector<int64_t> isum(d, 0);
+    const uint8_t* p = data.x.u8();
+    for (int64_t i = 0; i < n; ++i, p += d)
+      for (int64_t j = 0; j < d; ++j) isum[j] += p[j];
+    for (int64_t j = 0; j < d; ++j) sum[j] = (long double)isum[j];
+  } else {
+    const double* p = data.x.f64();
+    for (int64_t i = 0; i < n; ++i, p += d)
+      for (int64_t j = 0; j < d; ++j) sum[j] += p[j];
+  }
   std::vector<double> center(d, 0.0);
   for (int64_t j = 0; j < d; ++j) {
-    long double sum = 0;
-    for (int64_t i = 0; i < n; ++i) sum += data.x(i, j);
-    center[j] = std::ldexp(std::nearbyint(std::ldexp(double(sum / n), e)), -e);
+    center[j] = std::ldexp(std::nearbyint(std::ldexp(double(sum[j] / n), e)), -e);
     if (!std::isfinite(center[j])) return std::vector<double>(d, 0.0);
   }
   return center;
 }
 
+// Byte data with an integral centre: ‖x_i − c‖² exactly, in int64 (else empty).
+std::vector<int64_t> ByteNorms2(const Dataset& data, const std::vector<double>& c) {
+  if (data.x.type() != DataMatrix::Type::kU8) return {};
+  const int64_t n = data.n(), d = data.d();
+  std::vector<int32_t> ic(d);
+  for (int64_t j = 0; j < d; ++j) {
+    if (c[j] != std::floor(c[j]) || std::fabs(c[j]) > 1e6) return {};
+    ic[j] = int32_t(c[j]);
+  }
+  std::vector<int64_t> out(n);
+  const uint8_t* p = data.x.u8();
+  for (int64_t i = 0; i < n; ++i, p += d) {
+    int64_t s = 0;
+    for (int64_t j = 0; j < d; ++j) s += int64_t(int32_t(p[j]) - ic[j]) * (int32_t(p[j]) - ic[j]);
+    out[i] = s;
+  }
+  return out;
+}
+
 // max_i ‖x_i − c‖², in long double (15-bit exponent: squares of binary64 values and their sums
 // neither overflow nor underflow). An estimate; the exact check below is the judge.
-long double MaxNorm2(const Dataset& data, const std::vector<double>& c) {
+long double MaxNorm2(const Dataset& data, const std::vector<double>& c,
+                     const std::vector<int64_t>& exact) {
   long double best = 0;
+  if (!exact.empty()) {
+    for (int64_t v : exact) best = std::max(best, (long double)v);
+    return best;
+  }
   for (int64_t i = 0; i < data.n(); ++i) {
     long double s = 0;
     for (int64_t j = 0; j < data.d(); ++j) {
@@ -698,7 +855,14 @@ int ScaleOf(long double m2) {
 }
 
 // ‖x_i − c‖² ≤ 4^s for every point, decided exactly for points near the boundary.
-bool FitsScale(const Dataset& data, const std::vector<double>& c, int s) {
+bool FitsScale(const Dataset& data, const std::vector<double>& c, int s,
+               const std::vector<int64_t>& exact) {
+  if (!exact.empty()) {  // exact integers: ≤ 4^s (s < 0: only 0 fits)
+    const int64_t bound = s < 0 ? 0 : s >= 31 ? INT64_MAX : int64_t(1) << (2 * s);
+    for (int64_t v : exact)
+      if (v > bound) return false;
+    return true;
+  }
   Rational bound = s >= 0 ? Rational(Pow2(2 * s)) : Rational(1, Pow2(-2 * s));
   long double limit = std::ldexp(1.0L, 2 * s) * (1 - 1e-12L);
   for (int64_t i = 0; i < data.n(); ++i) {
@@ -720,11 +884,27 @@ bool FitsScale(const Dataset& data, const std::vector<double>& c, int s) {
 
 // The smallest s with every ‖x_i − c‖ ≤ 2^s (exactly checked).
 int ScaleFor(const Dataset& data, const std::vector<double>& center) {
-  long double m2 = MaxNorm2(data, center);
+  const std::vector<int64_t> exact = ByteNorms2(data, center);
+  long double m2 = MaxNorm2(data, center, exact);
   if (!(m2 > 0)) return 0;
   int s = ScaleOf(m2) - 1;
-  while (!FitsScale(data, center, s)) ++s;
+  while (!FitsScale(data, center, s, exact)) ++s;
   return s;
+}
+
+// Every normalized coordinate (x − c)·2^−s is exact in binary64: only a result below the
+// normal range can lose bits, so only |x − c| < 2^(s − 1022) is checked with ldexp.
+void CheckNormalizedExact(const Dataset& data, const std::vector<double>& center, int s) {
+  if (s <= 0 || (data.x.type() == DataMatrix::Type::kU8 && s < 1000)) return;
+  const double safe = std::ldexp(1.0, s - 1022);
+  for (int64_t i = 0; i < data.n(); ++i)
+    for (int64_t j = 0; j < data.d(); ++j) {
+      double v = data.x(i, j) - center[j];
+      if (std::fabs(v) >= safe || std::ldexp(std::ldexp(v, -s), s) == v) continue;
+      Fail("{}: {} cannot be normalized exactly: the data needs the scale 2^{} and {}·2^-{} is "
+           "below binary64's resolution (the values span too many orders of magnitude)",
+           data.Where(i, j), data.x(i, j), s, v, s);
+    }
 }
 
 }  // namespace
@@ -738,15 +918,7 @@ InputMap ComputeNormalization(const Dataset& data) {
     std::fill(center.begin(), center.end(), 0.0);
     s = ScaleFor(data, center);
   }
-  // Every normalized coordinate must be exact in binary64 (no subnormal rounding).
-  for (int64_t i = 0; i < data.n(); ++i)
-    for (int64_t j = 0; j < data.d(); ++j) {
-      double v = data.x(i, j) - center[j];
-      if (std::ldexp(std::ldexp(v, -s), s) != v)
-        Fail("{}: {} cannot be normalized exactly: the data needs the scale 2^{} and {}·2^-{} is "
-             "below binary64's resolution (the values span too many orders of magnitude)",
-             data.Where(i, j), data.x(i, j), s, v, s);
-    }
+  CheckNormalizedExact(data, center, s);
   InputMap map;
   map.center.reserve(data.d());
   for (double c : center) map.center.push_back(RationalFromDouble(c));
@@ -754,29 +926,72 @@ InputMap ComputeNormalization(const Dataset& data) {
   return map;
 }
 
-RowMatrix Normalized(const Dataset& data, const InputMap& map) {
-  RowMatrix out(data.n(), data.d());
-  std::vector<double> c(data.d(), 0.0);
+RowMatrix NormalizedBlock(const Dataset& data, const InputMap& map, int64_t first, int64_t count) {
+  const int64_t d = data.d();
+  std::vector<double> c(d, 0.0);
   for (size_t j = 0; j < map.center.size(); ++j) c[j] = ToDouble(map.center[j]);
-  for (int64_t i = 0; i < data.n(); ++i)
-    for (int64_t j = 0; j < data.d(); ++j)
-      out(i, j) = std::ldexp(data.x(i, j) - c[j], -map.scale_log2);  // exact (checked above)
+  const int s = map.scale_log2;
+  RowMatrix out(count, d);
+  double* q = out.data();
+  // Multiplying by 2^−s is ldexp(·, −s) (both exact here, checked above) when 2^−s is normal.
+  if (s <= -1000 || s >= 1000) {
+    for (int64_t i = 0; i < count; ++i)
+      for (int64_t j = 0; j < d; ++j) q[i * d + j] = std::ldexp(data.x(first + i, j) - c[j], -s);
+    return out;
+  }
+  const double factor = std::ldexp(1.0, -s);
+  if (data.x.type() == DataMatrix::Type::kU8) {
+    const uint8_t* p = data.x.u8() + first * d;
+    for (int64_t i = 0; i < count; ++i, p += d, q += d)
+      for (int64_t j = 0; j < d; ++j) q[j] = (double(p[j]) - c[j]) * factor;
+  } else {
+    const double* p = data.x.f64() + first * d;
+    for (int64_t i = 0; i < count; ++i, p += d, q += d)
+      for (int64_t j = 0; j < d; ++j) q[j] = (p[j] - c[j]) * factor;
+  }
   return out;
+}
+
+RowMatrix Normalized(const Dataset& data, const InputMap& map) {
+  return NormalizedBlock(data, map, 0, data.n());
+}
+
+void ForEachNormalizedBlock(const Dataset& data, const InputMap& map,
+                            const std::function<void(int64_t, const RowMatrix&)>& fn) {
+  // A multiple of 8 rows, so blocked matrix–vector products group rows as the whole one does.
+  const int64_t rows = std::max<int64_t>(8, ((int64_t(1) << 19) / std::max<int64_t>(1, data.d())) & ~int64_t(7));
+  for (int64_t first = 0; first < data.n(); first += rows) {
+    const int64_t count = std::min(rows, data.n() - first);
+    fn(first, NormalizedBlock(data, map, first, count));
+  }
+}
+
+double MaxNormalizedNorm(const Dataset& data, const InputMap& map) {
+  double best = 0;
+  ForEachNormalizedBlock(data, map, [&](int64_t, const RowMatrix& b) {
+    best = std::max(best, b.rowwise().norm().maxCoeff());
+  });
+  return best;
 }
 
 ProjectedSeparation ComputeProjectedSeparation(const Dataset& data, const InputMap& map,
                                                uint64_t seed) {
-  RowMatrix xn = Normalized(data, map);
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal;
   Eigen::VectorXd v(data.d());
   for (int64_t j = 0; j < data.d(); ++j) v[j] = normal(rng);
   v /= v.norm();
-  Eigen::VectorXd proj = xn * v;
+  Eigen::VectorXd proj(data.n());
+  double max_norm = 0;
+  ForEachNormalizedBlock(data, map, [&](int64_t first, const RowMatrix& b) {
+    proj.segment(first, b.rows()).noalias() = b * v;
+    max_norm = std::max(max_norm, b.rowwise().norm().maxCoeff());
+  });
   std::vector<int64_t> order(data.n());
   for (int64_t i = 0; i < data.n(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return proj[a] < proj[b]; });
   ProjectedSeparation sep;
+  sep.max_norm = max_norm;
   sep.gap = data.n() > 1 ? HUGE_VAL : 0;
   for (int64_t k = 1; k < data.n(); ++k) {
     double g = proj[order[k]] - proj[order[k - 1]];

@@ -1,6 +1,7 @@
 #include "mnemo/io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -148,17 +149,110 @@ void WriteFileAtomic(const std::string& path, const std::string& contents) {
 }
 
 std::string ReadFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) Fail("{}: is a directory", path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Fail("{}: cannot open: {}", path, std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) Fail("{}: read error", path);
-  return ss.str();
+  FileReader in(path, /*gunzip=*/false);
+  std::string out(size_t(in.file_size()), '\0');
+  size_t got = in.Read(out.data(), out.size());
+  out.resize(got);
+  char more[1 << 12];
+  while (size_t n = in.Read(more, sizeof(more))) out.append(more, n);  // a file still growing
+  return out;
 }
 
-std::string ReadMaybeGzip(const std::string& path) { return GunzipIfNeeded(ReadFile(path), path); }
+std::string ReadMaybeGzip(const std::string& path) {
+  FileReader in(path);
+  std::string out;
+  size_t len = 0;
+  out.resize(in.gzip() ? size_t(std::max<int64_t>(1 << 16, 3 * in.file_size())) : size_t(in.file_size()) + 1);
+  while (size_t n = in.Read(out.data() + len, out.size() - len)) {
+    len += n;
+    if (len == out.size()) out.resize(out.size() * 2);
+  }
+  out.resize(len);
+  return out;
+}
+
+// ---------------------------------------------------------------- FileReader
+
+struct FileReader::ZState {
+  z_stream zs{};
+};
+
+FileReader::FileReader(const std::string& path, bool gunzip) : path_(path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) Fail("{}: is a directory", path);
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) Fail("{}: cannot open: {}", path, std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) file_size_ = int64_t(st.st_size);
+  in_.resize(1 << 20);
+  in_len_ = ReadRaw(in_.data(), 2);
+  gzip_ = gunzip && in_len_ == 2 && uint8_t(in_[0]) == 0x1f && uint8_t(in_[1]) == 0x8b;
+  if (!gzip_) return;
+  z_ = new ZState;
+  if (inflateInit2(&z_->zs, 16 + MAX_WBITS) != Z_OK) Fail("{}: zlib init failed", path);
+}
+
+FileReader::~FileReader() {
+  if (z_) inflateEnd(&z_->zs);
+  delete z_;
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void FileReader::Finish() {
+  if (!gzip_) return;
+  std::vector<char> sink(1 << 16);
+  while (Read(sink.data(), sink.size()) > 0) {
+  }
+}
+
+size_t FileReader::ReadRaw(char* out, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::read(fd_, out + got, n - got);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      Fail("{}: read error: {}", path_, std::strerror(errno));
+    }
+    if (r == 0) break;
+    got += size_t(r);
+  }
+  return got;
+}
+
+size_t FileReader::Read(char* out, size_t n) {
+  if (gzip_) return Inflate(out, n);
+  size_t got = 0;
+  if (in_pos_ < in_len_) {  // the peeked bytes first
+    got = std::min(n, in_len_ - in_pos_);
+    std::memcpy(out, in_.data() + in_pos_, got);
+    in_pos_ += got;
+  }
+  return got + ReadRaw(out + got, n - got);
+}
+
+size_t FileReader::Inflate(char* out, size_t n) {
+  z_stream& zs = z_->zs;
+  zs.next_out = reinterpret_cast<Bytef*>(out);
+  zs.avail_out = uInt(std::min<size_t>(n, 1u << 30));
+  const size_t want = zs.avail_out;
+  while (!done_ && zs.avail_out > 0) {
+    if (in_pos_ == in_len_) {
+      in_len_ = ReadRaw(in_.data(), in_.size());
+      in_pos_ = 0;
+    }
+    zs.next_in = reinterpret_cast<Bytef*>(in_.data() + in_pos_);
+    zs.avail_in = uInt(in_len_ - in_pos_);
+    const bool eof = in_len_ == 0;
+    int ret = inflate(&zs, Z_NO_FLUSH);
+    in_pos_ = in_len_ - zs.avail_in;
+    if (ret == Z_DATA_ERROR || ret == Z_MEM_ERROR || ret == Z_NEED_DICT)
+      Fail("{}: corrupt gzip data at byte {}", path_, zs.total_in);
+    if (ret == Z_STREAM_END) done_ = true;
+    else if (eof && (ret == Z_BUF_ERROR || zs.avail_out > 0))
+      Fail("{}: truncated gzip file ({} compressed bytes)", path_, file_size_);
+  }
+  return want - zs.avail_out;
+}
 
 std::string GunzipIfNeeded(std::string raw, const std::string& path) {
   if (raw.size() < 2 || uint8_t(raw[0]) != 0x1f || uint8_t(raw[1]) != 0x8b) return raw;
@@ -328,13 +422,20 @@ void ExportNetwork(const Network& net, const Exporter& format, ExportDtype dtype
 
 // ---------------------------------------------------------------- npy reader
 
+std::string NpyRaw(const std::string& descr, const std::vector<int64_t>& shape, const void* data,
+                   size_t bytes) {
+  std::string out = NpyHeader(descr, shape);
+  out.append(static_cast<const char*>(data), bytes);
+  return out;
+}
+
 std::string NpyBytes(const std::vector<int64_t>& shape, const std::vector<double>& data) {
   return NpyOf("<f8", shape, data);
 }
 
 NpyArray ReadNpy(const std::string& path) { return ParseNpy(ReadFile(path), path); }
 
-NpyArray ParseNpy(const std::string& raw, const std::string& path) {
+NpyLayout ParseNpyLayout(const std::string& raw, const std::string& path, int64_t file_size) {
   if (raw.size() < 10 || raw.compare(0, 6, "\x93NUMPY") != 0)
     Fail("{}: not a .npy file (bad magic)", path);
   int major = uint8_t(raw[6]);
@@ -350,7 +451,13 @@ NpyArray ParseNpy(const std::string& raw, const std::string& path) {
   } else {
     Fail("{}: unsupported .npy version {}", path, major);
   }
-  if (raw.size() < offset + header_len) Fail("{}: truncated .npy header", path);
+  NpyLayout l;
+  l.data_offset = offset + header_len;
+  if (raw.size() < l.data_offset) {
+    if (header_len > (size_t(1) << 24) || int64_t(l.data_offset) > file_size)
+      Fail("{}: truncated .npy header", path);
+    return l;  // count = -1: the caller reads data_offset bytes and asks again
+  }
   std::string header = raw.substr(offset, header_len);
   auto field = [&](const std::string& key) -> std::string {
     size_t k = header.find("'" + key + "'");
@@ -377,8 +484,7 @@ NpyArray ParseNpy(const std::string& raw, const std::string& path) {
     }
     return out;
   };
-  NpyArray a;
-  a.dtype = field_text("descr");
+  l.dtype = field_text("descr");
   if (field("fortran_order").find("True") != std::string::npos)
     Fail("{}: Fortran-order arrays are not supported (save with np.ascontiguousarray)", path);
   std::string shape = field_text("shape");
@@ -393,37 +499,42 @@ NpyArray ParseNpy(const std::string& raw, const std::string& path) {
       char* end = nullptr;
       long long v = std::strtoll(part.c_str(), &end, 10);
       if (*end != '\0' || v < 0) Fail("{}: bad shape in .npy header: ({})", path, shape);
-      a.shape.push_back(v);
+      l.shape.push_back(v);
       // A corrupt shape must not overflow the element count (no array exceeds the file).
-      if (v > 0 && count > int64_t(raw.size()) / v)
+      if (v > 0 && count > file_size / v)
         Fail("{}: truncated data: header shape ({}) is larger than the file ({} bytes)", path,
-             shape, raw.size());
+             shape, file_size);
       count *= v;
     }
     if (next == std::string::npos) break;
     pos = next + 1;
   }
-  std::string t = a.dtype;
+  const std::string& t = l.dtype;
   char order = t.empty() ? '?' : t[0];
-  std::string code = t.size() > 1 ? t.substr(1) : "";
+  l.code = t.size() > 1 ? t.substr(1) : "";
+  const std::string& code = l.code;
   if (order != '<' && order != '|' && order != '=' && order != '>')
     Fail("{}: unsupported dtype '{}' (use float64, float32, int or uint8)", path, t);
   if (order == '>' && code != "u1" && code != "i1" && code != "b1")
     Fail("{}: big-endian dtype {} is not supported", path, t);
-  size_t item = 0;
-  if (code == "f8" || code == "i8" || code == "u8") item = 8;
-  else if (code == "f4" || code == "i4" || code == "u4") item = 4;
-  else if (code == "i2" || code == "u2") item = 2;
-  else if (code == "i1" || code == "u1" || code == "b1") item = 1;
+  if (code == "f8" || code == "i8" || code == "u8") l.item = 8;
+  else if (code == "f4" || code == "i4" || code == "u4") l.item = 4;
+  else if (code == "i2" || code == "u2") l.item = 2;
+  else if (code == "i1" || code == "u1" || code == "b1") l.item = 1;
   else Fail("{}: unsupported dtype '{}' (use float64, float32, int or uint8)", path, t);
-  size_t data_offset = offset + header_len;
-  size_t need = size_t(count) * item;
-  if (raw.size() - data_offset < need)
+  size_t need = size_t(count) * l.item;
+  if (size_t(file_size) - l.data_offset < need)
     Fail("{}: truncated data: header promises {} values ({} bytes), file has {} bytes", path,
-         count, need, raw.size() - data_offset);
-  a.integer = code[0] != 'f';
-  a.data.resize(count);
-  const char* p = raw.data() + data_offset;
+         count, need, size_t(file_size) - l.data_offset);
+  l.count = count;
+  l.integer = code[0] != 'f';
+  return l;
+}
+
+void NpyToDoubles(const NpyLayout& l, const char* p, int64_t count, int64_t first, double* out,
+                  const std::string& path) {
+  const std::string& code = l.code;
+  const size_t item = l.item;
   for (int64_t i = 0; i < count; ++i, p += item) {
     double v = 0;
     if (code == "f8") { double x; std::memcpy(&x, p, 8); v = x; }
@@ -431,11 +542,11 @@ NpyArray ParseNpy(const std::string& raw, const std::string& path) {
     else if (code == "i8") {
       int64_t x; std::memcpy(&x, p, 8);
       if (x > (int64_t(1) << 53) || x < -(int64_t(1) << 53))
-        Fail("{}: value {} at index {} is not exactly representable", path, x, i);
+        Fail("{}: value {} at index {} is not exactly representable", path, x, first + i);
       v = double(x);
     } else if (code == "u8") {
       uint64_t x; std::memcpy(&x, p, 8);
-      if (x > (uint64_t(1) << 53)) Fail("{}: value {} at index {} is too large", path, x, i);
+      if (x > (uint64_t(1) << 53)) Fail("{}: value {} at index {} is too large", path, x, first + i);
       v = double(x);
     }
     else if (code == "i4") { int32_t x; std::memcpy(&x, p, 4); v = x; }
@@ -444,16 +555,52 @@ NpyArray ParseNpy(const std::string& raw, const std::string& path) {
     else if (code == "u2") { uint16_t x; std::memcpy(&x, p, 2); v = x; }
     else if (code == "i1") { v = int8_t(*p); }
     else { v = uint8_t(*p); }
-    a.data[i] = v;
+    out[i] = v;
   }
+}
+
+NpyArray ParseNpy(const std::string& raw, const std::string& path) {
+  NpyLayout l = ParseNpyLayout(raw, path, int64_t(raw.size()));
+  if (l.count < 0) Fail("{}: truncated .npy header", path);
+  NpyArray a;
+  a.shape = l.shape;
+  a.dtype = l.dtype;
+  a.integer = l.integer;
+  a.data.resize(size_t(l.count));
+  NpyToDoubles(l, raw.data() + l.data_offset, l.count, 0, a.data.data(), path);
   return a;
 }
 
 // ---------------------------------------------------------------- idx reader
 
-IdxArray ReadIdx(const std::string& path) { return ParseIdx(ReadMaybeGzip(path), path); }
+IdxArray ReadIdx(const std::string& path) {
+  FileReader in(path);
+  std::string head(4, '\0');
+  head.resize(in.Read(head.data(), 4));
+  if (head.size() == 4 && head[0] == 0 && head[1] == 0 && uint8_t(head[2]) == 0x08) {
+    const size_t dims = uint8_t(head[3]);
+    head.resize(4 + 4 * dims);
+    head.resize(4 + in.Read(head.data() + 4, 4 * dims));
+  }
+  // The header alone (ParseIdx checks it and says what is wrong), then the bytes, read
+  // straight into place in pieces that grow with what the file really holds.
+  IdxArray a = ParseIdxHeader(head, path, in.gzip() ? INT64_MAX / 2 : in.file_size());
+  int64_t count = 1;
+  for (int64_t v : a.shape) count *= v;
+  int64_t got = 0;
+  while (got < count) {
+    a.data.resize(size_t(std::min(count, std::max<int64_t>(int64_t(1) << 24, 2 * got))));
+    size_t n = in.Read(reinterpret_cast<char*>(a.data.data()) + got, a.data.size() - size_t(got));
+    got += int64_t(n);
+    if (n == 0) break;
+  }
+  if (got < count)
+    Fail("{}: truncated IDX data: header promises {} bytes, file has {}", path, count, got);
+  in.Finish();  // a gzip file's trailer (its CRC) is checked at its end
+  return a;
+}
 
-IdxArray ParseIdx(const std::string& raw, const std::string& path) {
+IdxArray ParseIdxHeader(const std::string& raw, const std::string& path, int64_t size) {
   if (raw.size() < 4 || raw[0] != 0 || raw[1] != 0)
     Fail("{}: not an IDX file (bad magic)", path);
   if (uint8_t(raw[2]) != 0x08)
@@ -466,12 +613,18 @@ IdxArray ParseIdx(const std::string& raw, const std::string& path) {
     const auto* p = reinterpret_cast<const uint8_t*>(raw.data()) + 4 + 4 * i;
     int64_t v = (int64_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
     a.shape.push_back(v);
-    if (v > 0 && count > int64_t(raw.size()) / v)  // a corrupt header must not overflow
-      Fail("{}: truncated IDX data: header promises more bytes than the file's {}", path,
-           raw.size());
+    if (v > 0 && count > size / v)  // a corrupt header must not overflow
+      Fail("{}: truncated IDX data: header promises more bytes than the file's {}", path, size);
     count *= v;
   }
-  size_t offset = 4 + 4 * size_t(dims);
+  return a;
+}
+
+IdxArray ParseIdx(const std::string& raw, const std::string& path) {
+  IdxArray a = ParseIdxHeader(raw, path, int64_t(raw.size()));
+  int64_t count = 1;
+  for (int64_t v : a.shape) count *= v;
+  size_t offset = 4 + 4 * a.shape.size();
   if (raw.size() - offset < size_t(count))
     Fail("{}: truncated IDX data: header promises {} bytes, file has {}", path, count,
          raw.size() - offset);

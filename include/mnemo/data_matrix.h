@@ -1,0 +1,80 @@
+// DataMatrix: the points of a dataset (n × d, row-major), stored as compactly as they came.
+// Unsigned-byte data (IDX images, uint8 .npy, CSV/npy of integers in 0..255) stays one byte per
+// value; everything else is kept once as the binary64 values read. Either way every value is an
+// exact binary64 number, and readers see doubles: (i, j), Row(i), Block(first, count) copy only
+// what they ask for. Steps that need the whole matrix as binary64 (the float and exact
+// evaluators) get it from Dense(): the stored matrix itself for binary64 data, one cached copy
+// for byte data.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <Eigen/Dense>
+
+namespace mnemo {
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+class DataMatrix {
+ public:
+  enum class Type { kU8, kF64 };
+
+  DataMatrix() = default;
+  /// n × d zeros of the given type.
+  DataMatrix(int64_t rows, int64_t cols, Type type);
+  /// Binary64 data (moved in, no copy). Implicit: a RowMatrix is a dataset's points as they are.
+  DataMatrix(RowMatrix x);  // NOLINT(google-explicit-constructor)
+
+  /// Byte data (moved in, no copy); bytes.size() must be rows·cols.
+  DataMatrix(int64_t rows, int64_t cols, std::vector<uint8_t> bytes);
+
+  int64_t rows() const { return rows_; }
+  int64_t cols() const { return cols_; }
+  int64_t size() const { return rows_ * cols_; }
+  Type type() const { return type_; }
+  /// Bytes the values take (n·d for bytes, 8·n·d for binary64).
+  int64_t bytes() const { return size() * (type_ == Type::kU8 ? 1 : 8); }
+
+  double operator()(int64_t i, int64_t j) const {
+    return type_ == Type::kU8 ? double(u8_[size_t(i * cols_ + j)]) : f64_(i, j);
+  }
+  /// Row i as binary64 (a copy of d values).
+  Eigen::RowVectorXd row(int64_t i) const;
+  /// Rows [first, first + count) as binary64 (a copy of that block only).
+  RowMatrix Block(int64_t first, int64_t count) const;
+  /// The whole matrix as binary64: the stored one, or (byte data) one copy made on first use
+  /// and kept while this matrix lives.
+  const RowMatrix& Dense() const;
+  operator const RowMatrix&() const { return Dense(); }  // NOLINT: evaluators take RowMatrix
+  const double* data() const { return Dense().data(); }
+  bool allFinite() const { return type_ == Type::kU8 || f64_.allFinite(); }
+
+  /// Raw storage for readers and fast paths (the one matching type()).
+  uint8_t* u8() { return u8_.data(); }
+  const uint8_t* u8() const { return u8_.data(); }
+  double* f64() { return f64_.data(); }
+  const double* f64() const { return f64_.data(); }
+
+  /// Whether rows a and b hold the same values (−0 equals 0).
+  bool RowsEqual(int64_t a, int64_t b) const;
+  /// Keeps the rows `keep` (ascending) in that order, in place (no second copy of the data).
+  void KeepRows(const std::vector<int64_t>& keep);
+  /// Keeps the first `rows` rows.
+  void Truncate(int64_t rows);
+  /// Binary64 data whose values are all integers in 0..255 becomes byte data (in place: the
+  /// doubles are freed). Returns whether it did.
+  bool CompactToBytes();
+
+ private:
+  void Dirty() { dense_.reset(); }
+
+  int64_t rows_ = 0, cols_ = 0;
+  Type type_ = Type::kF64;
+  std::vector<uint8_t> u8_;
+  RowMatrix f64_;
+  mutable std::shared_ptr<const RowMatrix> dense_;  // byte data's binary64 copy, when asked
+};
+
+}  // namespace mnemo

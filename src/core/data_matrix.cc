@@ -1,0 +1,94 @@
+#include "mnemo/data_matrix.h"
+
+#include <cstring>
+#include <mutex>
+
+#include "mnemo/error.h"
+
+namespace mnemo {
+
+DataMatrix::DataMatrix(int64_t rows, int64_t cols, Type type)
+    : rows_(rows), cols_(cols), type_(type) {
+  if (type == Type::kU8) u8_.assign(size_t(rows * cols), 0);
+  else f64_ = RowMatrix::Zero(rows, cols);
+}
+
+DataMatrix::DataMatrix(RowMatrix x)
+    : rows_(x.rows()), cols_(x.cols()), type_(Type::kF64), f64_(std::move(x)) {}
+
+DataMatrix::DataMatrix(int64_t rows, int64_t cols, std::vector<uint8_t> bytes)
+    : rows_(rows), cols_(cols), type_(Type::kU8), u8_(std::move(bytes)) {
+  MNEMO_CHECK(int64_t(u8_.size()) == rows * cols, "DataMatrix: {} bytes for {}x{}", u8_.size(),
+              rows, cols);
+}
+
+Eigen::RowVectorXd DataMatrix::row(int64_t i) const {
+  if (type_ == Type::kF64) return f64_.row(i);
+  Eigen::RowVectorXd r(cols_);
+  const uint8_t* p = u8_.data() + i * cols_;
+  for (int64_t j = 0; j < cols_; ++j) r[j] = double(p[j]);
+  return r;
+}
+
+RowMatrix DataMatrix::Block(int64_t first, int64_t count) const {
+  if (type_ == Type::kF64) return f64_.middleRows(first, count);
+  RowMatrix b(count, cols_);
+  const uint8_t* p = u8_.data() + first * cols_;
+  double* q = b.data();
+  for (int64_t k = 0; k < count * cols_; ++k) q[k] = double(p[k]);
+  return b;
+}
+
+const RowMatrix& DataMatrix::Dense() const {
+  if (type_ == Type::kF64) return f64_;
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!dense_) dense_ = std::make_shared<const RowMatrix>(Block(0, rows_));
+  return *dense_;
+}
+
+bool DataMatrix::RowsEqual(int64_t a, int64_t b) const {
+  if (type_ == Type::kU8)
+    return std::memcmp(u8_.data() + a * cols_, u8_.data() + b * cols_, size_t(cols_)) == 0;
+  return (f64_.row(a).array() == f64_.row(b).array()).all();
+}
+
+void DataMatrix::KeepRows(const std::vector<int64_t>& keep) {
+  Dirty();
+  for (size_t p = 0; p < keep.size(); ++p) {
+    MNEMO_CHECK(keep[p] >= int64_t(p), "KeepRows needs ascending rows");
+    if (keep[p] == int64_t(p)) continue;
+    if (type_ == Type::kU8)
+      std::memmove(u8_.data() + p * cols_, u8_.data() + keep[p] * cols_, size_t(cols_));
+    else
+      f64_.row(int64_t(p)) = f64_.row(keep[p]);
+  }
+  Truncate(int64_t(keep.size()));
+}
+
+void DataMatrix::Truncate(int64_t rows) {
+  if (rows >= rows_) return;
+  Dirty();
+  rows_ = rows;
+  if (type_ == Type::kU8) {
+    u8_.resize(size_t(rows * cols_));
+    u8_.shrink_to_fit();
+  } else {
+    f64_.conservativeResize(rows, Eigen::NoChange);
+  }
+}
+
+bool DataMatrix::CompactToBytes() {
+  if (type_ == Type::kU8) return true;
+  const double* p = f64_.data();
+  for (int64_t k = 0; k < size(); ++k)
+    if (!(p[k] >= 0 && p[k] <= 255 && p[k] == double(int(p[k])))) return false;
+  u8_.resize(size_t(size()));
+  for (int64_t k = 0; k < size(); ++k) u8_[size_t(k)] = uint8_t(p[k]);
+  f64_ = RowMatrix();
+  type_ = Type::kU8;
+  Dirty();
+  return true;
+}
+
+}  // namespace mnemo
