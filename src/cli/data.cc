@@ -156,10 +156,11 @@ void AddDataCommand(CLI::App& app, int* exit_code) {
       ->type_name("S")
       ->default_str("1");
   cmd->add_flag("--json", f->json, "print one JSON object");
-  cmd->add_option("-o,--output", f->output,
+  AddOutputOption(cmd, &f->output,
                   "also write the rows with their labels: FILE.csv, FILE.tsv, or FILE.npy (+ "
-                  "FILE-labels.npy)")
-      ->type_name("FILE");
+                  "FILE-labels.npy)",
+                  false)
+      ->default_str("none");
   cmd->footer("Generators:\n" + SyntheticHelp());
 }
 
