@@ -19,15 +19,7 @@ namespace {
 using ::testing::HasSubstr;
 using testing::TempDir;
 
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 // A hand-made network with every feature the format carries.
 Network RichNetwork() {

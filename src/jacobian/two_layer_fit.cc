@@ -101,6 +101,20 @@ TwoLayerParams InitLm(const FitOptions& o, int64_t d, int64_t q, double x_rms_no
 }
 
 /// One LM run from p (Nielsen's damping update, dual-form step). Returns success.
+// Nielsen's damping update of Levenberg–Marquardt for a step with gain ratio `rho` (actual over
+// predicted decrease): true when the step is accepted.
+bool UpdateDamping(double rho, double* mu, double* nu) {
+  if (rho > 0) {
+    const double t = 2 * rho - 1;
+    *mu *= std::max(1.0 / 3.0, 1 - t * t * t);
+    *nu = 2;
+    return true;
+  }
+  *mu *= *nu;
+  *nu *= 2;
+  return false;
+}
+
 bool RunLm(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
            TwoLayerParams* p, FitReport* rep) {
   const TwoLayerActivation& act = o.activation;
@@ -133,16 +147,10 @@ bool RunLm(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen::MatrixXd&
     const double r2_new = r_new.allFinite() ? r_new.squaredNorm() : INFINITY;
     const double predicted = r2 - mu * mu * a.squaredNorm();  // ‖r + Jδ‖² = μ²‖a‖²
     const double rho = predicted > 0 ? (r2 - r2_new) / predicted : -1;
-    if (rho > 0) {
+    if (UpdateDamping(rho, &mu, &nu)) {
       *p = trial;
       r = r_new;
       r2 = r2_new;
-      const double t = 2 * rho - 1;
-      mu *= std::max(1.0 / 3.0, 1 - t * t * t);
-      nu = 2;
-    } else {
-      mu *= nu;
-      nu *= 2;
     }
     if (mu > 1e14) {
       rep->reason = "damping μ exceeded 1e14";
@@ -283,17 +291,11 @@ bool RunVarPro(const FitOptions& o, const Eigen::MatrixXd& x, const Eigen::Matri
     const double r2_new = r_new.allFinite() ? r_new.squaredNorm() : INFINITY;
     const double predicted = r2 - mu * mu * a.squaredNorm();
     const double rho = predicted > 0 ? (r2 - r2_new) / predicted : -1;
-    if (rho > 0) {
+    if (UpdateDamping(rho, &mu, &nu)) {
       *p = trial;
       qmat = qtrial;
       r = r_new;
       r2 = r2_new;
-      const double t = 2 * rho - 1;
-      mu *= std::max(1.0 / 3.0, 1 - t * t * t);
-      nu = 2;
-    } else {
-      mu *= nu;
-      nu *= 2;
     }
     if (mu > 1e14) {
       rep->reason = "damping μ exceeded 1e14";
