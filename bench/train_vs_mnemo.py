@@ -115,8 +115,9 @@ def main():
     print(f"{'time to 100 % / verified (s)':28}{t_train:16.1f}{t_mnemo:18.1f}{result['time_ratio']:10.2f}")
     print(f"{'nonzero parameters':28}{nonzero:16,}{net['params_nonzero']:18,}{result['params_ratio']:10.1f}")
     print(f"{'total weight bits':28}{32 * nonzero:16,}{net['total_weight_bits']:18,}{result['bits_ratio']:10.1f}")
-    print(f"MLP 784-{a.hidden}-{a.hidden}-10, Adam, {epochs} epochs; mnemo {a.mnemo_args}: "
-          f"{net['width']} x {net['depth']}, exact verification on every image")
+    print(f"MLP 784-{a.hidden}-{a.hidden}-10, Adam, {epochs} epochs")
+    print(f"mnemo {a.mnemo_args}: {net['width']} x {net['depth']}, "
+          f"exact verification on every image")
 
 
 if __name__ == "__main__":
