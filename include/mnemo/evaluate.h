@@ -43,6 +43,7 @@ struct ExactOutputs {
   std::vector<uint32_t> row_scale;   ///< per row: index into scales
   std::vector<ExactKernel> kernels;  ///< per layer, for the plan of most rows
   int64_t separate_rows = 0;         ///< rows evaluated under their own plan (outliers)
+  int64_t shortcut_layers = 0;       ///< layers of that plan with paired or column-major terms
 
   const Integer& Scale(int64_t r) const { return scales[row_scale[r]]; }
   /// The exact output (reduced).

@@ -1083,13 +1083,16 @@ namespace {
 // scale, `kernels` the main plan's kernels.
 void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor& visit,
                       bool progress, std::vector<Integer>* scales,
-                      std::vector<ExactKernel>* kernels, int64_t* separate, ExactPath path) {
+                      std::vector<ExactKernel>* kernels, int64_t* separate, ExactPath path,
+                      int64_t* shortcuts = nullptr) {
   MNEMO_CHECK(x.cols() == net.input_dim(), "batch has {} columns, network reads {}", x.cols(),
               net.input_dim());
   Split split = SplitRows(x);
   Progress bar("exact eval", progress ? x.rows() : 0);
   Plan main = MakePlan(net, split.main_e, split.main_bits, path);
   for (const LayerPlan& lp : main.layers) kernels->push_back(lp.kernel);
+  if (shortcuts)
+    for (const LayerPlan& lp : main.layers) *shortcuts += !lp.partner.empty() || lp.csc;
   scales->push_back(main.out_scale);
   RunPlan(main, 0, x, split.main, visit, bar);
   if (!split.rest.empty()) {
@@ -1126,7 +1129,8 @@ ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress
         std::copy_n(num, result.cols, result.numerator.begin() + row * result.cols);
         result.row_scale[row] = uint32_t(plan);
       },
-      progress, &result.scales, &result.kernels, &result.separate_rows, path);
+      progress, &result.scales, &result.kernels, &result.separate_rows, path,
+      &result.shortcut_layers);
   return result;
 }
 
