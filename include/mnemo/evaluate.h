@@ -9,7 +9,11 @@
 //    operation). Arithmetic wraps modulo 2^64, 2^128 or 2^(64·limbs): the bound proves that the
 //    final value of every neuron fits, so the wrapped result is the exact one. Points whose
 //    inputs fall outside the batch's common bounds (a 1e-300 among pixels) are evaluated with
-//    their own plan, so one hard point never slows the others. Points run in parallel.
+//    their own plan, so one hard point never slows the others. Points run in parallel, in
+//    blocks of 64 taken through the network layer by layer (a deep plan is megabytes of limbs:
+//    it is read once per block). Shortcuts (ExactPath) skip provably cancelling work, decided
+//    per point: the two ramps of a step taken as one constant, sign-first relu rows, wide
+//    layers summed column by column over the nonzero activations.
 //  * float64: Eigen sparse products over blocks of points. A fast path and an export check,
 //    never the judge.
 #pragma once
