@@ -9,7 +9,11 @@
 //    operation). Arithmetic wraps modulo 2^64, 2^128 or 2^(64·limbs): the bound proves that the
 //    final value of every neuron fits, so the wrapped result is the exact one. Points whose
 //    inputs fall outside the batch's common bounds (a 1e-300 among pixels) are evaluated with
-//    their own plan, so one hard point never slows the others. Points run in parallel.
+//    their own plan, so one hard point never slows the others. Points run in parallel, in
+//    blocks of 64 taken through the network layer by layer (a deep plan is megabytes of limbs:
+//    it is read once per block). Shortcuts (ExactPath) skip provably cancelling work, decided
+//    per point: the two ramps of a step taken as one constant, sign-first relu rows, wide
+//    layers summed column by column over the nonzero activations.
 //  * float64: Eigen sparse products over blocks of points. A fast path and an export check,
 //    never the judge.
 #pragma once
@@ -27,6 +31,14 @@ namespace mnemo {
 /// Which integer type a layer used in the exact path (for reports, tests and benchmarks).
 enum class ExactKernel { kInt64, kInt128, kLimbs };
 
+/// The exact path with its shortcuts (default), or plain: every term multiplied out. Both are
+/// exact and give identical outputs; plain exists to test that (and to measure the shortcuts).
+/// The shortcut: a pair of terms w·h_a − w·h_b whose activations come from rows of the layer
+/// below with the same terms (differing only in the bias, as the two ramps of a step) equals
+/// w·(b_a − b_b) whenever neither ramp was cut by its relu — decided per point and per pair
+/// from the signs, falling back to the products otherwise.
+enum class ExactPath { kShortcuts, kPlain };
+
 struct ExactOutputs {
   int64_t rows = 0, cols = 0;
   /// Output numerators, row-major rows × cols; output (r, c) = numerator / Scale(r).
@@ -35,6 +47,7 @@ struct ExactOutputs {
   std::vector<uint32_t> row_scale;   ///< per row: index into scales
   std::vector<ExactKernel> kernels;  ///< per layer, for the plan of most rows
   int64_t separate_rows = 0;         ///< rows evaluated under their own plan (outliers)
+  int64_t shortcut_layers = 0;       ///< layers of that plan with paired or column-major terms
 
   const Integer& Scale(int64_t r) const { return scales[row_scale[r]]; }
   /// The exact output (reduced).
@@ -47,14 +60,15 @@ struct ExactOutputs {
 
 /// Exact outputs on every row of x (raw inputs, exact binary64 values). MNEMO_CHECKs that every
 /// activation is exact (identity, relu, step) — callers check Activation::IsExact first.
-ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress = false);
+ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress = false,
+                           ExactPath path = ExactPath::kShortcuts);
 
 /// Streams the exact outputs: calls `visit(row, numerators, scale)` once per row, from several
 /// threads at once (the pointers are valid during the call only); output c of the row is
 /// numerators[c] / scale. Nothing is kept, so memory does not grow with the number of rows.
 using ExactVisitor = std::function<void(int64_t row, const Integer* numerators, const Integer& scale)>;
 void ForEachExactOutput(const Network& net, const RowMatrix& x, const ExactVisitor& visit,
-                        bool progress = false);
+                        bool progress = false, ExactPath path = ExactPath::kShortcuts);
 
 /// The reference: the network's definition evaluated in rationals on one raw input row.
 std::vector<Rational> EvaluateReference(const Network& net, const double* x);

@@ -99,6 +99,24 @@ struct LayerPlan {
   // (j itself when none), and their sum of terms is computed once per point.
   std::vector<int32_t> shared;
   bool any_shared = false;
+  // Paired terms (multi-limb kernel): w·h_a − w·h_b where rows a and b of the layer below have
+  // the same terms and differ only in their bias, so that whenever neither was cut by the relu
+  // (both positive, or the layer below is the identity) the pair equals the constant
+  // w·(B_a − B_b) — the two ramps of a step, of a bit peel. partner[p] is the other term of
+  // the pair of nonzero p (−1 if none); the first term of a pair carries the constant (pc,
+  // pclog = ⌈log2 |C|⌉ or −1 for 0, pc_small if it fits int128). Empty when nothing pairs.
+  std::vector<int32_t> partner;
+  std::vector<WeightLimbs> pc;
+  std::vector<int64_t> pclog;
+  std::vector<int128> pc_small;
+  bool pairs_always = false;  // the layer below is the identity: no relu cuts a pair
+  // Wide layers (a row of more than kPairRow terms: one-hot table lookups) also keep their
+  // weights column by column (col_ptr, row; csc_wlog, csc_small as wlog, w_small), so that the
+  // per-point bounds and the int128 sums visit only the nonzero activations.
+  bool csc = false;
+  std::vector<int64_t> csc_wlog;
+  std::vector<int128> csc_small;
+  std::vector<WeightLimbs> csc_wl;
   std::vector<Limb> pool;           // magnitudes, then (index, limb) pairs of weights
   std::vector<int64_t> out_bits;    // |output| < 2^out_bits (after the activation)
 };
@@ -289,7 +307,65 @@ ExactKernel ChooseKernel(const std::vector<Integer>& weight, const std::vector<I
   return ExactKernel::kLimbs;
 }
 
-LayerPlan MakeLayerPlan(const Layer& layer, std::vector<int64_t>* bits, Integer* scale) {
+// The layer below, as the pairing of terms needs it: its rows' groups of equal terms and its
+// scaled biases (after DivideCommonFactor).
+struct Below {
+  const LayerPlan* plan = nullptr;
+  std::vector<Integer> bias;
+};
+
+// Pairs w·h_a, −w·h_b within each row of at most kPairRow terms (see LayerPlan::partner).
+constexpr int64_t kPairRow = 64;
+
+void FindPairs(const Layer& layer, const std::vector<Integer>& weight, const Below& below,
+               LayerPlan* lp) {
+  const LayerPlan& prev = *below.plan;
+  if (prev.shared.empty() || (prev.act != Activation::kRelu && prev.act != Activation::kIdentity)) return;
+  std::vector<int32_t> partner(weight.size(), -1);
+  bool any = false;
+  for (int32_t j = 0; j < layer.outputs; ++j) {
+    const int64_t begin = layer.row_ptr[j], end = layer.row_ptr[j + 1];
+    if (end - begin > kPairRow) continue;
+    for (int64_t p = begin; p < end; ++p)
+      for (int64_t q = p + 1; q < end && partner[p] < 0 && weight[p] != 0; ++q) {
+        const int32_t a = layer.col[p], b = layer.col[q];
+        if (partner[q] >= 0 || prev.shared[a] != prev.shared[b] || weight[q] != -weight[p]) continue;
+        partner[p] = int32_t(q);
+        partner[q] = int32_t(p);
+        any = true;
+      }
+  }
+  if (!any) return;
+  lp->partner = std::move(partner);
+  lp->pairs_always = prev.act == Activation::kIdentity;
+  lp->pc.resize(weight.size());
+  lp->pclog.assign(weight.size(), -1);
+  lp->pc_small.assign(weight.size(), 0);
+  for (size_t p = 0; p < weight.size(); ++p) {
+    if (lp->partner[p] < int32_t(p)) continue;  // unpaired, or the second of its pair
+    Integer c = weight[p] * (below.bias[layer.col[p]] - below.bias[layer.col[lp->partner[p]]]);
+    lp->pc[p].negative = c < 0;
+    AppendMagnitude(c, &lp->pool, &lp->pc[p].mag_off, &lp->pc[p].mag_len);
+    lp->pclog[p] = c == 0 ? -1 : CeilLog2(c);
+    lp->pc_small[p] = Bits(c) <= 126 ? ToInt128(c) : 0;
+  }
+}
+
+// The column-major copy of a wide layer's limb weights (LayerPlan::csc), when nothing pairs.
+void FillColumns(const Layer& layer, LayerPlan* lp) {
+  int64_t widest = 0;
+  for (int32_t j = 0; j < layer.outputs; ++j) widest = std::max(widest, layer.row_ptr[j + 1] - layer.row_ptr[j]);
+  if (widest <= kPairRow || !lp->partner.empty()) return;
+  lp->csc = true;
+  for (int64_t p : MakeCsc(layer, lp)) {
+    lp->csc_wlog.push_back(lp->wlog[p]);
+    lp->csc_small.push_back(lp->w_small[p]);
+    lp->csc_wl.push_back(lp->wl[p]);
+  }
+}
+
+LayerPlan MakeLayerPlan(const Layer& layer, std::vector<int64_t>* bits, Integer* scale,
+                        Below* below, bool shortcuts) {
   MNEMO_CHECK(layer.activation.IsExact(), "exact evaluation of activation {}", ToString(layer.activation));
   LayerPlan lp;
   lp.act = layer.activation.kind;
@@ -314,8 +390,11 @@ LayerPlan MakeLayerPlan(const Layer& layer, std::vector<int64_t>* bits, Integer*
       break;
     case ExactKernel::kLimbs:
       FillLimbWeights(layer, weight, bias, &lp);
+      if (shortcuts && below->plan) FindPairs(layer, weight, *below, &lp);
+      if (shortcuts) FillColumns(layer, &lp);
       break;
   }
+  below->bias = std::move(bias);
   if (lp.act == Activation::kStep) {
     bits->assign(layer.outputs, 1);
     *scale = 1;
@@ -327,13 +406,16 @@ LayerPlan MakeLayerPlan(const Layer& layer, std::vector<int64_t>* bits, Integer*
   return lp;
 }
 
-Plan MakePlan(const Network& net, int e, int64_t x_bits) {
+Plan MakePlan(const Network& net, int e, int64_t x_bits, ExactPath path) {
   Plan plan;
   Integer scale;
   plan.input = MakeInputPlan(net, e, x_bits, &scale);
   std::vector<int64_t> bits = plan.input.bits;
+  plan.layers.reserve(net.layers.size());  // `below` points into it
+  Below below;
   for (size_t l = 0; l < net.layers.size(); ++l) {
-    plan.layers.push_back(MakeLayerPlan(net.layers[l], &bits, &scale));
+    plan.layers.push_back(MakeLayerPlan(net.layers[l], &bits, &scale, &below, path == ExactPath::kShortcuts));
+    below.plan = &plan.layers.back();
   }
   plan.out_scale = scale;
   return plan;
@@ -354,7 +436,10 @@ struct Workspace {
   std::vector<int64_t> hbits;  // limbs: |h_k| < 2^hbits[k] (its exact bit length)
   bool limbs = false;
   std::vector<Limb> dot;                // shared sums of terms (LayerPlan::shared)
-  std::vector<uint32_t> dot_off, dot_len;
+  std::vector<uint32_t> dot_off, dot_len, dot_mag;
+  std::vector<int8_t> dot_sign;
+  std::vector<uint128> dot128, acc;
+  std::vector<int64_t> term_top;
   std::vector<Integer> out;
   Integer tmp;
 };
@@ -554,23 +639,44 @@ void InitBias(const LayerPlan& lp, int32_t j, Limb* z, uint32_t n) {
   }
 }
 
-// Row j's limb count for this point: |Z_j| ≤ |b_j| + Σ |w_jk|·|h_k| < 2^(top + ⌈log2(terms+1)⌉),
-// from the actual sizes of this point's activations; one more bit for the sign.
-uint32_t RowLimbs(const LayerPlan& lp, int32_t j, const Workspace& ws) {
-  int64_t top = lp.bbits[j];
+// Whether nonzero p of a row is taken, with its partner, as the pair's constant at this point
+// (LayerPlan::partner): neither activation was cut by the relu below.
+inline bool PairTaken(const LayerPlan& lp, int64_t p, const Workspace& ws) {
+  if (lp.partner.empty() || lp.partner[p] < 0) return false;
+  return lp.pairs_always || (ws.hsign[lp.col[p]] > 0 && ws.hsign[lp.col[lp.partner[p]]] > 0);
+}
+
+// The largest ⌈log2 |w_jk|⌉ + bits(h_k) over row j's nonzero terms of this point (0 if none).
+int64_t TermTop(const LayerPlan& lp, int32_t j, const Workspace& ws) {
+  int64_t top = 0;
   for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
+    if (PairTaken(lp, p, ws)) {  // |C| ≤ 2^pclog < 2^(pclog + 1): a term C·1
+      if (lp.partner[p] > p && lp.pclog[p] >= 0) top = std::max(top, lp.pclog[p] + 1);
+      continue;
+    }
     int64_t hb = ws.hbits[lp.col[p]];
     if (hb > 0 && lp.wlog[p] >= 0) top = std::max(top, hb + lp.wlog[p]);
   }
+  return top;
+}
+
+// Row j's limb count for this point: |Z_j| ≤ |b_j| + Σ |w_jk|·|h_k| < 2^(top + ⌈log2(terms+1)⌉),
+// top = max(bits(b_j), TermTop), from the actual sizes of this point's activations; one more
+// bit for the sign.
+uint32_t RowLimbs(const LayerPlan& lp, int32_t j, int64_t term_top) {
+  int64_t top = std::max(lp.bbits[j], term_top);
   return uint32_t((top + lp.row_lg[j] + 1 + 63) / 64);
 }
 
-// Row j when this point's bound proves |Z_j| < 2^126: int128 arithmetic (every term's
-// weight and activation then fit too), the result stored as limbs.
-void SmallRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32_t* len,
-              int8_t* sign, int64_t* bits) {
-  uint128 acc = uint128(lp.b_small[j]);
+// Σ w_jk·h_k of row j modulo 2^128: exact when this point's bound proves |Z_j| < 2^126 (every
+// term's weight and activation then fit int128 too).
+uint128 SmallTerms(const LayerPlan& lp, int32_t j, const Workspace& ws) {
+  uint128 acc = 0;
   for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
+    if (PairTaken(lp, p, ws)) {
+      if (lp.partner[p] > p) acc += uint128(lp.pc_small[p]);
+      continue;
+    }
     const int32_t k = lp.col[p];
     if (ws.hsign[k] == 0) continue;
     const Limb* h = ws.ha.data() + ws.hoff[k];
@@ -578,7 +684,13 @@ void SmallRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint
     uint128 v = ws.hsign[k] < 0 ? uint128(0) - a : a;
     acc += uint128(lp.w_small[p]) * v;
   }
-  int128 v = Activate(lp.act, int128(acc));
+  return acc;
+}
+
+// The activation of Z (two's complement in 128 bits), stored as limbs.
+void StoreSmall(Activation::Kind act, uint128 z_value, Limb* z, uint32_t* len, int8_t* sign,
+                int64_t* bits) {
+  int128 v = Activate(act, int128(z_value));
   uint128 a = v < 0 ? uint128(0) - uint128(v) : uint128(v);
   z[0] = Limb(a);
   z[1] = Limb(a >> 64);
@@ -587,9 +699,22 @@ void SmallRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint
   *bits = a == 0 ? 0 : (a >> 64) ? 128 - __builtin_clzll(uint64_t(a >> 64)) : 64 - __builtin_clzll(uint64_t(a));
 }
 
+// z ± c modulo 2^(64n) for a constant magnitude c.
+inline void AddConstant(Limb* z, uint32_t n, const Limb* c, uint32_t len, bool neg) {
+  len = std::min(len, n);
+  if (len == 0) return;
+  Limb carry = neg ? mpn_sub_n(z, z, c, len) : mpn_add_n(z, z, c, len);
+  Propagate(z, len, n, carry, neg);
+}
+
 // z += row j's terms Σ w_jk·h_k, modulo 2^(64n).
 void AddTerms(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32_t n) {
   for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
+    if (PairTaken(lp, p, ws)) {
+      const WeightLimbs& c = lp.pc[p];
+      if (lp.partner[p] > p) AddConstant(z, n, lp.pool.data() + c.mag_off, c.mag_len, c.negative);
+      continue;
+    }
     const int32_t k = lp.col[p];
     const int sk = ws.hsign[k];
     if (sk == 0) continue;
@@ -603,25 +728,90 @@ void BigRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32
   AddTerms(lp, j, ws, z, n);
 }
 
-// Z_j = (the shared sum of terms) + b_j modulo 2^(64n): the sum was computed modulo
-// 2^(64·dot_len) with dot_len ≥ n, so its low n limbs are the right residue; the row's own
-// bound (n limbs) makes the residue the exact value.
-void SharedRow(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint32_t n) {
-  const int32_t r = lp.shared[j];
-  std::copy_n(ws.dot.data() + ws.dot_off[r], n, z);
-  const WeightLimbs& b = lp.bl[j];
-  if (b.mag_len == 0) return;  // RowLimbs counted the bias: mag_len ≤ n
-  const Limb* bias = lp.pool.data() + b.mag_off;
-  if (b.negative) mpn_sub(z, z, n, bias, b.mag_len);
-  else mpn_add(z, z, n, bias, b.mag_len);
+// Sign and magnitude of a value: |v| = mag[0 .. len) (len = 0 for v = 0).
+struct SignedLimbs {
+  int sign = 0;
+  const Limb* mag = nullptr;
+  uint32_t len = 0;
+};
+
+// a ± b for magnitudes, a.len ≥ b.len: the sum into z (a.len + 1 limbs of room, written only
+// when it carries), or the difference when a ≥ b. Returns the length of the result.
+uint32_t AddMagnitudes(const SignedLimbs& a, const SignedLimbs& b, Limb* z) {
+  Limb carry = b.len ? mpn_add(z, a.mag, a.len, b.mag, b.len) : (std::copy_n(a.mag, a.len, z), 0);
+  if (carry) z[a.len] = carry;
+  return a.len + (carry ? 1 : 0);
 }
 
-// The shared sums of this point: one per row that others share, as wide as its widest user.
+int CompareMagnitudes(const SignedLimbs& a, const SignedLimbs& b) {
+  if (a.len != b.len) return a.len < b.len ? -1 : 1;
+  return mpn_cmp(a.mag, b.mag, a.len);
+}
+
+// The activation of s + t into z (sign and magnitude, room for the row's bound, which proves
+// the result fits): the sign is decided first by comparing magnitudes, so a relu that is off
+// or a step costs no arithmetic.
+void ActivateSum(Activation::Kind act, SignedLimbs s, SignedLimbs t, Limb* z, uint32_t* len,
+                 int8_t* sign, int64_t* bits) {
+  if (s.sign == 0) std::swap(s, t);  // s is the nonzero one, if any
+  int cmp = t.sign == 0 ? 1 : CompareMagnitudes(s, t);
+  int result = t.sign == 0 || s.sign == t.sign ? s.sign : cmp == 0 ? 0 : cmp > 0 ? s.sign : t.sign;
+  if (act == Activation::kStep || (act == Activation::kRelu && result < 0) || result == 0) {
+    bool one = act == Activation::kStep && result >= 0;
+    z[0] = one;
+    *len = one;
+    *sign = one;
+    *bits = one;
+    return;
+  }
+  uint32_t m;
+  if (t.sign == 0 || s.sign == t.sign) {
+    m = CompareMagnitudes(s, t) >= 0 ? AddMagnitudes(s, t, z) : AddMagnitudes(t, s, z);
+  } else {
+    const SignedLimbs& big = cmp > 0 ? s : t;
+    const SignedLimbs& small = cmp > 0 ? t : s;
+    mpn_sub(z, big.mag, big.len, small.mag, small.len);
+    m = big.len;
+  }
+  while (m > 0 && z[m - 1] == 0) --m;
+  *len = m;
+  *sign = int8_t(result);
+  *bits = 64 * int64_t(m - 1) + 64 - __builtin_clzll(z[m - 1]);
+}
+
+// Z_j = (the shared sum of terms, sign and magnitude) + b_j, activated.
+void SharedRow(const LayerPlan& lp, int32_t j, Workspace& ws, Limb* z) {
+  const int32_t r = lp.shared[j];
+  if (ws.dot_len[r] <= 2) {
+    StoreSmall(lp.act, ws.dot128[r] + uint128(lp.b_small[j]), z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+    return;
+  }
+  const WeightLimbs& b = lp.bl[j];
+  SignedLimbs sum{ws.dot_sign[r], ws.dot.data() + ws.dot_off[r], ws.dot_mag[r]};
+  SignedLimbs bias{b.mag_len == 0 ? 0 : b.negative ? -1 : 1, lp.pool.data() + b.mag_off, b.mag_len};
+  ActivateSum(lp.act, sum, bias, z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+}
+
+// Two's complement z (n limbs) → sign and trimmed magnitude, in place.
+void ToSignMagnitude(Limb* z, uint32_t n, int8_t* sign, uint32_t* len) {
+  bool negative = n > 0 && z[n - 1] >> 63;
+  if (negative) mpn_neg(z, z, n);
+  uint32_t m = n;
+  while (m > 0 && z[m - 1] == 0) --m;
+  *len = m;
+  *sign = int8_t(m == 0 ? 0 : negative ? -1 : 1);
+}
+
+// The shared sums of this point: one per group of rows with the same terms, as wide as the
+// group's widest bound (which also bounds the sum of terms): in int128 when every row of the
+// group is proven to fit 127 bits, else as sign and magnitude.
 void SharedSums(const LayerPlan& lp, const std::vector<uint32_t>& len, Workspace& ws) {
   ws.dot_len.assign(lp.out, 0);
-  for (int32_t j = 0; j < lp.out; ++j)
-    if (len[j] > 2) ws.dot_len[lp.shared[j]] = std::max(ws.dot_len[lp.shared[j]], len[j]);
+  ws.dot128.resize(lp.out);
+  for (int32_t j = 0; j < lp.out; ++j) ws.dot_len[lp.shared[j]] = std::max(ws.dot_len[lp.shared[j]], len[j]);
   ws.dot_off.resize(lp.out);
+  ws.dot_mag.resize(lp.out);
+  ws.dot_sign.resize(lp.out);
   size_t total = 0;
   for (int32_t j = 0; j < lp.out; ++j) {
     ws.dot_off[j] = uint32_t(total);
@@ -629,10 +819,67 @@ void SharedSums(const LayerPlan& lp, const std::vector<uint32_t>& len, Workspace
   }
   if (ws.dot.size() < total) ws.dot.resize(total);
   for (int32_t j = 0; j < lp.out; ++j) {
-    if (lp.shared[j] != j || ws.dot_len[j] == 0) continue;
+    if (lp.shared[j] != j) continue;
+    if (ws.dot_len[j] <= 2) {
+      ws.dot128[j] = lp.csc ? ws.acc[j] : SmallTerms(lp, j, ws);
+      continue;
+    }
     Limb* z = ws.dot.data() + ws.dot_off[j];
     std::fill_n(z, ws.dot_len[j], Limb(0));
+    if (lp.csc) continue;  // ColumnBigRows adds the terms
     AddTerms(lp, j, ws, z, ws.dot_len[j]);
+    ToSignMagnitude(z, ws.dot_len[j], &ws.dot_sign[j], &ws.dot_mag[j]);
+  }
+}
+
+// The wide rows of a column-major layer: their terms added column by column over the nonzero
+// activations, into the shared sum of their group or (no shared rows) into the row itself,
+// which holds its bias already; then the shared sums to sign and magnitude.
+void ColumnBigRows(const LayerPlan& lp, const std::vector<uint32_t>& len, Workspace& ws) {
+  for (int32_t k = 0; k < lp.in; ++k) {
+    const int sk = ws.hsign[k];
+    if (sk == 0) continue;
+    const Limb* h = ws.ha.data() + ws.hoff[k];
+    for (int64_t p = lp.col_ptr[k]; p < lp.col_ptr[k + 1]; ++p) {
+      const int32_t j = lp.row[p];
+      Limb* z;
+      uint32_t n;
+      if (lp.any_shared) {
+        if (lp.shared[j] != j || ws.dot_len[j] <= 2) continue;
+        z = ws.dot.data() + ws.dot_off[j];
+        n = ws.dot_len[j];
+      } else {
+        if (len[j] <= 2) continue;
+        z = ws.za.data() + ws.zoff[j];
+        n = len[j];
+      }
+      const WeightLimbs& w = lp.csc_wl[p];
+      MulAccumulate(z, n, lp.pool.data(), w, h, ws.hlen[k], w.negative != (sk < 0));
+    }
+  }
+  if (!lp.any_shared) return;
+  for (int32_t j = 0; j < lp.out; ++j)
+    if (lp.shared[j] == j && ws.dot_len[j] > 2)
+      ToSignMagnitude(ws.dot.data() + ws.dot_off[j], ws.dot_len[j], &ws.dot_sign[j], &ws.dot_mag[j]);
+}
+
+// Column by column (LayerPlan::csc), over the nonzero activations only: every row's TermTop,
+// and every row's sum of terms modulo 2^128 (exact for the rows whose bound is < 2^127; an
+// activation wider than 128 bits only reaches rows whose bound is wider).
+void ColumnSums(const LayerPlan& lp, Workspace& ws) {
+  ws.term_top.assign(lp.out, 0);
+  ws.acc.assign(lp.out, 0);
+  for (int32_t k = 0; k < lp.in; ++k) {
+    if (ws.hsign[k] == 0) continue;
+    const int64_t hb = ws.hbits[k];
+    const Limb* h = ws.ha.data() + ws.hoff[k];
+    uint128 a = ws.hlen[k] == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
+    uint128 v = ws.hsign[k] < 0 ? uint128(0) - a : a;
+    for (int64_t p = lp.col_ptr[k]; p < lp.col_ptr[k + 1]; ++p) {
+      const int32_t j = lp.row[p];
+      if (lp.csc_wlog[p] >= 0) ws.term_top[j] = std::max(ws.term_top[j], hb + lp.csc_wlog[p]);
+      ws.acc[j] += uint128(lp.csc_small[p]) * v;
+    }
   }
 }
 
@@ -641,9 +888,14 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   std::vector<uint32_t>& len = ws.zlen;
   off.resize(lp.out);
   len.resize(lp.out);
+  if (lp.csc) ColumnSums(lp, ws);
+  else ws.term_top.resize(lp.out);
   size_t total = 0;
   for (int32_t j = 0; j < lp.out; ++j) {
-    len[j] = std::max<uint32_t>(2, RowLimbs(lp, j, ws));  // ≥ 2: room for a small row's result
+    // Rows with the same terms share their TermTop (computed at the first of them).
+    const int32_t r = lp.shared[j];
+    if (r == j && !lp.csc) ws.term_top[j] = TermTop(lp, j, ws);
+    len[j] = std::max<uint32_t>(2, RowLimbs(lp, j, ws.term_top[r]));  // ≥ 2: room for a small row
     off[j] = uint32_t(total);
     total += len[j];
   }
@@ -652,15 +904,22 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   ws.zsign.resize(lp.out);
   ws.zbits.resize(lp.out);
   if (lp.any_shared) SharedSums(lp, len, ws);
+  if (lp.csc) {
+    for (int32_t j = 0; j < lp.out; ++j)
+      if (!lp.any_shared && len[j] > 2) InitBias(lp, j, ws.za.data() + off[j], len[j]);
+    ColumnBigRows(lp, len, ws);
+  }
   for (int32_t j = 0; j < lp.out; ++j) {
     Limb* z = ws.za.data() + off[j];
-    if (len[j] == 2) {  // the bound is < 2^127: one limb pair holds Z
-      SmallRow(lp, j, ws, z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
-      continue;
+    if (lp.any_shared) {
+      SharedRow(lp, j, ws, z);
+    } else if (len[j] == 2) {  // the bound is < 2^127: one limb pair holds Z
+      uint128 terms = lp.csc ? ws.acc[j] : SmallTerms(lp, j, ws);
+      StoreSmall(lp.act, terms + uint128(lp.b_small[j]), z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+    } else {
+      if (!lp.csc) BigRow(lp, j, ws, z, len[j]);  // else ColumnBigRows summed it
+      ActivateLimbs(lp.act, z, len[j], &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
     }
-    if (lp.any_shared) SharedRow(lp, j, ws, z, len[j]);
-    else BigRow(lp, j, ws, z, len[j]);
-    ActivateLimbs(lp.act, z, len[j], &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
   }
   std::swap(ws.hlen, ws.zlen2);
   std::swap(ws.hsign, ws.zsign);
@@ -669,20 +928,18 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   std::swap(ws.ha, ws.za);
 }
 
-void EvaluatePoint(const Plan& plan, const double* x, int32_t d, Workspace& ws) {
-  if (plan.input.small) InputsSmall(plan.input, x, d, ws);
-  else InputsLimbs(plan.input, x, d, ws);
-  for (const LayerPlan& lp : plan.layers) {
-    if (lp.kernel == ExactKernel::kLimbs) {
-      ToLimbs(lp.in, ws);
-      LimbsLayer(lp, ws);
-    } else {
-      ToSmall(lp.in, ws);
-      if (lp.kernel == ExactKernel::kInt64) Int64Layer(lp, ws);
-      else Int128Layer(lp, ws);
-    }
+void EvaluateLayer(const LayerPlan& lp, Workspace& ws) {
+  if (lp.kernel == ExactKernel::kLimbs) {
+    ToLimbs(lp.in, ws);
+    LimbsLayer(lp, ws);
+  } else {
+    ToSmall(lp.in, ws);
+    if (lp.kernel == ExactKernel::kInt64) Int64Layer(lp, ws);
+    else Int128Layer(lp, ws);
   }
-  const int32_t outs = plan.layers.back().out;
+}
+
+void StoreOutputs(int32_t outs, Workspace& ws) {
   ws.out.resize(outs);
   for (int32_t j = 0; j < outs; ++j) {
     if (!ws.limbs) {
@@ -692,6 +949,23 @@ void EvaluatePoint(const Plan& plan, const double* x, int32_t d, Workspace& ws) 
     mpz_import(ws.out[j].get_mpz_t(), ws.hlen[j], -1, sizeof(Limb), 0, 0, ws.ha.data() + ws.hoff[j]);
     if (ws.hsign[j] < 0) mpz_neg(ws.out[j].get_mpz_t(), ws.out[j].get_mpz_t());
   }
+}
+
+// Points evaluated together, layer by layer: a deep network's plan (megabytes of limbs) is read
+// from memory once per block instead of once per point.
+constexpr int64_t kBlock = 64;
+
+// Evaluates rows[0 .. count) of x, point i in ws[i].
+void EvaluateBlock(const Plan& plan, const RowMatrix& x, const int64_t* rows, int64_t count,
+                   std::vector<Workspace>& ws) {
+  const int32_t d = int32_t(x.cols());
+  for (int64_t i = 0; i < count; ++i) {
+    if (plan.input.small) InputsSmall(plan.input, x.row(rows[i]).data(), d, ws[i]);
+    else InputsLimbs(plan.input, x.row(rows[i]).data(), d, ws[i]);
+  }
+  for (const LayerPlan& lp : plan.layers)
+    for (int64_t i = 0; i < count; ++i) EvaluateLayer(lp, ws[i]);
+  for (int64_t i = 0; i < count; ++i) StoreOutputs(plan.layers.back().out, ws[i]);
 }
 
 // ---------------------------------------------------------------- which plan takes a point
@@ -761,15 +1035,16 @@ using PlanVisitor = std::function<void(int64_t, const Integer*, int)>;
 
 void RunPlan(const Plan& plan, int index, const RowMatrix& x, const std::vector<int64_t>& rows,
              const PlanVisitor& visit, Progress& bar) {
-  const int32_t d = int32_t(x.cols());
+  const int64_t blocks = (int64_t(rows.size()) + kBlock - 1) / kBlock;
 #pragma omp parallel
   {
-    Workspace ws;
-#pragma omp for schedule(dynamic, 16)
-    for (int64_t r = 0; r < int64_t(rows.size()); ++r) {
-      EvaluatePoint(plan, x.row(rows[r]).data(), d, ws);
-      visit(rows[r], ws.out.data(), index);
-      if ((r & 63) == 0) bar.Add(64);
+    std::vector<Workspace> ws(kBlock);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int64_t start = b * kBlock, count = std::min<int64_t>(kBlock, int64_t(rows.size()) - start);
+      EvaluateBlock(plan, x, rows.data() + start, count, ws);
+      for (int64_t i = 0; i < count; ++i) visit(rows[start + i], ws[i].out.data(), index);
+      bar.Add(count);
     }
   }
 }
@@ -808,17 +1083,20 @@ namespace {
 // scale, `kernels` the main plan's kernels.
 void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor& visit,
                       bool progress, std::vector<Integer>* scales,
-                      std::vector<ExactKernel>* kernels, int64_t* separate) {
+                      std::vector<ExactKernel>* kernels, int64_t* separate, ExactPath path,
+                      int64_t* shortcuts = nullptr) {
   MNEMO_CHECK(x.cols() == net.input_dim(), "batch has {} columns, network reads {}", x.cols(),
               net.input_dim());
   Split split = SplitRows(x);
   Progress bar("exact eval", progress ? x.rows() : 0);
-  Plan main = MakePlan(net, split.main_e, split.main_bits);
+  Plan main = MakePlan(net, split.main_e, split.main_bits, path);
   for (const LayerPlan& lp : main.layers) kernels->push_back(lp.kernel);
+  if (shortcuts)
+    for (const LayerPlan& lp : main.layers) *shortcuts += !lp.partner.empty() || lp.csc;
   scales->push_back(main.out_scale);
   RunPlan(main, 0, x, split.main, visit, bar);
   if (!split.rest.empty()) {
-    Plan rest = MakePlan(net, split.rest_e, split.rest_bits);
+    Plan rest = MakePlan(net, split.rest_e, split.rest_bits, path);
     scales->push_back(rest.out_scale);
     RunPlan(rest, 1, x, split.rest, visit, bar);
   }
@@ -829,17 +1107,17 @@ void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor&
 }  // namespace
 
 void ForEachExactOutput(const Network& net, const RowMatrix& x, const ExactVisitor& visit,
-                        bool progress) {
+                        bool progress, ExactPath path) {
   std::vector<Integer> scales;
   std::vector<ExactKernel> kernels;
   int64_t separate = 0;
   scales.reserve(2);  // stable references while the plans run
   ForEachWithPlans(
       net, x, [&](int64_t row, const Integer* num, int plan) { visit(row, num, scales[plan]); },
-      progress, &scales, &kernels, &separate);
+      progress, &scales, &kernels, &separate, path);
 }
 
-ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress) {
+ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress, ExactPath path) {
   ExactOutputs result;
   result.rows = x.rows();
   result.cols = net.output_dim();
@@ -851,7 +1129,8 @@ ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress
         std::copy_n(num, result.cols, result.numerator.begin() + row * result.cols);
         result.row_scale[row] = uint32_t(plan);
       },
-      progress, &result.scales, &result.kernels, &result.separate_rows);
+      progress, &result.scales, &result.kernels, &result.separate_rows, path,
+      &result.shortcut_layers);
   return result;
 }
 

@@ -16,6 +16,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from fractions import Fraction
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -251,6 +252,14 @@ def build_networks(mnemo, work, rows_per_set, rng):
     return built
 
 
+def report_progress(total, goal, mutants, elapsed):
+    """One line on stderr: comparisons so far, mutants, elapsed time and the time left at this
+    rate."""
+    left = elapsed * (goal - total) / total if total else float("nan")
+    print(f"oracle: {total}/{goal} row comparisons ({100 * total / goal:.1f}%), {mutants} mutants, "
+          f"{elapsed / 60:.1f} min elapsed, ~{left / 60:.1f} min left", file=sys.stderr, flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mnemo")
@@ -258,6 +267,8 @@ def main():
     ap.add_argument("--comparisons", type=int, default=10000)
     ap.add_argument("--rows", type=int, default=48)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--progress", type=float, default=0,
+                    help="every SECONDS, a progress line on stderr (0: none)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     rng = random.Random(args.seed)
@@ -267,7 +278,11 @@ def main():
         print("0 passed, 1 failed")
         return 1
     total = mutants = 0
+    start = last = time.monotonic()
     while total < args.comparisons:
+        if args.progress > 0 and time.monotonic() - last >= args.progress:
+            last = time.monotonic()
+            report_progress(total, args.comparisons, mutants, last - start)
         path, data = built[mutants % len(built)]
         with open(path) as f:
             doc = json.load(f)
