@@ -1,8 +1,7 @@
 #include "mnemo/smtlib_export.h"
 
-#include <unordered_map>
-
 #include "mnemo/error.h"
+#include "mnemo/verify.h"
 
 namespace mnemo {
 namespace {
@@ -81,8 +80,8 @@ std::string SmtlibCertificate(const Network& net, const Dataset& data) {
     if (!net.layers[l].activation.IsExact())
       Fail("layers[{}] uses the activation {}: no exact SMT-LIB form", l,
            ToString(net.layers[l].activation));
-  std::unordered_map<int64_t, int64_t> index;
-  for (size_t c = 0; c < net.class_values.size(); ++c) index.emplace(net.class_values[c], c);
+  const std::vector<int64_t> index = data.classification ? NetworkClassOf(net, data)
+                                                         : std::vector<int64_t>();
   std::string out = fmt::format(
       "; mnemo certificate: {} network on {} (fingerprint {}), {} points.\n"
       "; unsat <=> the network gives every point its label; sat: (get-value (wrong_P ...)).\n"
@@ -105,8 +104,7 @@ std::string SmtlibCertificate(const Network& net, const Dataset& data) {
     int64_t c = -1;
     Rational target;
     if (data.classification) {
-      auto it = index.find(data.class_values[data.y[p]]);
-      if (it != index.end()) c = it->second;
+      c = index[data.y[p]];
       if (!net.classification) target = data.class_values[data.y[p]];
     } else {
       target = RationalFromDouble(data.target[p]);
