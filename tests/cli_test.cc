@@ -161,6 +161,10 @@ TEST(CliTest, TextLabelsAreTheNetworksLabelsEverywhere) {
   ASSERT_EQ(RunCli({"export", net, "-o", tmp.Path("n.safetensors")}).exit_code, 0);
   const std::string st = testing::ReadText(tmp.Path("n.safetensors"));
   EXPECT_THAT(st, HasSubstr("class_names"));
+  // Text labels in the first column of a file without a header: the error says where to look.
+  WriteText(tmp.Path("first.csv"), "cat,0.5,0.25\ndog,0.125,0.75\n");
+  ExpectBadInput({"data", tmp.Path("first.csv")},
+                 ":2:1: not a number: \"dog\" (text labels in this column? --label-column first)");
   // A version 1 file cannot hold text labels: old readers would print the indices.
   std::string v1 = testing::ReadText(net);
   v1.replace(v1.find("\"version\": 2"), 12, "\"version\": 1");
