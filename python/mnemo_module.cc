@@ -42,11 +42,18 @@ RowMatrix MatrixOf(const py::array_t<double, py::array::c_style | py::array::for
   return m;
 }
 
+// `names`: text class labels, y then holds their indices (python/mnemo/__init__.py data()).
 Dataset FromArrays(const py::array_t<double, py::array::c_style | py::array::forcecast>& x,
-                   const std::vector<double>& y, const std::string& name) {
+                   const std::vector<double>& y, const std::string& name,
+                   const std::vector<std::string>& names) {
   RowMatrix m = MatrixOf(x);
   if (int64_t(y.size()) != m.rows()) Fail("y: {} labels for {} rows of X", y.size(), m.rows());
-  return MakeDataset(name, std::move(m), y);
+  Dataset d = MakeDataset(name, std::move(m), y);
+  if (!names.empty()) {
+    MNEMO_CHECK(d.class_values.size() == names.size(), "text labels and classes");
+    d.class_names = names;
+  }
+  return d;
 }
 
 Dataset Load(const std::string& spec, const std::string& labels, int64_t limit,
@@ -107,6 +114,8 @@ py::list PredictLabels(const Network& net, const RowMatrix& x) {
       out.append(ToFraction(a.value));
     else if (a.class_index < 0)
       out.append(py::none());
+    else if (!net.class_names.empty())
+      out.append(net.class_names[a.class_index]);
     else
       out.append(net.class_values[a.class_index]);
   }
@@ -122,6 +131,8 @@ py::dict Inspect(const Network& net) {
                            {"d", net.dataset.d},
                            {"classes", net.dataset.classes}});
   d["network"] = FromJson(ToJson(net.Stats()));
+  if (net.classification)  // as `mnemo inspect --json`: the text labels, else the integers
+    d["labels"] = net.class_names.empty() ? py::cast(net.class_values) : py::cast(net.class_names);
   py::list layers;
   for (const Layer& l : net.layers) {
     py::dict e;
@@ -180,6 +191,7 @@ void DefineDataset(py::module_& m) {
       .def_property_readonly("classes", &Dataset::classes, "0 for real targets")
       .def_readonly("classification", &Dataset::classification)
       .def_readonly("class_values", &Dataset::class_values)
+      .def_readonly("class_names", &Dataset::class_names, "text labels (empty: integer labels)")
       .def_property_readonly(
           "x",
           [](const Dataset& d) {
@@ -190,14 +202,19 @@ void DefineDataset(py::module_& m) {
           "the distinct points (n × d float64)")
       .def_property_readonly(
           "labels",
-          [](const Dataset& d) {
+          [](const Dataset& d) -> py::object {
+            if (!d.class_names.empty()) {
+              py::list names;
+              for (int64_t i = 0; i < d.n(); ++i) names.append(d.class_names[d.y[i]]);
+              return py::module_::import("numpy").attr("array")(names, "object");
+            }
             std::vector<double> v(d.n());
             for (int64_t i = 0; i < d.n(); ++i) v[i] = d.Expected(i);
             if (d.classification)
               for (int64_t i = 0; i < d.n(); ++i) v[i] = double(d.class_values[d.y[i]]);
-            return py::array_t<double>(v.size(), v.data());
+            return py::array_t<double>(v.size(), v.data()).cast<py::object>();
           },
-          "each point's label (float64)")
+          "each point's label (float64; text labels: an object array of str)")
       .def_property_readonly("fingerprint", [](const Dataset& d) { return d.Fingerprint().hash; })
       .def("__repr__", [](const Dataset& d) {
         return fmt::format("<mnemo.Dataset {}: n={}, d={}, classes={}>", d.source, d.n(), d.d(),
@@ -235,6 +252,7 @@ void DefineNetwork(py::module_& m) {
       .def_readonly("seed", &Network::seed)
       .def_readonly("classification", &Network::classification)
       .def_readonly("class_values", &Network::class_values)
+      .def_readonly("class_names", &Network::class_names, "text labels (empty: integer labels)")
       .def_readonly("layers", &Network::layers)
       .def_property_readonly("output", [](const Network& n) { return OutputName(n.output); })
       .def_property_readonly(
@@ -271,7 +289,8 @@ PYBIND11_MODULE(_mnemo, m) {
   m.def("load", &Load, py::arg("spec"), py::arg("labels") = "", py::arg("limit") = 0,
         py::arg("label_column") = "last", py::arg("skip_rows") = 0,
         "a DATA string: a file, fashion-mnist[:train|:test] or synthetic:KIND?...");
-  m.def("from_arrays", &FromArrays, py::arg("X"), py::arg("y"), py::arg("name") = "arrays");
+  m.def("from_arrays", &FromArrays, py::arg("X"), py::arg("y"), py::arg("name") = "arrays",
+        py::arg("names") = std::vector<std::string>());
   m.def("_build", &Build);
   m.def("_verify", &PyVerify);
   m.def("_predict", [](const Network& n, const Dataset& d) { return PredictLabels(n, d.x); });

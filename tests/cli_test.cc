@@ -125,6 +125,54 @@ TEST(CliTest, PredictAnswersInTheUsersLabelsForEveryRow) {
   EXPECT_EQ(testing::ReadText(tmp.Path("p.csv")), "row,prediction\n0,30\n1,-5\n2,30\n3,30\n");
 }
 
+void ExpectBadInput(const std::vector<std::string>& args, const std::string& message);
+
+// Text labels ("cat", "dog") are the network's labels: the file keeps them (format version 2),
+// predict prints them (CSV-quoted), verify compares the data's text labels with them, inspect
+// lists them, and the float exports carry them.
+TEST(CliTest, TextLabelsAreTheNetworksLabelsEverywhere) {
+  TempDir tmp;
+  const std::string data = tmp.Path("d.csv"), net = tmp.Path("n.json");
+  WriteText(data, "x,y,animal\n1,2,cat\n3,4,dog\n5,6,\"big, cat\"\n1,2,cat\n7,1,emu\n");
+  ASSERT_EQ(RunCli({"build", data, "-c", "zhang", "-o", net}).exit_code, 0);
+  const nlohmann::json file = nlohmann::json::parse(testing::ReadText(net));
+  EXPECT_EQ(file["version"], 2);
+  EXPECT_EQ(file["labels"]["names"], nlohmann::json({"big, cat", "cat", "dog", "emu"}));
+  CliResult p = RunCli({"predict", net, data});
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_EQ(p.out, "row,prediction\n0,cat\n1,dog\n2,\"big, cat\"\n3,cat\n4,emu\n");
+  for (const char* mode : {"exact", "float64"})
+    EXPECT_EQ(RunCli({"verify", net, data, "--mode", mode}).exit_code, 0) << mode;
+  CliResult f32 = RunCli({"verify", net, data, "--mode", "float32", "--json"});
+  EXPECT_NE(f32.exit_code, 2) << f32.err;  // compares the names in float32 too (may be inexact)
+  // Other text labels on the same points: the rows whose label changed are wrong, in words.
+  WriteText(tmp.Path("cow.csv"), "x,y,animal\n1,2,cow\n3,4,dog\n5,6,\"big, cat\"\n1,2,cow\n7,1,emu\n");
+  CliResult v = RunCli({"verify", net, tmp.Path("cow.csv"), "--json"});
+  EXPECT_EQ(v.exit_code, 1);
+  EXPECT_EQ(Json(v)["mismatches"], 2);
+  EXPECT_EQ(Json(v)["first_mismatches"][0]["expected"], "cow");
+  EXPECT_EQ(Json(v)["first_mismatches"][0]["got"], "cat");
+  // Integer labels on a network of text labels: compared as written, so none matches.
+  WriteText(tmp.Path("numbers.csv"), "1,2,0\n3,4,1\n");
+  EXPECT_EQ(Json(RunCli({"verify", net, tmp.Path("numbers.csv"), "--json"}))["mismatches"], 2);
+  CliResult i = RunCli({"inspect", net, "--json"});
+  EXPECT_EQ(Json(i)["labels"], nlohmann::json({"big, cat", "cat", "dog", "emu"}));
+  EXPECT_THAT(RunCli({"inspect", net}).out, HasSubstr("labels: big, cat, cat, dog, emu"));
+  ASSERT_EQ(RunCli({"export", net, "-o", tmp.Path("n.safetensors")}).exit_code, 0);
+  const std::string st = testing::ReadText(tmp.Path("n.safetensors"));
+  EXPECT_THAT(st, HasSubstr("class_names"));
+  // Text labels in the first column of a file without a header: the error says where to look.
+  WriteText(tmp.Path("first.csv"), "cat,0.5,0.25\ndog,0.125,0.75\n");
+  ExpectBadInput({"data", tmp.Path("first.csv")},
+                 ":2:1: not a number: \"dog\" (text labels in this column? --label-column first)");
+  // A version 1 file cannot hold text labels: old readers would print the indices.
+  std::string v1 = testing::ReadText(net);
+  v1.replace(v1.find("\"version\": 2"), 12, "\"version\": 1");
+  WriteText(tmp.Path("v1.json"), v1);
+  ExpectBadInput({"inspect", tmp.Path("v1.json")},
+                 "labels.names: text class labels need format version 2 (the file says 1)");
+}
+
 // ---- bad inputs: exit code 2 and a one-line message naming the place
 
 void ExpectBadInput(const std::vector<std::string>& args, const std::string& message) {

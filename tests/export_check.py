@@ -32,7 +32,7 @@ def forward(t, meta, X):
         idx = h.argmax(1)
     else:  # "bits": the binary digits of the class index, least significant first
         idx = ((h >= 0.5) * 2.0 ** np.arange(h.shape[1])).sum(1)
-    classes = np.array(meta["class_values"])
+    classes = np.array(meta.get("class_names", meta["class_values"]))  # text or integers
     ok = (idx >= 0) & (idx < len(classes))  # else no class: nan
     return np.where(ok, classes[np.where(ok, idx, 0).astype(int)], np.nan)
 

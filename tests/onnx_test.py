@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """ONNX export of every construction: the file passes onnx.checker, and onnxruntime-node (npm,
 installed by scripts/install-deps.sh) gives every row the label mnemo's exact prediction gives.
-Float64 files, and float32 ones where mnemo export accepts them.
+Float64 files, and float32 ones where mnemo export accepts them; with text labels the output
+`label` is a string tensor and gives the names.
 
 Usage: onnx_test.py --binary build/mnemo --ort DIR/node_modules/onnxruntime-node
 Exits 77 (ctest: skipped) with a message when onnxruntime-node or python3-onnx is absent."""
@@ -41,16 +42,24 @@ def main():
         X = np.round(rng.normal(size=(120, 4)) * 64) / 64  # few fraction bits: float-exact nets
         y = rng.integers(0, 3, 120) * 3 - 2  # labels -2, 1, 4
         np.savetxt(data, np.column_stack([X, y]), delimiter=",", fmt="%.17g")
+        text = os.path.join(tmp, "text.csv")  # the same points, labelled in words
+        with open(text, "w") as f:
+            names = {-2: "cat", 1: "dog", 4: "emu"}
+            f.writelines(",".join(f"{v:.17g}" for v in x) + f",{names[int(t)]}\n"
+                         for x, t in zip(X, y))
         X.astype("<f8").tofile(os.path.join(tmp, "x.f64"))
-        for c in CONSTRUCTIONS:
-            net = os.path.join(tmp, c + ".json")
+        runs = [(c, data, ["float64", "float32"]) for c in CONSTRUCTIONS]
+        runs += [(c, text, ["float64"]) for c in CONSTRUCTIONS]
+        for c, data, dtypes in runs:
+            c_name = c + ("-text" if data == text else "")
+            net = os.path.join(tmp, c_name + ".json")
             # bitextract's default weights need more than 53 bits: ask for float64-exact ones.
             extra = ["--max-weight-bits", "53"] if c == "bitextract" else []
             run(mnemo, "build", data, "-c", c, "-o", net, *extra)
             want = run(mnemo, "predict", net, data).stdout.split("\n")[1:-1]
             want = [line.split(",")[1] for line in want]
-            for dtype in ["float64", "float32"]:
-                model = os.path.join(tmp, f"{c}.{dtype}.onnx")
+            for dtype in dtypes:
+                model = os.path.join(tmp, f"{c_name}.{dtype}.onnx")
                 r = subprocess.run([mnemo, "export", net, "--dtype", dtype, "-o", model],
                                    text=True, capture_output=True)
                 if r.returncode == 1 and dtype == "float32":
@@ -61,8 +70,8 @@ def main():
                 got = run("node", os.path.join(HERE, "onnx_run.js"), a.ort, model,
                           os.path.join(tmp, "x.f64"), "120", "4", dtype).stdout.split()
                 wrong = sum(g != w for g, w in zip(got, want)) + abs(len(got) - len(want))
-                assert wrong == 0, f"{c} {dtype}: onnxruntime gets {wrong} of 120 labels wrong"
-                print(f"{c} {dtype}: onnx.checker ok, onnxruntime-node gives all 120 labels")
+                assert wrong == 0, f"{c_name} {dtype}: onnxruntime gets {wrong} of 120 labels wrong"
+                print(f"{c_name} {dtype}: onnx.checker ok, onnxruntime-node gives all 120 labels")
                 checked += 1
     print(f"{checked} passed, 0 failed")
     return 0

@@ -1,7 +1,6 @@
 #!/usr/bin/python3
 """SMT-LIB certificates (mnemo export --format smtlib) checked by z3 and cvc5 (Debian): unsat
-for a small network of every construction (cvc5 within 20 s per certificate, else reported);
-sat for a mutated network, where the model's wrong points are exactly the rows mnemo verify
+for a small network of every construction (both solvers must answer); sat for a mutated network, where the model's wrong points are exactly the rows mnemo verify
 finds wrong.
 
 Usage: smtlib_test.py --binary build/mnemo. Exits 77 (ctest: skipped) when neither solver is
@@ -10,6 +9,9 @@ import argparse, json, os, re, shutil, subprocess, sys, tempfile
 
 DATA = "synthetic:gaussian-clusters?n=12&d=2&classes=3&sigma=0.3&seed=11"
 CONSTRUCTIONS = ["zhang", "bitextract", "vershynin", "baum", "bubeck", "yun"]
+# vershynin's default widths (n1 = 400, code width >= 300) are sized for large N: on 12 points
+# they give 122,710 weights and a 35 MB certificate. A small architecture keeps it small.
+OPTIONS = {"vershynin": ["--n1", "48", "--code-width", "32"]}
 SOLVERS = {"z3": ["z3", "-smt2", "-in"], "cvc5": ["cvc5", "--lang", "smt2", "--produce-models"]}
 
 
@@ -19,18 +21,16 @@ def run(*cmd, code=0, stdin=None):
     return r.stdout
 
 
-# z3 must answer; cvc5 (slower on the larger certificates, e.g. vershynin's) gets a time limit
-# and a certificate it does not decide in time is reported, not failed. A wrong answer fails.
-LIMIT = {"z3": 240, "cvc5": 20}
+# A generous guard against a hung solver (each small certificate takes seconds), not a timing test.
+LIMIT = 240
 
 
 def solve(solver, text, query=""):
     try:
         return subprocess.run(SOLVERS[solver], text=True, capture_output=True,
-                              input=text + query, timeout=LIMIT[solver]).stdout
+                              input=text + query, timeout=LIMIT).stdout
     except subprocess.TimeoutExpired:
-        assert solver != "z3", "z3 gave no answer in time"
-        return "timeout"
+        raise AssertionError(f"{solver} gave no answer within {LIMIT} s")
 
 
 def main():
@@ -45,14 +45,11 @@ def main():
     with tempfile.TemporaryDirectory(prefix="mnemo_smt_") as tmp:
         for c in CONSTRUCTIONS:
             net, cert = os.path.join(tmp, c + ".json"), os.path.join(tmp, c + ".smt2")
-            run(mnemo, "build", DATA, "-c", c, "-o", net)
+            run(mnemo, "build", DATA, "-c", c, "-o", net, *OPTIONS.get(c, []))
             run(mnemo, "export", net, "-o", cert)
             text = open(cert).read()
             for s in solvers:
                 answer = solve(s, text).split()
-                if answer == ["timeout"]:
-                    print(f"{c}: {s} gives no answer within {LIMIT[s]} s (not a failure)")
-                    continue
                 assert answer[:1] == ["unsat"], f"{c}: {s} says {answer[:5]}"
                 print(f"{c}: {s} proves the certificate (unsat)")
                 passed += 1

@@ -62,8 +62,9 @@ class FileReader {
 };
 
 /// The network format (docs/network-format.md, JSON Schema docs/network-format.schema.json).
-/// Readers accept every version from 1 to this one.
-inline constexpr int kNetworkFormatVersion = 1;
+/// Readers accept every version from 1 to this one; a writer writes the lowest version that
+/// holds the network (2 only for text class labels, `labels.names`).
+inline constexpr int kNetworkFormatVersion = 2;
 std::string NetworkToJson(const Network& net);
 /// Validates the whole file against the format and throws mnemo::Error with one line naming
 /// `where` (usually the path) and the JSON path of the offending value.

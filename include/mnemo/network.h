@@ -78,7 +78,9 @@ struct Network {
   std::vector<Layer> layers;
   OutputKind output = OutputKind::kValue;
   bool classification = true;          ///< false: real targets
-  std::vector<int64_t> class_values;   ///< class index → the user's label
+  std::vector<int64_t> class_values;   ///< class index → the user's label (integer labels)
+  std::vector<std::string> class_names;  ///< text labels ("cat", "dog"): class index → name;
+                                         ///< empty when the labels are the integers above
   // Provenance.
   std::string construction;
   nlohmann::ordered_json options = nlohmann::ordered_json::object();
@@ -90,6 +92,8 @@ struct Network {
   int32_t input_dim() const { return layers.empty() ? 0 : layers.front().inputs; }
   int32_t output_dim() const { return layers.empty() ? 0 : layers.back().outputs; }
   NetworkStats Stats() const;
+  /// The user's label of class index c: its name, or the integer in decimal.
+  std::string ClassLabel(int64_t c) const;
   /// MNEMO_CHECKs the structural invariants (dimensions chain, CSR well-formed, denominators > 0).
   void CheckValid() const;
 };

@@ -49,6 +49,11 @@ struct VerifyReport {
   std::string Brief() const;
 };
 
+/// For each class index of the data, the network's class index with the same label, compared as
+/// the user writes them ("cat", or an integer in decimal), or −1 when the network has no such
+/// class. Throws mnemo::Error when a network of real targets meets text labels.
+std::vector<int64_t> NetworkClassOf(const Network& net, const Dataset& data);
+
 /// Checks the network on every original row of `data`. Input and label spaces must match the
 /// network (throws mnemo::Error naming the mismatch otherwise).
 VerifyReport Verify(const Network& net, const Dataset& data, const VerifyOptions& options = {});

@@ -23,24 +23,19 @@ def data(X, y, name="arrays"):
     """A Dataset from NumPy arrays: X (rows × features, float or uint8), y (integer class labels,
     string class labels, or real targets)."""
     y = np.asarray(y)
-    names = None
-    if y.dtype.kind in "USO":  # string labels: classes in sorted order, kept as label_names
+    names = []
+    if y.dtype.kind in "USO":  # text labels: classes in sorted order, kept as class_names
         names = sorted(set(str(v) for v in y))
         index = {v: i for i, v in enumerate(names)}
         y = np.array([index[str(v)] for v in y], dtype=np.float64)
-    d = from_arrays(np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64).tolist(),
-                    name)
-    d.label_names = names
-    return d
+    return from_arrays(np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64).tolist(),
+                       name, names)
 
 
 def build(data, construction, seed=1, verify=True, attempts=0, **options):
     """Runs a construction on the data (mnemo build): returns (network or None, report dict).
     Options are the construction's (`mnemo list --long`), e.g. depth=12, max_weight_bits=53."""
-    net, report = _build(construction, data, seed, verify, attempts, options)
-    if net is not None:
-        net.label_names = getattr(data, "label_names", None)
-    return net, report
+    return _build(construction, data, seed, verify, attempts, options)
 
 
 def verify(net, data, mode="exact"):
@@ -51,13 +46,10 @@ def verify(net, data, mode="exact"):
 
 def predict(net, X):
     """Exact predictions for X (an array of raw inputs, or a Dataset): a NumPy array of your
-    labels (object dtype with None where the network gives no class; Fractions for real
-    targets)."""
+    labels (int64; object dtype with str for text labels, None where the network gives no
+    class, Fractions for real targets)."""
     out = _predict(net, X) if isinstance(X, Dataset) else _predict_x(net, np.asarray(X, float))
-    names = getattr(net, "label_names", None)
-    if names is not None:
-        out = [None if v is None else names[v] for v in out]
-    if net.classification and names is None and all(v is not None for v in out):
+    if net.classification and not net.class_names and all(v is not None for v in out):
         return np.array(out, dtype=np.int64)
     return np.array(out, dtype=object)
 

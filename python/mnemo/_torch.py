@@ -4,7 +4,9 @@ The module takes raw inputs (rows × d) and returns the labels (int64, or the va
 targets); `module.outputs(x)` gives the last layer's values. It contains the input map
 ((x − centre)·2^−s), every affine map as an nn.Linear, step activations (1 if z ≥ 0) and the
 output decoding ("value": rint, "argmax", "bits": Σ [y_b ≥ ½]·2^b). Rows with no class get
-`module.no_class` (the smallest int64). float64 is the default; float32 is given only when the
+`module.no_class` (the smallest int64). A network with text labels ("cat", "dog") returns the
+class index instead, and `module.class_names[index]` is the label (`module.names(x)` does it).
+float64 is the default; float32 is given only when the
 network is exact in float32 on `data` (checked by mnemo, as `mnemo verify --mode float32`), and
 any dtype given `data` is checked the same way (mnemo.Error when a row would be wrong, unless
 allow_inexact).
@@ -45,7 +47,16 @@ class MnemoModule(torch.nn.Module):
         self.classification = net.classification
         self.register_buffer("class_values", torch.tensor(list(net.class_values) or [0],
                                                           dtype=torch.int64))
+        self.class_names = list(net.class_names)
+        if self.class_names:  # text labels: the module returns the class index
+            self.class_values = torch.arange(len(self.class_names), dtype=torch.int64)
         self.no_class = torch.iinfo(torch.int64).min
+
+    def names(self, x):
+        """The text labels of x's rows (None where the network gives no class)."""
+        if not self.class_names:
+            raise _mnemo.Error("names(): the network's labels are integers; call the module")
+        return [None if i == self.no_class else self.class_names[i] for i in self(x).tolist()]
 
     def outputs(self, x):
         x = torch.as_tensor(x).to(self.center.dtype)

@@ -18,6 +18,9 @@ nlohmann::ordered_json InspectJson(const Network& net) {
                   {"d", net.dataset.d},
                   {"classes", net.dataset.classes}};
   j["network"] = mnemo::ToJson(net.Stats());
+  // The user's labels, class index c ↦ labels[c]: the text labels, else the integers.
+  if (net.classification && net.class_names.empty()) j["labels"] = net.class_values;
+  if (net.classification && !net.class_names.empty()) j["labels"] = net.class_names;
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const Layer& l : net.layers)
     layers.push_back({{"inputs", l.inputs},
@@ -64,6 +67,16 @@ std::string ReportText(const nlohmann::ordered_json& report, const std::string& 
   }
 }
 
+// "labels: cat, dog, emu" (the first 20, in class-index order).
+std::string LabelLine(const Network& net) {
+  std::string s = "labels:";
+  const int64_t n = int64_t(net.class_values.size());
+  for (int64_t c = 0; c < std::min<int64_t>(n, 20); ++c)
+    s += (c ? ", " : " ") + net.ClassLabel(c);
+  if (n > 20) s += fmt::format(", ... ({} in all)", n);
+  return s;
+}
+
 }  // namespace
 
 void AddInspectCommand(CLI::App& app, int* exit_code) {
@@ -87,6 +100,7 @@ void AddInspectCommand(CLI::App& app, int* exit_code) {
                                             ? fmt::format("C = {}", net.dataset.classes)
                                             : "real targets"),
                             2));
+        if (net.classification) fmt::print("{}\n\n", WrapText(LabelLine(net), 2));
         fmt::print("{}\n{}", SizeTable(net.Stats()).ToText(), LayerTable(net).ToText());
         const std::string report = ReportText(net.report, f->network);
         if (!report.empty()) fmt::print("\nbuild report:\n{}", report);

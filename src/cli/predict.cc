@@ -3,6 +3,7 @@
 #include "mnemo/error.h"
 #include "mnemo/evaluate.h"
 #include "mnemo/io.h"
+#include "mnemo/table.h"
 #include "src/cli/cli_util.h"
 #include "src/cli/commands.h"
 
@@ -38,14 +39,15 @@ void AddPredictCommand(CLI::App& app, int* exit_code) {
         if (!net.classification) answers[p] = fmt::format("{}", v[0]);
         else {
           int64_t cls = DecodeClass(net, v);
-          answers[p] = cls >= 0 ? fmt::format("{}", net.class_values[cls]) : "none";
+          answers[p] = cls >= 0 ? net.ClassLabel(cls) : "none";
         }
       }
     }
     std::string csv = "row,prediction\n";
     const int64_t rows = data.row_to_point.empty() ? data.n() : int64_t(data.row_to_point.size());
     for (int64_t r = 0; r < rows; ++r)
-      csv += fmt::format("{},{}\n", r, answers[data.row_to_point.empty() ? r : data.row_to_point[r]]);
+      csv += fmt::format("{},{}\n", r,
+                         CsvEscape(answers[data.row_to_point.empty() ? r : data.row_to_point[r]]));
     if (o->output.empty()) fmt::print("{}", csv);
     else WriteFileAtomic(o->output, csv);
     return 0;

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -106,7 +107,12 @@ void ParseLine(std::string_view line, int64_t line_no, const Layout& l, const st
       out->text_labels.emplace_back(int64_t(out->lines.size()), std::string(TrimView((*cells)[c])));
       out->labels.push_back(0);
     } else {
-      Fail("{}:{}:{}: not a number: \"{}\"", path, line_no, c + 1, TrimView((*cells)[c]));
+      const std::string_view cell = TrimView((*cells)[c]);
+      const bool word = !cell.empty() && std::isalpha(static_cast<unsigned char>(cell[0]));
+      Fail("{}:{}:{}: not a number: \"{}\"{}", path, line_no, c + 1, cell,
+           word ? fmt::format(" (text labels in this column? --label-column {})",
+                              c == 0 ? "first" : std::to_string(c))
+                : "");
     }
   }
   if (l.label_col < 0) out->labels.push_back(0);

@@ -78,7 +78,7 @@ std::string AnswerString(const Network& net, const Answer& answer) {
     return ToString(answer.value);
   }
   if (answer.class_index < 0) return "none";
-  return fmt::format("{}", net.class_values[answer.class_index]);
+  return net.ClassLabel(answer.class_index);
 }
 
 bool IsCorrect(const Network& net, const Answer& answer, const Expected& expected) {

@@ -5,6 +5,7 @@
 
 #include "mnemo/error.h"
 #include "mnemo/evaluate.h"
+#include "mnemo/verify.h"
 
 namespace mnemo {
 namespace {
@@ -118,16 +119,16 @@ struct FloatAnswer {
   std::string got;
 };
 
-FloatAnswer Judge(const Network& net, const Dataset& data, int64_t p,
-                  const std::vector<double>& out) {
+// `index`: the network's class of each data class (NetworkClassOf).
+FloatAnswer Judge(const Network& net, const Dataset& data, const std::vector<int64_t>& index,
+                  int64_t p, const std::vector<double>& out) {
   if (!net.classification) {
     const double want = data.classification ? double(data.class_values[data.y[p]]) : data.target[p];
     return {out[0] == want, fmt::format("{}", out[0])};
   }
   const int64_t c = DecodeClass(net, out);
   if (c < 0) return {false, "none"};
-  const int64_t label = net.class_values[c];
-  return {data.classification && label == data.class_values[data.y[p]], fmt::format("{}", label)};
+  return {data.classification && c == index[data.y[p]], net.ClassLabel(c)};
 }
 
 template <typename T>
@@ -136,11 +137,13 @@ void Run(const Network& net, const Dataset& data, DtypeCheck* check, int64_t max
   for (int64_t i = 0; i < data.x.size(); ++i)
     if (double(T(data.x.data()[i])) != data.x.data()[i]) ++check->rounded_inputs;
   std::vector<FloatAnswer> answer(data.n());
+  const std::vector<int64_t> index = data.classification ? NetworkClassOf(net, data)
+                                                         : std::vector<int64_t>();
 #pragma omp parallel for schedule(dynamic, 64)
   for (int64_t p = 0; p < data.n(); ++p) {
     const double* x = data.x.data() + p * data.d();
-    FloatAnswer a = Judge(net, data, p, Forward(f, x, false));
-    FloatAnswer b = Judge(net, data, p, Forward(f, x, true));
+    FloatAnswer a = Judge(net, data, index, p, Forward(f, x, false));
+    FloatAnswer b = Judge(net, data, index, p, Forward(f, x, true));
     if (a.right && !b.right) a = b;
     answer[p] = std::move(a);
   }

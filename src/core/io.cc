@@ -325,6 +325,7 @@ std::string Metadata(const Network& net, ExportDtype dtype, const json& extra) {
   meta["output"] = OutputName(net.output);
   meta["classification"] = net.classification;
   meta["class_values"] = net.class_values;
+  if (!net.class_names.empty()) meta["class_names"] = net.class_names;
   meta["construction"] = net.construction;
   meta["dtype"] = dtype == ExportDtype::kFloat32 ? "float32" : "float64";
   for (const auto& [key, value] : extra.items()) meta[key] = value;

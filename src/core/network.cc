@@ -106,6 +106,10 @@ Rational Layer::Bias(int32_t j) const {
   return r;
 }
 
+std::string Network::ClassLabel(int64_t c) const {
+  return class_names.empty() ? fmt::format("{}", class_values[c]) : class_names[c];
+}
+
 NetworkStats Network::Stats() const {
   NetworkStats s;
   s.depth = static_cast<int64_t>(layers.size());
@@ -149,6 +153,7 @@ void Network::CheckValid() const {
       MNEMO_CHECK(layer.row_ptr[j] <= layer.row_ptr[j + 1], "layer {} row {} order", l, j);
     for (int32_t c : layer.col) MNEMO_CHECK(c >= 0 && c < layer.inputs, "layer {} column", l);
   }
+  MNEMO_CHECK(class_names.empty() || class_names.size() == class_values.size(), "class names");
   if (output == OutputKind::kArgmax && classification)
     MNEMO_CHECK(output_dim() == int32_t(class_values.size()), "argmax outputs != classes");
   if (!input.center.empty()) MNEMO_CHECK(int32_t(input.center.size()) == input_dim());

@@ -158,7 +158,22 @@ Layer LayerOf(const Node& node, int64_t inputs) {
   return layer;
 }
 
-void ReadLabels(const Node& labels, Network* net) {
+// labels.names (version 2): one distinct string per class, index c ↦ the user's text label.
+void ReadNames(const Node& names, int64_t version, Network* net) {
+  if (version < 2) names.Fail("text class labels need format version 2 (the file says {})", version);
+  if (names.Size() != net->class_values.size())
+    names.Fail("has {} entries, expected {} (one per entry of labels.values)", names.Size(),
+               net->class_values.size());
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < names.Size(); ++i) {
+    std::string name = names[i].String();
+    auto [it, fresh] = seen.emplace(name, i);
+    if (!fresh) names[i].Fail("label \"{}\" appears twice (also at index {})", name, it->second);
+    net->class_names.push_back(std::move(name));
+  }
+}
+
+void ReadLabels(const Node& labels, int64_t version, Network* net) {
   std::string kind = labels.Field("kind").String();
   if (kind != "classes" && kind != "real")
     labels.Field("kind").Fail("must be \"classes\" or \"real\", got \"{}\"", kind);
@@ -178,6 +193,7 @@ void ReadLabels(const Node& labels, Network* net) {
     if (!fresh) values[i].Fail("label {} appears twice (also at index {})", v, it->second);
     net->class_values.push_back(v);
   }
+  if (labels.Has("names")) ReadNames(labels.Field("names"), version, net);
 }
 
 OutputKind OutputOf(const Node& node) {
@@ -229,7 +245,7 @@ void CheckOutputs(const Node& top, const Network& net) {
 std::string NetworkToJson(const Network& net) {
   json top;
   top["format"] = "mnemo-network";
-  top["version"] = kNetworkFormatVersion;
+  top["version"] = net.class_names.empty() ? 1 : 2;  // the lowest version that holds it
   top["construction"] = net.construction;
   top["options"] = net.options;
   top["seed"] = net.seed;
@@ -242,6 +258,7 @@ std::string NetworkToJson(const Network& net) {
   json labels;
   labels["kind"] = net.classification ? "classes" : "real";
   if (net.classification) labels["values"] = net.class_values;
+  if (net.classification && !net.class_names.empty()) labels["names"] = net.class_names;
   top["labels"] = labels;
   top["output"] = OutputKindName(net.output);
   json input;
@@ -283,7 +300,7 @@ Network NetworkFromJson(const std::string& text, const std::string& where) {
          kNetworkFormatVersion);
   Network net;
   ReadProvenance(top, &net);
-  ReadLabels(top.Field("labels"), &net);
+  ReadLabels(top.Field("labels"), version, &net);
   net.output = OutputOf(top.Field("output"));
   Node input = top.Field("input");
   Node center = input.Field("center");

@@ -32,7 +32,7 @@ struct Pb {
   Pb& Msg(int field, const Pb& m) { return Bytes(field, m.b); }
 };
 
-constexpr int kFloat = 1, kInt64 = 7, kDouble = 11;  // TensorProto.DataType
+constexpr int kFloat = 1, kInt64 = 7, kString = 8, kDouble = 11;  // TensorProto.DataType
 
 // AttributeProto: name(1), i(3), ints(8), type(20): INT = 2, INTS = 7.
 Pb IntAttr(const std::string& name, int64_t v) { return Pb().Bytes(1, name).Int(3, v).Int(20, 2); }
@@ -61,6 +61,17 @@ class Graph {
                    const std::vector<int64_t>& v) {
     return Init(name, shape, kInt64,
                 std::string(reinterpret_cast<const char*>(v.data()), v.size() * 8));
+  }
+  // A string initializer (TensorProto string_data(6)).
+  std::string Strings(const std::string& name, const std::vector<int64_t>& shape,
+                      const std::vector<std::string>& v) {
+    Pb t;
+    for (int64_t d : shape) t.Int(1, d);
+    t.Int(2, kString);
+    for (const std::string& s : v) t.Bytes(6, s);
+    t.Bytes(8, name);
+    graph_.Msg(5, t);
+    return name;
   }
   // NodeProto: input(1), output(2), name(3), op_type(4), attribute(5). Returns the output.
   std::string Node(const std::string& op, const std::vector<std::string>& in,
@@ -136,18 +147,24 @@ std::string ClassIndex(Graph& g, const std::string& y, const std::string& output
   return g.Node("MatMul", {bits, g.Floats("powers", {m}, powers)});
 }
 
-// label = class_values[index] where 0 ≤ index < C, else INT64_MIN.
-void Labels(Graph& g, const std::string& index, const std::vector<int64_t>& class_values) {
+// label = table[index] where 0 ≤ index < C, else `none`: the integer labels (class_values,
+// none = INT64_MIN) or the text labels (class_names, none = ""). Returns the label's type.
+int Labels(Graph& g, const std::string& index, const nlohmann::json& meta) {
+  const std::vector<int64_t> class_values = meta["class_values"];
   const int64_t classes = int64_t(class_values.size());
+  const bool text = meta.contains("class_names");
+  const std::string table = text ? g.Strings("class_names", {classes}, meta["class_names"])
+                                 : g.Ints("class_values", {classes}, class_values);
+  const std::string none = text ? g.Strings("no_class", {}, {""})
+                                : g.Ints("no_class", {}, {std::numeric_limits<int64_t>::min()});
   const std::string zero = g.Floats("zero_index", {}, {0});
   const std::string ok =
       g.Node("And", {g.Node("GreaterOrEqual", {index, zero}),
                      g.Node("Less", {index, g.Floats("classes", {}, {double(classes)})})});
   const std::string safe = g.Cast(g.Node("Where", {ok, index, zero}), kInt64);
-  const std::string label = g.Node(
-      "Gather", {g.Ints("class_values", {classes}, class_values), safe}, {IntAttr("axis", 0)});
-  g.Node("Where", {ok, label, g.Ints("no_class", {}, {std::numeric_limits<int64_t>::min()})}, {},
-         "label");
+  const std::string label = g.Node("Gather", {table, safe}, {IntAttr("axis", 0)});
+  g.Node("Where", {ok, label, none}, {}, "label");
+  return text ? kString : kInt64;
 }
 
 }  // namespace
@@ -179,8 +196,7 @@ std::string WriteOnnx(const std::vector<FloatTensor>& tensors, const std::string
   }
   g.Node("Identity", {h}, {}, "outputs");
   if (meta["classification"].get<bool>()) {
-    Labels(g, ClassIndex(g, h, meta["output"], m), meta["class_values"]);
-    g.Io(12, "label", kInt64, {"N"});
+    g.Io(12, "label", Labels(g, ClassIndex(g, h, meta["output"], m), meta), {"N"});
   } else {
     g.Node("Gather", {h, g.Ints("col0", {}, {0})}, {IntAttr("axis", 1)}, "label");
     g.Io(12, "label", g.elem(), {"N"});

@@ -1,8 +1,7 @@
 #include "mnemo/smtlib_export.h"
 
-#include <unordered_map>
-
 #include "mnemo/error.h"
+#include "mnemo/verify.h"
 
 namespace mnemo {
 namespace {
@@ -38,27 +37,32 @@ std::string Correct(const Network& net, const std::vector<std::string>& y, int64
   return s + ")";
 }
 
+// An exact SMT-LIB integer: 3 or (- 3).
+std::string Int(const Integer& v) { return sgn(v) < 0 ? "(- " + Integer(-v).get_str() + ")" : v.get_str(); }
+
 // The neurons of point p as constants v_p_l_j; returns the names of the last layer's values.
+// Each affine map is written over integers, (= (* denominator z) (+ bias (* weight h) ...)),
+// so the solver multiplies integers by the values and never divides (see export-formats.md).
 std::vector<std::string> Point(const Network& net, const std::vector<std::string>& input, int64_t p,
                                std::string* out) {
   std::vector<std::string> h = input;
   for (size_t l = 0; l < net.layers.size(); ++l) {
     const Layer& layer = net.layers[l];
-    const std::string scale = Real(Rational(1, 1) / Rational(layer.denominator));
     std::vector<std::string> next(layer.outputs);
     for (int32_t j = 0; j < layer.outputs; ++j) {
-      std::string sum = "(+ " + Real(Rational(layer.bias[j]));
+      std::string sum = "(+ " + Int(layer.bias[j]);
       for (int64_t k = layer.row_ptr[j]; k < layer.row_ptr[j + 1]; ++k)
-        sum += fmt::format(" (* {} {})", Real(Rational(layer.weight[k])), h[layer.col[k]]);
+        sum += fmt::format(" (* {} {})", Int(layer.weight[k]), h[layer.col[k]]);
       const std::string z = fmt::format("z_{}_{}_{}", p, l, j);
       next[j] = fmt::format("v_{}_{}_{}", p, l, j);
-      *out += fmt::format("(declare-const {} Real)\n(assert (= {} (* {} {})))\n", z, z, scale,
-                          sum + ")");
+      const std::string scaled =
+          layer.denominator == 1 ? z : fmt::format("(* {} {})", Int(layer.denominator), z);
+      *out += fmt::format("(declare-const {} Real)\n(assert (= {} {}))\n", z, scaled, sum + ")");
       std::string value = z;
       if (layer.activation.kind == Activation::kRelu)
-        value = fmt::format("(ite (>= {} 0.0) {} 0.0)", z, z);
+        value = fmt::format("(ite (>= {} 0) {} 0)", z, z);
       else if (layer.activation.kind == Activation::kStep)
-        value = fmt::format("(ite (>= {} 0.0) 1.0 0.0)", z);
+        value = fmt::format("(ite (>= {} 0) 1 0)", z);
       *out += fmt::format("(declare-const {} Real)\n(assert (= {} {}))\n", next[j], next[j], value);
     }
     h = std::move(next);
@@ -76,8 +80,8 @@ std::string SmtlibCertificate(const Network& net, const Dataset& data) {
     if (!net.layers[l].activation.IsExact())
       Fail("layers[{}] uses the activation {}: no exact SMT-LIB form", l,
            ToString(net.layers[l].activation));
-  std::unordered_map<int64_t, int64_t> index;
-  for (size_t c = 0; c < net.class_values.size(); ++c) index.emplace(net.class_values[c], c);
+  const std::vector<int64_t> index = data.classification ? NetworkClassOf(net, data)
+                                                         : std::vector<int64_t>();
   std::string out = fmt::format(
       "; mnemo certificate: {} network on {} (fingerprint {}), {} points.\n"
       "; unsat <=> the network gives every point its label; sat: (get-value (wrong_P ...)).\n"
@@ -92,15 +96,15 @@ std::string SmtlibCertificate(const Network& net, const Dataset& data) {
     std::vector<std::string> x(data.d());
     for (int64_t j = 0; j < data.d(); ++j) {
       const Rational c = net.input.center.empty() ? Rational(0) : net.input.center[j];
-      x[j] = fmt::format("(* (- {} {}) {})", Real(RationalFromDouble(data.x(p, j))), Real(c),
-                         Real(scale));
+      x[j] = fmt::format("x_{}_{}", p, j);
+      out += fmt::format("(declare-const {} Real)\n(assert (= {} (* (- {} {}) {})))\n", x[j], x[j],
+                         Real(RationalFromDouble(data.x(p, j))), Real(c), Real(scale));
     }
     const std::vector<std::string> y = Point(net, x, p, &out);
     int64_t c = -1;
     Rational target;
     if (data.classification) {
-      auto it = index.find(data.class_values[data.y[p]]);
-      if (it != index.end()) c = it->second;
+      c = index[data.y[p]];
       if (!net.classification) target = data.class_values[data.y[p]];
     } else {
       target = RationalFromDouble(data.target[p]);

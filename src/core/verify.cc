@@ -78,6 +78,20 @@ std::string VerifyReport::Brief() const {
   return s;
 }
 
+std::vector<int64_t> NetworkClassOf(const Network& net, const Dataset& data) {
+  if (!net.classification && !data.class_names.empty())
+    Fail("{}: the network predicts real values but the data has text labels", data.source);
+  std::unordered_map<std::string, int64_t> index;
+  for (int64_t c = 0; c < int64_t(net.class_values.size()); ++c) index.emplace(net.ClassLabel(c), c);
+  std::vector<int64_t> out(data.class_values.size(), -1);
+  for (size_t c = 0; c < out.size(); ++c) {
+    auto it = index.find(data.class_names.empty() ? fmt::format("{}", data.class_values[c])
+                                                  : data.class_names[c]);
+    if (it != index.end()) out[c] = it->second;
+  }
+  return out;
+}
+
 namespace {
 
 void CheckCompatible(const Network& net, const Dataset& data, VerifyMode mode) {
@@ -94,21 +108,18 @@ void CheckCompatible(const Network& net, const Dataset& data, VerifyMode mode) {
 
 // What each point should get, in the network's label space (or its exact real target).
 std::vector<Expected> ExpectedOf(const Network& net, const Dataset& data) {
-  std::unordered_map<int64_t, int64_t> index;
-  for (size_t c = 0; c < net.class_values.size(); ++c) index.emplace(net.class_values[c], int64_t(c));
+  const std::vector<int64_t> index = data.classification ? NetworkClassOf(net, data)
+                                                         : std::vector<int64_t>();
   std::vector<Expected> out(data.n());
   for (int64_t p = 0; p < data.n(); ++p) {
     if (!data.classification) {
       out[p].target = RationalFromDouble(data.target[p]);
       continue;
     }
-    int64_t label = data.class_values[data.y[p]];
-    if (net.classification) {
-      auto it = index.find(label);
-      out[p].class_index = it == index.end() ? -1 : it->second;
-    } else {
-      out[p].target = label;
-    }
+    if (net.classification)
+      out[p].class_index = index[data.y[p]];
+    else
+      out[p].target = data.class_values[data.y[p]];
   }
   return out;
 }
@@ -160,7 +171,7 @@ std::vector<Decision> FloatDecisions(const Network& net, const Dataset& data,
       int64_t got = DecodeClass(net, o);
       int64_t y = expected[p].class_index;
       dec[p].correct = y >= 0 && got == y;
-      dec[p].got = got >= 0 ? fmt::format("{}", net.class_values[got]) : "none";
+      dec[p].got = got >= 0 ? net.ClassLabel(got) : "none";
       if (net.output == OutputKind::kValue) {
         margin = 0.5 - std::fabs(o[0] - double(y));
         if (options.tolerance > 0) dec[p].correct = y >= 0 && std::fabs(o[0] - double(y)) <= options.tolerance;

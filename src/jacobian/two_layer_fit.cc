@@ -439,6 +439,7 @@ Network FitDataset(const FitOptions& o, const Dataset& data, FitReport* report) 
   }
   net.classification = data.classification;
   net.class_values = data.class_values;
+  net.class_names = data.class_names;
   net.construction = "jacobian-fit";
   net.options = {{"activation", o.activation.Name()},
                  {"m", o.m},

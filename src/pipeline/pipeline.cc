@@ -63,6 +63,7 @@ std::optional<ExactSeparation> Separation(const Dataset& data, const InputMap& m
 void Stamp(const Construction& c, const Dataset& data, const Report& r, Network* net) {
   net->classification = data.classification;
   net->class_values = data.class_values;
+  net->class_names = data.class_names;
   net->construction = c.name;
   net->options = r.options;
   net->seed = r.seed;

@@ -23,10 +23,18 @@ def rational(text):
 
 class Network:
     def __init__(self, doc):
-        assert doc["format"] == "mnemo-network" and 1 <= integer(doc["version"]) <= 1
+        version = integer(doc["version"])
+        assert doc["format"] == "mnemo-network" and 1 <= version <= 2
         labels = doc["labels"]
         self.classes = labels["kind"] == "classes"
         self.values = [integer(v) for v in labels.get("values", [])] if self.classes else []
+        # Version 2: text labels, index c ↦ names[c] (the user's labels are then the names).
+        self.names = labels.get("names")
+        if self.names is not None:
+            assert version >= 2 and self.classes and len(self.names) == len(self.values)
+            assert all(isinstance(s, str) for s in self.names)
+            assert len(set(self.names)) == len(self.names)
+        self.labels = self.names if self.names is not None else self.values
         self.output = doc["output"]
         self.center = [rational(c) for c in doc["input"]["center"]]
         s = integer(doc["input"]["scale_log2"])
@@ -74,7 +82,7 @@ class Network:
         return index if index < n else None
 
     def expected_index(self, label):
-        return self.values.index(label) if label in self.values else None
+        return self.labels.index(label) if label in self.labels else None
 
     def margin(self, y, label):
         """The documented margin for a row with user label (classes) or target (real)."""
@@ -95,7 +103,7 @@ class Network:
         d = self.decide(y)
         if not self.classes:
             return d
-        return None if d is None else self.values[d]
+        return None if d is None else self.labels[d]
 
     def right(self, y, label):
         if not self.classes:
@@ -110,21 +118,28 @@ def load(path):
 
 
 def read_csv(path):
-    """Rows of floats and the label (last column), as mnemo reads a headerless CSV."""
+    """Rows of floats and the label (last column: a number, or text), as mnemo reads a
+    headerless CSV."""
     rows, labels = [], []
     with open(path) as f:
         for line in f:
             if line.strip():
-                cells = [float(c) for c in line.split(",")]
-                rows.append(cells[:-1])
-                labels.append(cells[-1])
+                cells = line.strip().split(",")
+                rows.append([float(c) for c in cells[:-1]])
+                try:
+                    labels.append(float(cells[-1]))
+                except ValueError:
+                    labels.append(cells[-1])
     return rows, labels
 
 
 def target_of(net, label):
-    """A label as the network compares it: an integer class label, or the exact target."""
+    """A label as the network compares it, as the user writes it: text, an integer class label,
+    or the exact target."""
+    if isinstance(label, str):
+        return label
     if net.classes:
-        return int(label)
+        return str(int(label)) if net.names is not None else int(label)
     return Fraction(label)
 
 

@@ -27,12 +27,13 @@ CONSTRUCTIONS = {
                 ["bubeck"], ["yun"], ["vershynin", "--n1", "96", "--code-width", "48", "--s", "6"]],
     "real": [["zhang"], ["bubeck"], ["yun"]],
     "tiny": [["zhang"], ["bitextract"], ["yun"]],
+    "text": [["zhang"], ["bitextract"], ["bubeck"], ["yun"]],
 }
 
 
 def write_data(path, kind, rows, rng):
     """Headerless CSV, label last. classes: labels from a small set of odd integers; real:
-    dyadic targets; tiny: classes on coordinates near 1e-300."""
+    dyadic targets; tiny: classes on coordinates near 1e-300; text: text class labels."""
     seen = set()
     lines = []
     while len(lines) < rows:
@@ -44,8 +45,11 @@ def write_data(path, kind, rows, rng):
         if x in seen:
             continue
         seen.add(x)
-        label = rng.randint(-512, 512) / 256 if kind == "real" else rng.choice([-3, 0, 7, 12])
-        lines.append(",".join(repr(v) for v in x) + "," + repr(label))
+        if kind == "text":
+            label = rng.choice(["cat", "dog", "emu", "gnu"])
+        else:
+            label = repr(rng.randint(-512, 512) / 256 if kind == "real" else rng.choice([-3, 0, 7, 12]))
+        lines.append(",".join(repr(v) for v in x) + "," + label)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -147,6 +151,16 @@ def m_labels(doc, rng, _ctx):
     labels = doc["labels"]
     if labels["kind"] != "classes":
         return
+    if "names" in labels and rng.random() < 0.7:  # text labels: mutate the names
+        names = labels["names"]
+        change = rng.choice(["shuffle", "replace", "duplicate"])
+        if change == "shuffle":
+            rng.shuffle(names)
+        elif change == "replace":
+            names[rng.randrange(len(names))] = rng.choice(["cow", "7", "", "dog"])
+        elif len(names) >= 2:
+            names[0] = names[1]  # invalid: the loader must reject it
+        return
     values = labels["values"]
     change = rng.choice(["shuffle", "replace", "duplicate"])
     if change == "shuffle":
@@ -194,7 +208,7 @@ def parse_prediction(text, net):
     if text == "none":
         return None
     if net.classes:
-        return int(text)
+        return text if net.names is not None else int(text)
     if "/" in text or "." not in text and "e" not in text and "inf" not in text:
         return oracle.rational(text)
     value = Fraction(float(text))

@@ -68,15 +68,36 @@ def test_exact_weights_are_python_ints(nets):
         assert float(exact) == dense[0, layer.col[k]] or layer.col.count(layer.col[k]) > 1
 
 
-def test_arrays_with_string_labels_and_uint8():
+@pytest.mark.parametrize("c", CONSTRUCTIONS)
+def test_text_labels_stay_text_everywhere(c, tmp_path):
+    # The class names travel from the arrays into the network file, predict, verify, inspect,
+    # the npz metadata and to_torch; a saved and reloaded network still has them.
     rng = np.random.default_rng(1)
     X = rng.integers(0, 256, size=(50, 6)).astype(np.uint8)
     y = np.array(["cat", "dog", "emu"])[rng.integers(0, 3, 50)]
     d = mnemo.data(X, y)
-    assert d.d == 6 and d.label_names == ["cat", "dog", "emu"]
-    net, report = mnemo.build(d, "zhang")
-    assert report["status"] == "success"
+    assert d.d == 6 and d.class_names == ["cat", "dog", "emu"] and list(d.labels) == list(y)
+    options = {"max_weight_bits": 53} if c == "bitextract" else {}
+    net, report = mnemo.build(d, c, **options)
+    assert report["status"] == "success", report.get("reason")
+    assert net.class_names == ["cat", "dog", "emu"]
     assert list(mnemo.predict(net, X)) == list(y)
+    assert mnemo.verify(net, d)["all_correct"] is True
+    assert mnemo.inspect(net)["labels"] == ["cat", "dog", "emu"]
+    path = str(tmp_path / "n.json")
+    net.save(path)
+    again = mnemo.Network.load(path)
+    assert again.class_names == net.class_names and json.loads(again.to_json())["version"] == 2
+    assert list(mnemo.predict(again, X)) == list(y)
+    check = mnemo.export(net, str(tmp_path / "n.npz"), d, allow_inexact=True)
+    meta = json.loads(str(np.load(tmp_path / "n.npz")["metadata"]))
+    assert meta["class_names"] == ["cat", "dog", "emu"]
+    if check["exact"]:  # torch computes in float64: it promises the labels only then
+        assert mnemo.to_torch(net).names(X) == list(y)
+    # The same points with other text labels: verify counts every row whose label changed.
+    other = mnemo.data(X, np.where(y == "cat", "cow", y))
+    v = mnemo.verify(net, other)
+    assert v["mismatches"] == int((y == "cat").sum()) and v["first_mismatches"][0]["got"] == "cat"
 
 
 def test_inspect_save_load_and_export(tmp_path, data, nets):
