@@ -265,6 +265,20 @@ TEST(CliBadInputTest, UnknownConstructionAndOptions) {
   EXPECT_FALSE(std::filesystem::exists(tmp.Path("n.json")));
 }
 
+TEST(CliBadInputTest, ANewlineInADataArgumentGivesAOneLineMessage) {
+  TempDir tmp;
+  for (const std::string& data : {std::string("synthetic:ball?n=20&col\nour=red"),
+                                  tmp.Path("two\nlines.csv"), std::string("\n"),
+                                  std::string("synthetic:ball?n=2\r\n0\xD3")}) {
+    CliResult r = RunCli({"data", data});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_THAT(r.err, ::testing::StartsWith("mnemo: error: ")) << r.err;
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;  // one line, the last byte
+  }
+  ExpectBadInput({"data", "synthetic:ball?n=20&col\nour=red"}, "unknown parameter \"col\\nour\"");
+  ExpectBadInput({"data", tmp.Path("two\nlines.csv")}, tmp.Path("two\\nlines.csv"));
+}
+
 TEST(CliBadInputTest, FailedBuildLeavesNoPartialOutput) {
   TempDir tmp;
   std::string f = tmp.Path("d.csv"), out = tmp.Path("net.json");

@@ -303,6 +303,19 @@ TEST(DatasetTest, SyntheticGeneratorsAreDeterministicAndValidated) {
   EXPECT_EQ(limited.n(), 7);
 }
 
+TEST(DatasetTest, ErrorsEscapeControlBytesAndInvalidUtf8OfTheUsersText) {
+  // Found by fuzz_synthetic: a newline in the spec split the message over two lines.
+  const std::string error = ErrorOf([] { LoadDataset("synthetic:ball?n\323=\n&d=3"); });
+  EXPECT_THAT(error, ::testing::StartsWith("synthetic:ball?n\\xD3=\\n&d=3: "));
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  EXPECT_EQ(internal::Printable("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 a\\b"),
+            "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 a\\b");  // valid UTF-8 and '\\' pass
+  EXPECT_EQ(internal::Printable(std::string("\t\r\x7F\0", 4)), "\\t\\r\\x7F\\x00");
+  // Overlong, surrogate, above U+10FFFF, truncated, stray continuation byte.
+  EXPECT_EQ(internal::Printable("\xC0\xAF|\xED\xA0\x80|\xF4\x90\x80\x80|\xE2\x82|\x80"),
+            "\\xC0\\xAF|\\xED\\xA0\\x80|\\xF4\\x90\\x80\\x80|\\xE2\\x82|\\x80");
+}
+
 // Σ_j ((x_ij − c_j)·2^−s)² in rationals.
 Rational ExactNorm2(const Dataset& ds, const InputMap& map, int64_t i, int s) {
   Rational sum = 0;

@@ -6,15 +6,18 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
 namespace mnemo {
 
-/// Bad user input or an unusable file. The message is one line and names the place.
+/// Bad user input or an unusable file. The message is one line and names the place: control
+/// bytes and invalid UTF-8 in it (a file name or a spec the user typed, quoted in the message)
+/// are escaped (internal::Printable), so a newline in user text never splits the line.
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& message) : std::runtime_error(message) {}
+  explicit Error(const std::string& message);
 };
 
 /// Throws mnemo::Error with a fmt-formatted message.
@@ -24,6 +27,10 @@ template <typename... Args>
 }
 
 namespace internal {
+/// `text` with control bytes written as \n, \t, \r or \xNN and bytes that are not valid
+/// UTF-8 as \xNN; valid UTF-8 and every other byte pass through unchanged.
+std::string Printable(std::string_view text);
+
 [[noreturn]] void CheckFailed(const char* file, int line, const char* condition,
                               const std::string& message);
 }  // namespace internal

@@ -58,11 +58,12 @@ std::string ParserMessage(const CLI::ParseError& e) {
   return m;
 }
 
-// One line: newlines in a message become "; ".
+// One line: newlines in a message (CLI11 writes some on several) become "; ", any other
+// control byte is escaped.
 void PrintError(const std::string& message) {
   std::string line;
   for (char c : message) line += c == '\n' ? std::string("; ") : std::string(1, c);
-  std::fprintf(stderr, "mnemo: error: %s\n", line.c_str());
+  std::fprintf(stderr, "mnemo: error: %s\n", internal::Printable(line).c_str());
 }
 
 // The command being parsed when an error struck ("" before any).
