@@ -184,7 +184,7 @@ void DefineDataset(py::module_& m) {
           "x",
           [](const Dataset& d) {
             py::array_t<double> a({d.n(), d.d()});
-            std::copy(d.x.data(), d.x.data() + d.x.size(), a.mutable_data());
+            std::copy(d.x.Dense().data(), d.x.Dense().data() + d.x.size(), a.mutable_data());
             return a;
           },
           "the distinct points (n × d float64)")
