@@ -22,13 +22,16 @@ std::vector<std::vector<int64_t>> DrawDirections(int64_t d, int tries, int dir_b
 // addition of these integers is exact, so it is the exact value); nullopt otherwise.
 std::optional<double> ExactMaxRow(const RowBlocks& xn, int frac) {
   const double limit = 0x1.0p52;
+  // |x'| ≤ 1: multiplying by 2^frac is exact (and cheaper than ldexp) while 2^frac is finite.
+  const bool huge = frac > 1000;
+  const double scale = std::ldexp(1.0, huge ? 0 : frac);
   double max_row = 0;
   bool exact = true;
   xn.ForEach([&](int64_t, const RowMatrix& b) {
     for (int64_t i = 0; i < b.rows() && exact; ++i) {
       double row = 0;
       for (int64_t j = 0; j < b.cols() && exact; ++j) {
-        row += std::ldexp(std::fabs(b(i, j)), frac);
+        row += huge ? std::ldexp(std::fabs(b(i, j)), frac) : std::fabs(b(i, j)) * scale;
         exact = row < limit;
       }
       max_row = std::max(max_row, row);

@@ -985,8 +985,9 @@ RowMatrix Normalized(const Dataset& data, const InputMap& map) {
 void ForEachNormalizedBlock(const Dataset& data, const InputMap& map,
                             const std::function<void(int64_t, const RowMatrix&)>& fn,
                             int64_t block_rows) {
-  // A multiple of 8 rows, so blocked matrix–vector products group rows as the whole one does.
-  const int64_t rows = block_rows > 0 ? block_rows : data.x.DefaultBlockRows();
+  // A multiple of 8 rows, so blocked matrix–vector products group rows as the whole one does;
+  // 2^22 values (32 MB): smaller blocks make the products' parallel setup cost more than them.
+  const int64_t rows = block_rows > 0 ? block_rows : data.x.RowsPerBlock(int64_t(1) << 22);
   for (int64_t first = 0; first < data.n(); first += rows) {
     const int64_t count = std::min(rows, data.n() - first);
     fn(first, NormalizedBlock(data, map, first, count));
