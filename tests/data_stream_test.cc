@@ -190,7 +190,7 @@ TEST(StreamingCliTest, BadShardsAreOneLineErrors) {
   const std::string data = "synthetic:ball?n=50&d=3";
   ExpectOneLineError(RunCli({"verify", tmp.Path("n.json"), data, "--rows", "4/4"}),
                      "--rows: expected i/n with 0 ≤ i < n");
-  ExpectOneLineError(RunCli({"verify", tmp.Path("n.json")}), "verify needs NETWORK and DATA");
+  ExpectOneLineError(RunCli({"verify", tmp.Path("n.json")}), "verify: needs NETWORK and DATA");
   for (int i : {0, 1}) {
     CliResult r = RunCli({"verify", tmp.Path("n.json"), data, "--json", "--rows",
                           fmt::format("{}/3", i)});

@@ -95,7 +95,7 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = AddCommand(app, "verify", "check a network on every row of DATA (exact by default)", exit_code, [o] {
     if (o->json) Progress::SetEnabled(false);
     if (!o->merge.empty()) return Merge(*o);
-    if (o->network.empty() || o->data.spec.empty()) Fail("verify needs NETWORK and DATA (or --merge)");
+    if (o->network.empty() || o->data.spec.empty()) Fail("verify: needs NETWORK and DATA (or --merge)");
     if (o->mode == "float32") {
       if (!o->rows.empty()) Fail("--rows: not with --mode float32");
       return VerifyFloat32(*o);
