@@ -104,8 +104,8 @@ void Throughput(benchmark::State& state, bool exact) {
     }
   }
   for (auto _ : state) {
-    if (exact) benchmark::DoNotOptimize(EvaluateExact(*net, data.x));
-    else benchmark::DoNotOptimize(EvaluateFloat(*net, data.x));
+    if (exact) benchmark::DoNotOptimize(EvaluateExact(*net, data.x.Dense()));
+    else benchmark::DoNotOptimize(EvaluateFloat(*net, data.x.Dense()));
   }
   state.SetItemsProcessed(state.iterations() * data.n());
   SetCounters(state, report, data.n());

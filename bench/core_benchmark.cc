@@ -37,7 +37,7 @@ const Network& ZhangNet(int64_t n) {
 void BM_LoadFashionMnist(benchmark::State& state) {
   for (auto _ : state) {
     Dataset d = mnemo::LoadDataset("fashion-mnist");
-    benchmark::DoNotOptimize(d.x.data());
+    benchmark::DoNotOptimize(d.x.Dense().data());
   }
   state.SetItemsProcessed(state.iterations() * 60000);
 }
@@ -59,7 +59,7 @@ void BM_EvaluateExact(benchmark::State& state) {
   const Dataset& data = Data(state.range(0));
   const Network& net = ZhangNet(state.range(0));
   for (auto _ : state) {
-    auto out = mnemo::EvaluateExact(net, data.x);
+    auto out = mnemo::EvaluateExact(net, data.x.Dense());
     benchmark::DoNotOptimize(out.numerator.data());
   }
   state.SetItemsProcessed(state.iterations() * data.n());
@@ -73,7 +73,7 @@ void BM_EvaluateFloat(benchmark::State& state) {
   const Dataset& data = Data(state.range(0));
   const Network& net = ZhangNet(state.range(0));
   for (auto _ : state) {
-    auto out = mnemo::EvaluateFloat(net, data.x);
+    auto out = mnemo::EvaluateFloat(net, data.x.Dense());
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations() * data.n());

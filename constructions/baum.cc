@@ -147,11 +147,11 @@ Plan MakePlan(const BaumOptions& o, const BuildContext& ctx, int32_t c0) {
   BaumDetails& det = plan.details;
   det.group_size = o.group.value_or(ctx.data.d());
   det.default_class = c0;
-  plan.frac_bits = FractionBits(ctx.normalized);
+  plan.frac_bits = FractionBits(ctx.normalized.All());
   Rng rng(ctx.seed);
   std::deque<Group> queue = MakeGroups(ctx.data, c0, det.group_size, rng);
   det.initial_groups = int64_t(queue.size());
-  SlabFinder finder(ctx.normalized, o.tries, rng, &plan);
+  SlabFinder finder(ctx.normalized.All(), o.tries, rng, &plan);
   while (!queue.empty()) {
     Group g = std::move(queue.front());
     queue.pop_front();

@@ -13,6 +13,8 @@
 // Labels: 2 classes → one threshold output, the minority class memorized (2⌈N_min/d⌉ hidden
 // neurons); C ≥ 3 → one threshold output per class (argmax), every class but the most
 // frequent memorized, whose output fires when no slab does.
+// Memory: needs every normalized point at once (BuildContext::normalized.All(), 8 bytes per
+// value) beside the data.
 #pragma once
 
 #include <cstdint>

@@ -75,16 +75,17 @@ BitextractKeys MakeKeys(internal::DyadicProjection proj) {
 }
 
 // Float-safe preconditions on the projection path: weights and partial sums below 2^cap.
-std::string BudgetProblem(const BitextractKeys& keys, const RowMatrix& xn, int c, int cap) {
+std::string BudgetProblem(const BitextractKeys& keys, const RowBlocks& xn, int c, int cap) {
   const std::vector<Integer> w = keys.Weights();
   const Integer offset = keys.Offset();
   double max_sum = 0;
-  for (int64_t i = 0; i < xn.rows(); ++i) {
-    double s = 0;
-    for (int64_t j = 0; j < xn.cols(); ++j)
-      s += std::fabs(ToDouble(w[j])) * std::fabs(xn(i, j));
-    max_sum = std::max(max_sum, s);
-  }
+  xn.ForEach([&](int64_t, const RowMatrix& b) {
+    for (int64_t i = 0; i < b.rows(); ++i) {
+      double s = 0;
+      for (int64_t j = 0; j < b.cols(); ++j) s += std::fabs(ToDouble(w[j])) * std::fabs(b(i, j));
+      max_sum = std::max(max_sum, s);
+    }
+  });
   max_sum = max_sum * (1 + 1e-12) + std::fabs(ToDouble(offset)) + ToDouble(keys.t_max) + 2;
   int max_w = 0;
   for (const Integer& x : w) max_w = std::max(max_w, BitLength(x));
@@ -110,7 +111,7 @@ std::optional<BitextractKeys> StageA(const BitextractOptions& o, const BuildCont
       report->Fail(Status::kInfeasible,
                    fmt::format("--max-weight-bits {}: the inputs carry {} fraction bits, so an "
                                "exact projection needs more than {} bits",
-                               cap, FractionBits(ctx.normalized), cap));
+                               cap, internal::MaxFractionBits(ctx.normalized), cap));
       return std::nullopt;
     }
   }

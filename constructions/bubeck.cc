@@ -217,7 +217,7 @@ std::optional<Plan> MakePlan(const BubeckOptions& o, const BuildContext& ctx, in
   for (size_t a = 0; a < pts.size(); a += size_t(det.group_size))
     queue.emplace_back(pts.begin() + a,
                        pts.begin() + std::min(pts.size(), a + size_t(det.group_size)));
-  GadgetFitter fitter(data, ctx.normalized, bits);
+  GadgetFitter fitter(data, ctx.normalized.All(), bits);
   plan.frac_bits = fitter.frac_bits();
   Integer lcm_den = 1;
   while (!queue.empty()) {

@@ -19,6 +19,8 @@
 //    right side of 1/2) and threshold outputs (OutputKind::kBits): 2 + 2⌈log2 C⌉ ReLUs per
 //    group, i.e. exactly 4⌈N_1/d⌉ for two classes.
 // Failing groups (dependent points, outsiders on the hyperplane) are split in halves.
+// Memory: needs every normalized point at once (BuildContext::normalized.All(), 8 bytes per
+// value) beside the data.
 #pragma once
 
 #include <cstdint>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "mnemo/error.h"
 
@@ -17,25 +18,43 @@ std::vector<std::vector<int64_t>> DrawDirections(int64_t d, int tries, int dir_b
   return dirs;
 }
 
+// The largest row 1-norm Σ_j |x'_ij|·2^frac when every running sum stays below 2^52 (then each
+// addition of these integers is exact, so it is the exact value); nullopt otherwise.
+std::optional<double> ExactMaxRow(const RowBlocks& xn, int frac) {
+  const double limit = 0x1.0p52;
+  // |x'| ≤ 1: multiplying by 2^frac is exact (and cheaper than ldexp) while 2^frac is finite.
+  const bool huge = frac > 1000;
+  const double scale = std::ldexp(1.0, huge ? 0 : frac);
+  double max_row = 0;
+  bool exact = true;
+  xn.ForEach([&](int64_t, const RowMatrix& b) {
+    for (int64_t i = 0; i < b.rows() && exact; ++i) {
+      double row = 0;
+      for (int64_t j = 0; j < b.cols() && exact; ++j) {
+        row += huge ? std::ldexp(std::fabs(b(i, j)), frac) : std::fabs(b(i, j)) * scale;
+        exact = row < limit;
+      }
+      max_row = std::max(max_row, row);
+    }
+  });
+  if (!exact) return std::nullopt;
+  return max_row;
+}
+
 // True when every projection of every direction is an integer below 2^52 in units
 // 2^-(dir_bits + frac): one double product is then exact (bound proven in integers).
-bool ProductIsExact(const RowMatrix& xn, int frac, const std::vector<std::vector<int64_t>>& dirs) {
-  // Every x'·2^frac is an integer (frac = FractionBits); while a running sum of such integers
-  // stays below 2^52 every addition is exact, so `max_row` is the exact largest row 1-norm.
-  const double limit = 0x1.0p52;
-  double max_row = 0;
-  for (int64_t i = 0; i < xn.rows(); ++i) {
-    double row = 0;
-    for (int64_t j = 0; j < xn.cols(); ++j) {
-      row += std::ldexp(std::fabs(xn(i, j)), frac);
-      if (row >= limit) return false;
-    }
-    max_row = std::max(max_row, row);
-  }
+bool ProductIsExact(const RowBlocks& xn, int frac, const std::vector<std::vector<int64_t>>& dirs) {
+  const std::optional<double> max_row = ExactMaxRow(xn, frac);
+  if (!max_row) return false;
   int64_t max_v = 0;
   for (const auto& v : dirs)
     for (int64_t x : v) max_v = std::max<int64_t>(max_v, std::llabs(x));
-  return Integer(static_cast<long>(max_row)) * Integer(static_cast<long>(max_v)) < Pow2(52);
+  return Integer(static_cast<long>(*max_row)) * Integer(static_cast<long>(max_v)) < Pow2(52);
+}
+
+// Tries per pass over the points, so at most kProjectedValues projections are held at once.
+int TriesPerPass(int64_t n, int tries, int64_t projected_values) {
+  return int(std::clamp<int64_t>(projected_values / std::max<int64_t>(1, n), 1, tries));
 }
 
 void SortAndGap(DyadicProjection* c) {
@@ -69,17 +88,29 @@ double DyadicProjection::DeltaLower() const {
   return std::ldexp(ToDouble(min_gap), -frac_bits) / norm * (1 - 1e-12);
 }
 
-// The exact projections of every direction as one double product (integers below 2^52 in
-// units 2^-(dir_bits + frac)); the scale by 2^frac is applied to the product, which is exact,
-// so the data are never copied.
-Eigen::MatrixXd ProjectAll(const RowMatrix& xn, int frac,
-                           const std::vector<std::vector<int64_t>>& dirs) {
-  Eigen::MatrixXd vm(xn.cols(), int64_t(dirs.size()));
-  for (size_t t = 0; t < dirs.size(); ++t)
-    for (int64_t j = 0; j < xn.cols(); ++j) vm(j, int64_t(t)) = double(dirs[t][j]);
-  Eigen::MatrixXd proj = xn * vm;
+// The projections of directions [first, first + count) as one double product per block (exact:
+// integers below 2^52 in units 2^-(dir_bits + frac), when ProductIsExact); the scale by 2^frac
+// is applied to the product, which is exact, so the data are never copied.
+Eigen::MatrixXd ProjectAll(const RowBlocks& xn, int frac,
+                           const std::vector<std::vector<int64_t>>& dirs, int first, int count) {
+  Eigen::MatrixXd vm(xn.cols(), count);
+  for (int t = 0; t < count; ++t)
+    for (int64_t j = 0; j < xn.cols(); ++j) vm(j, t) = double(dirs[first + t][j]);
+  Eigen::MatrixXd proj(xn.rows(), count);
+  xn.ForEach([&](int64_t at, const RowMatrix& b) { proj.middleRows(at, b.rows()).noalias() = b * vm; });
   proj *= std::ldexp(1.0, frac);
   return proj;
+}
+
+// The exact projections onto v, block by block.
+std::vector<Integer> ProjectExactBlocks(const RowBlocks& xn, const std::vector<int64_t>& v,
+                                        int frac) {
+  std::vector<Integer> p(xn.rows());
+  xn.ForEach([&](int64_t first, const RowMatrix& b) {
+    std::vector<Integer> q = ProjectExactWithBits(b, v, frac);
+    std::move(q.begin(), q.end(), p.begin() + first);
+  });
+  return p;
 }
 
 // Smallest gap of one exact column (doubles holding integers: differences are exact).
@@ -94,66 +125,101 @@ double ColumnGap(const Eigen::MatrixXd& proj, int64_t t, std::vector<int64_t>* o
   return gap;
 }
 
+// max_i Σ_j |x'_ij| (rounded; for the bound below).
+double MaxRowSum(const RowBlocks& xn) {
+  double row_max = 0;
+  xn.ForEach([&](int64_t, const RowMatrix& b) {
+    for (int64_t i = 0; i < b.rows(); ++i) row_max = std::max(row_max, b.row(i).cwiseAbs().sum());
+  });
+  return row_max;
+}
+
 // Which tries can have the largest smallest gap: every rounded projection is within
 // E = (d + 2)·2^-52·max_i Σ_j |x'_ij|·2^frac·max_j |v_j| of the exact one, so a rounded smallest
 // gap is within 2E of the exact one; tries more than 4E below the best rounded gap cannot win.
-std::vector<bool> CandidateTries(const RowMatrix& xn, int frac,
-                                 const std::vector<std::vector<int64_t>>& dirs) {
+std::vector<bool> CandidateTries(const RowBlocks& xn, int frac,
+                                 const std::vector<std::vector<int64_t>>& dirs,
+                                 int64_t projected_values) {
   const int tries = int(dirs.size());
   std::vector<bool> keep(tries, true);
   if (xn.rows() < 2 || tries == 1) return keep;
-  const Eigen::MatrixXd proj = ProjectAll(xn, frac, dirs);
-  double row_max = 0;
-  for (int64_t i = 0; i < xn.rows(); ++i) row_max = std::max(row_max, xn.row(i).cwiseAbs().sum());
-  const double slack = double(xn.cols() + 2) * 0x1.0p-52 * std::ldexp(row_max, frac) * 1.01;
+  const double slack = double(xn.cols() + 2) * 0x1.0p-52 * std::ldexp(MaxRowSum(xn), frac) * 1.01;
   std::vector<double> gap(tries), bound(tries);
   std::vector<int64_t> order;
   double best = -HUGE_VAL;
-  for (int t = 0; t < tries; ++t) {
-    int64_t vmax = 0;
-    for (int64_t x : dirs[t]) vmax = std::max<int64_t>(vmax, std::llabs(x));
-    bound[t] = slack * double(vmax);
-    gap[t] = ColumnGap(proj, t, &order);
-    best = std::max(best, gap[t] - 2 * bound[t]);
+  const int group = TriesPerPass(xn.rows(), tries, projected_values);
+  for (int first = 0; first < tries; first += group) {
+    const int count = std::min(group, tries - first);
+    const Eigen::MatrixXd proj = ProjectAll(xn, frac, dirs, first, count);
+    for (int t = first; t < first + count; ++t) {
+      int64_t vmax = 0;
+      for (int64_t x : dirs[t]) vmax = std::max<int64_t>(vmax, std::llabs(x));
+      bound[t] = slack * double(vmax);
+      gap[t] = ColumnGap(proj, t - first, &order);
+      best = std::max(best, gap[t] - 2 * bound[t]);
+    }
   }
   for (int t = 0; t < tries; ++t) keep[t] = gap[t] + 2 * bound[t] >= best;
   return keep;
 }
 
-DyadicProjection ChooseProjection(const RowMatrix& xn, int tries, Rng& rng, int dir_bits,
-                                  bool first_distinct) {
-  MNEMO_CHECK(tries >= 1, "at least one direction");
+// Integer-grid data (ProductIsExact): every try is sorted on doubles; only the best becomes
+// Integers.
+DyadicProjection BestOnGrid(const RowBlocks& xn, int frac, int dir_bits,
+                            const std::vector<std::vector<int64_t>>& dirs, bool first_distinct,
+                            int64_t projected_values) {
   const int64_t n = xn.rows();
-  const int frac = FractionBits(xn);
-  const auto dirs = DrawDirections(xn.cols(), tries, dir_bits, rng);
-  if (n > 1 && ProductIsExact(xn, frac, dirs)) {
-    // Integer-grid data: every try is sorted on doubles; only the best becomes Integers.
-    const Eigen::MatrixXd proj = ProjectAll(xn, frac, dirs);
-    int best_t = 0, used = 0;
-    double best_gap = -1;
-    std::vector<int64_t> order, best_order;
-    for (int t = 0; t < tries; ++t) {
-      const double gap = ColumnGap(proj, t, &order);
+  const int tries = int(dirs.size());
+  const int group = TriesPerPass(n, tries, projected_values);
+  int best_t = 0, used = 0;
+  double best_gap = -1;
+  Eigen::VectorXd best_col;
+  std::vector<int64_t> order, best_order;
+  for (int first = 0; first < tries && !(first_distinct && best_gap > 0); first += group) {
+    const int count = std::min(group, tries - first);
+    const Eigen::MatrixXd proj = ProjectAll(xn, frac, dirs, first, count);
+    for (int t = first; t < first + count; ++t) {
+      const double gap = ColumnGap(proj, t - first, &order);
       used = t + 1;
-      if (gap > best_gap) best_gap = gap, best_t = t, best_order.swap(order);
+      if (gap > best_gap) {
+        best_gap = gap, best_t = t, best_order.swap(order);
+        best_col = proj.col(t - first);
+      }
       if (first_distinct && best_gap > 0) break;
     }
-    DyadicProjection best;
-    best.v = dirs[best_t];
-    best.dir_bits = dir_bits;
-    best.frac_bits = frac;
-    best.p.resize(n);
-    for (int64_t i = 0; i < n; ++i) best.p[i] = proj(i, best_t);
-    best.order = std::move(best_order);
-    best.min_gap = best_gap;
-    best.tries = used;
-    return best;
   }
+  DyadicProjection best;
+  best.v = dirs[best_t];
+  best.dir_bits = dir_bits;
+  best.frac_bits = frac;
+  best.p.resize(n);
+  for (int64_t i = 0; i < n; ++i) best.p[i] = best_col[i];
+  best.order = std::move(best_order);
+  best.min_gap = best_gap;
+  best.tries = used;
+  return best;
+}
+
+int MaxFractionBits(const RowBlocks& xn) {
+  int frac = 0;
+  xn.ForEach([&](int64_t, const RowMatrix& b) { frac = std::max(frac, FractionBits(b)); });
+  return frac;
+}
+
+DyadicProjection ChooseProjection(const RowBlocks& xn, int tries, Rng& rng, int dir_bits,
+                                  bool first_distinct, int64_t projected_values) {
+  MNEMO_CHECK(tries >= 1, "at least one direction");
+  const int64_t n = xn.rows();
+  const int frac = MaxFractionBits(xn);
+  const auto dirs = DrawDirections(xn.cols(), tries, dir_bits, rng);
+  if (n > 1 && ProductIsExact(xn, frac, dirs))
+    return BestOnGrid(xn, frac, dir_bits, dirs, first_distinct, projected_values);
   // General data: a double product ranks the tries; only those whose rounded gap is within the
   // rounding bound of the best are projected exactly (usually one), and the exact gaps decide.
   // The result is the one an exact projection of every try would give.
   const std::vector<bool> candidate =
-      first_distinct ? std::vector<bool>(tries, true) : CandidateTries(xn, frac, dirs);
+      first_distinct ? std::vector<bool>(tries, true)
+                     : CandidateTries(xn, frac, dirs, projected_values);
   DyadicProjection best;
   bool have = false;
   int used = 0;
@@ -164,7 +230,7 @@ DyadicProjection ChooseProjection(const RowMatrix& xn, int tries, Rng& rng, int 
     c.v = dirs[t];
     c.dir_bits = dir_bits;
     c.frac_bits = frac;
-    c.p = ProjectExactWithBits(xn, c.v, frac);
+    c.p = ProjectExactBlocks(xn, c.v, frac);
     SortAndGap(&c);
     if (!have || c.min_gap > best.min_gap) {
       best = std::move(c);
@@ -176,7 +242,7 @@ DyadicProjection ChooseProjection(const RowMatrix& xn, int tries, Rng& rng, int 
   return best;
 }
 
-DyadicProjection ChooseSeparatingProjection(const RowMatrix& normalized, int tries, Rng& rng,
+DyadicProjection ChooseSeparatingProjection(const RowBlocks& normalized, int tries, Rng& rng,
                                             int dir_bits, int max_dir_bits) {
   DyadicProjection p = ChooseProjection(normalized, tries, rng, dir_bits);
   while (normalized.rows() > 1 && p.min_gap <= 0 && dir_bits < max_dir_bits) {
@@ -186,11 +252,9 @@ DyadicProjection ChooseSeparatingProjection(const RowMatrix& normalized, int tri
   return p;
 }
 
-int DirectionBitsForBudget(const RowMatrix& normalized, int budget_bits) {
-  const int frac = FractionBits(normalized);
-  double max_row = 1;
-  for (int64_t i = 0; i < normalized.rows(); ++i)
-    max_row = std::max(max_row, std::ldexp(normalized.row(i).cwiseAbs().sum(), frac));
+int DirectionBitsForBudget(const RowBlocks& normalized, int budget_bits) {
+  const int frac = MaxFractionBits(normalized);
+  const double max_row = std::max(1.0, std::ldexp(MaxRowSum(normalized), frac));
   return std::min(kDirectionBits, int(std::floor(budget_bits - 2 - std::log2(6 * max_row))));
 }
 

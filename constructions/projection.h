@@ -3,6 +3,8 @@
 // projections P_i = ⟨v, x'_i⟩·2^(dir_bits + frac_bits) of the normalized points as integers.
 // Of several random directions the best separated (largest smallest gap) is kept; the first
 // layer of the network computes ⟨v, x'⟩ exactly, so every decision on the line is exact.
+// The points are read block by block (RowBlocks): memory is O(N) keys beside one block, with
+// the tries projected a group at a time (at most kProjectedValues doubles at once).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,9 @@ namespace mnemo::internal {
 
 /// Directions are rounded to multiples of 2^-kDirectionBits.
 inline constexpr int kDirectionBits = 20;
+/// Projected values (doubles) held at once while ranking tries: n·tries beyond it are projected
+/// in groups of tries, one pass over the points per group.
+inline constexpr int64_t kProjectedValues = int64_t(1) << 25;
 
 struct DyadicProjection {
   std::vector<int64_t> v;  ///< direction numerators over 2^dir_bits
@@ -38,19 +43,24 @@ struct DyadicProjection {
 /// largest smallest gap; stops early at the first direction whose values are all distinct when
 /// `first_distinct`. Integer-grid data (every projection below 2^52 in units 2^-scale_bits) is
 /// projected for all tries in one exact double product.
-DyadicProjection ChooseProjection(const RowMatrix& normalized, int tries, Rng& rng,
-                                  int dir_bits = kDirectionBits, bool first_distinct = false);
+/// `projected_values` bounds the doubles held at once (tests make it small).
+DyadicProjection ChooseProjection(const RowBlocks& normalized, int tries, Rng& rng,
+                                  int dir_bits = kDirectionBits, bool first_distinct = false,
+                                  int64_t projected_values = kProjectedValues);
 
 /// ChooseProjection on the grid 2^-dir_bits, refined by 19 bits at a time (up to
 /// `max_dir_bits`) while every direction still maps two points to one value: lattice-like data
 /// (hypercube corners, small integer grids) can collide on a coarse grid, and exact arithmetic
 /// does not care how fine it is. `max_dir_bits` = dir_bits: no refinement.
-DyadicProjection ChooseSeparatingProjection(const RowMatrix& normalized, int tries, Rng& rng,
+DyadicProjection ChooseSeparatingProjection(const RowBlocks& normalized, int tries, Rng& rng,
                                             int dir_bits, int max_dir_bits);
+
+/// Smallest E ≥ 0 with x'·2^E integral for every point (one pass over the blocks).
+int MaxFractionBits(const RowBlocks& normalized);
 
 /// The finest direction grid (≤ kDirectionBits) whose exact projection layer stays below
 /// 2^budget_bits: |v_j| ≤ 6·2^dir_bits with overwhelming probability, so the largest row sum
 /// Σ_j |v_j·x'_j·2^frac| stays below 2^(budget − 2). May be < 3 (then no useful grid exists).
-int DirectionBitsForBudget(const RowMatrix& normalized, int budget_bits);
+int DirectionBitsForBudget(const RowBlocks& normalized, int budget_bits);
 
 }  // namespace mnemo::internal

@@ -312,9 +312,9 @@ std::optional<Failure> DrawE1(const VershyninOptions& o, const BuildContext& ctx
   out->codes.assign(plan.hidden(), Codes{});
   out->stats.assign(plan.hidden(), CodeStats{});
   Codes& z1 = out->codes[0];
-  z1 = EvalE1(ctx.normalized, e1, 0, e1.n, &out->e1_eval);
+  z1 = EvalE1(ctx.normalized.All(), e1, 0, e1.n, &out->e1_eval);
   if (!plan.fixed && o.repair > 0)
-    RepairE1(ctx.normalized, &e1, &z1, std::max<int64_t>(16, o.repair * plan.n1 / 100),
+    RepairE1(ctx.normalized.All(), &e1, &z1, std::max<int64_t>(16, o.repair * plan.n1 / 100),
              &out->e1_eval);
   const CodeStats& st = out->stats[0] = Analyze(z1);
   if (st.distinct == ctx.data.n()) return std::nullopt;
@@ -706,7 +706,7 @@ std::optional<Network> BuildVershynin(const VershyninOptions& o, const BuildCont
                                       Report* report) {
   Rng rng(ctx.seed);
   const Labels labels = MakeLabels(ctx.data, rng);
-  const Inputs in = MakeInputs(ctx.normalized, o.lift);
+  const Inputs in = MakeInputs(ctx.normalized.All(), o.lift);
   const std::optional<Plan> plan = MakePlan(o, ctx, labels, report);
   if (!plan) return std::nullopt;
   Layers layers;

@@ -23,6 +23,8 @@
 // frequent class is the default (memorized by no neuron), and the outputs are the bits of the
 // class index (OutputKind::kBits, ⌈log2 C⌉ threshold outputs; for 2 classes one output, the
 // minority trick).
+// Memory: needs every normalized point at once (BuildContext::normalized.All(), 8 bytes per
+// value) beside the data.
 #pragma once
 
 #include <cstdint>

@@ -196,7 +196,7 @@ void DefineDataset(py::module_& m) {
           "x",
           [](const Dataset& d) {
             py::array_t<double> a({d.n(), d.d()});
-            std::copy(d.x.data(), d.x.data() + d.x.size(), a.mutable_data());
+            std::copy(d.x.Dense().data(), d.x.Dense().data() + d.x.size(), a.mutable_data());
             return a;
           },
           "the distinct points (n × d float64)")
@@ -293,7 +293,7 @@ PYBIND11_MODULE(_mnemo, m) {
         py::arg("names") = std::vector<std::string>());
   m.def("_build", &Build);
   m.def("_verify", &PyVerify);
-  m.def("_predict", [](const Network& n, const Dataset& d) { return PredictLabels(n, d.x); });
+  m.def("_predict", [](const Network& n, const Dataset& d) { return PredictLabels(n, d.x.Dense()); });
   m.def("_predict_x", [](const Network& n,
                          const py::array_t<double, py::array::c_style | py::array::forcecast>& x) {
     return PredictLabels(n, MatrixOf(x));

@@ -351,7 +351,7 @@ TEST(CliTest, ExportedFloatNetworkReproducesEveryLabelInNumPy) {
   TempDir tmp;
   const std::string data = "synthetic:gaussian-clusters?n=300&d=5&classes=4&seed=3";
   Dataset ds = LoadDataset(data);
-  std::vector<double> x(ds.x.data(), ds.x.data() + ds.x.size()), y;
+  std::vector<double> x(ds.x.Dense().data(), ds.x.Dense().data() + ds.x.size()), y;
   for (int64_t i = 0; i < ds.n(); ++i) y.push_back(double(ds.class_values[ds.y[i]]));
   WriteText(tmp.Path("X.npy"), NpyBytes({ds.n(), ds.d()}, x));
   WriteText(tmp.Path("y.npy"), NpyBytes({ds.n()}, y));

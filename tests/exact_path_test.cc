@@ -84,8 +84,8 @@ TEST(ExactPathTest, ShortcutsEqualPlainOnEveryConstructionAndMutants) {
     for (const Layer& l : net->layers) exact = exact && l.activation.IsExact();
     if (!exact) continue;
     ++built;
-    shortcut_layers += ExpectPathsAgree(*net, data.x, c.name);
-    shortcut_layers += ExpectMutantsAgree(*net, data.x, c.name, rng);
+    shortcut_layers += ExpectPathsAgree(*net, data.x.Dense(), c.name);
+    shortcut_layers += ExpectMutantsAgree(*net, data.x.Dense(), c.name, rng);
   }
   EXPECT_GE(built, 4);
   EXPECT_GT(shortcut_layers, 0) << "no network exercised the shortcuts";
@@ -100,8 +100,8 @@ TEST(ExactPathTest, ShortcutsEqualPlainOnDeepBitExtraction) {
         testing::BuildWith("bitextract", data, {{"depth", std::to_string(depth)}}, 1, &report);
     ASSERT_TRUE(net) << report.reason;
     std::string what = fmt::format("bitextract depth {}", depth);
-    EXPECT_GT(ExpectPathsAgree(*net, data.x, what), 0) << what << ": no pair or column was taken";
-    ExpectMutantsAgree(*net, data.x, what, rng);
+    EXPECT_GT(ExpectPathsAgree(*net, data.x.Dense(), what), 0) << what << ": no pair or column was taken";
+    ExpectMutantsAgree(*net, data.x.Dense(), what, rng);
   }
 }
 

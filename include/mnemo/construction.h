@@ -27,10 +27,13 @@ namespace mnemo {
 
 /// What a construction gets: the data (unique points), its normalization into the unit ball
 /// (the network's input map, already applied in `normalized`), the seed of this attempt.
+/// A construction that passes over the points (a projection) reads `normalized` block by block
+/// and needs no copy of the data; one that needs every point at once calls normalized.All()
+/// (8 bytes per value, made once) and says so in its header.
 struct BuildContext {
   const Dataset& data;
   const InputMap& input_map;
-  const RowMatrix& normalized;  ///< (x − c)·2^−s, rows of data.x, exact
+  const RowBlocks& normalized;  ///< (x − c)·2^−s, rows of data.x, exact
   uint64_t seed = 1;
   /// 1-based attempt of the pipeline's build–verify–retry loop, and the failures before it
   /// (a construction may adapt its plan to them: the remedies it set in Report::remedy come

@@ -2,12 +2,14 @@
 // Unsigned-byte data (IDX images, uint8 .npy, CSV/npy of integers in 0..255) stays one byte per
 // value; everything else is kept once as the binary64 values read. Either way every value is an
 // exact binary64 number, and readers see doubles: (i, j), Row(i), Block(first, count) copy only
-// what they ask for. Steps that need the whole matrix as binary64 (the float and exact
-// evaluators) get it from Dense(): the stored matrix itself for binary64 data, one cached copy
-// for byte data.
+// what they ask for, and ForEachBlock() passes over every row a block at a time (verification
+// and the constructions that work on a line read rows this way). Only steps that need the whole
+// matrix as binary64 at once call Dense(): the stored matrix itself for binary64 data, one
+// cached copy (8 bytes per value) for byte data.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -44,11 +46,20 @@ class DataMatrix {
   Eigen::RowVectorXd row(int64_t i) const;
   /// Rows [first, first + count) as binary64 (a copy of that block only).
   RowMatrix Block(int64_t first, int64_t count) const;
+  /// Calls fn(first, block) on consecutive blocks of `block_rows` rows of [begin, end) (end < 0:
+  /// the last row) as binary64, in order. block_rows = 0: all of binary64 data is one block (the
+  /// stored matrix, no copy), a part of it one copied block; byte data is converted about 4 MB
+  /// of binary64 at a time.
+  void ForEachBlock(const std::function<void(int64_t first, const RowMatrix& block)>& fn,
+                    int64_t block_rows = 0, int64_t begin = 0, int64_t end = -1) const;
+  /// Rows per block of byte data that ForEachBlock uses for block_rows = 0 (2^19 values).
+  int64_t DefaultBlockRows() const { return RowsPerBlock(int64_t(1) << 19); }
+  /// Rows (a multiple of 8, at least 8) of about `values` values: blocks for passes whose
+  /// per-block setup costs more (verification: 2^22 values, 32 MB as binary64).
+  int64_t RowsPerBlock(int64_t values) const;
   /// The whole matrix as binary64: the stored one, or (byte data) one copy made on first use
   /// and kept while this matrix lives.
   const RowMatrix& Dense() const;
-  operator const RowMatrix&() const { return Dense(); }  // NOLINT: evaluators take RowMatrix
-  const double* data() const { return Dense().data(); }
   bool allFinite() const { return type_ == Type::kU8 || f64_.allFinite(); }
 
   /// Raw storage for readers and fast paths (the one matching type()).

@@ -18,6 +18,7 @@
 #include "mnemo/exact.h"
 #include "mnemo/fingerprint.h"
 #include "mnemo/input_map.h"
+#include "mnemo/row_blocks.h"
 
 namespace mnemo {
 
@@ -113,7 +114,12 @@ RowMatrix NormalizedBlock(const Dataset& data, const InputMap& map, int64_t firs
 /// Calls fn(first, block) for consecutive blocks of normalized rows (a few MB each), so a pass
 /// over the normalized data needs no copy of all of it.
 void ForEachNormalizedBlock(const Dataset& data, const InputMap& map,
-                            const std::function<void(int64_t, const RowMatrix&)>& fn);
+                            const std::function<void(int64_t, const RowMatrix&)>& fn,
+                            int64_t block_rows = 0);
+/// The normalized points as RowBlocks: blocks of ForEachNormalizedBlock (`block_rows` rows; 0:
+/// a few MB each), made when visited; All() makes Normalized() once. `data` and `map` must
+/// outlive it.
+RowBlocks NormalizedRows(const Dataset& data, const InputMap& map, int64_t block_rows = 0);
 /// max_i ‖(x_i − c)·2^−s‖ (binary64, as the summary prints it).
 double MaxNormalizedNorm(const Dataset& data, const InputMap& map);
 

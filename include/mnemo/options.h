@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mnemo/error.h"
@@ -147,5 +148,9 @@ nlohmann::ordered_json OptionsToJson(const Options& o) {
   const_cast<Options&>(o).Visit(writer);  // Visit only reads through the writer
   return writer.json;
 }
+
+/// "i/n" with 0 ≤ i < n (a shard of a sweep or of a verification); mnemo::Error naming `flag`
+/// otherwise.
+std::pair<int, int> ParseShard(const std::string& text, const std::string& flag = "--shard");
 
 }  // namespace mnemo

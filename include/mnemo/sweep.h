@@ -87,8 +87,6 @@ struct SweepRun {
 /// parser (mnemo::Error naming the flag), and that each axis can fill each template.
 std::vector<SweepRun> ExpandSweep(const SweepSpec& spec);
 
-/// "i/n" with 0 ≤ i < n; mnemo::Error otherwise.
-std::pair<int, int> ParseShard(const std::string& text);
 /// The runs of shard i of n: those whose grid index is i mod n (a deterministic 1/n of the grid,
 /// interleaved so every shard gets small and large runs).
 std::vector<SweepRun> ShardRuns(const std::vector<SweepRun>& runs, int i, int n);

@@ -32,13 +32,15 @@ struct DataFlags {
   DataOptions options;
 };
 
-inline void AddDataFlags(CLI::App* cmd, DataFlags* flags, bool positional = true) {
+/// `required` = false: DATA may be left out (the command then checks what it needs).
+inline void AddDataFlags(CLI::App* cmd, DataFlags* flags, bool positional = true,
+                         bool required = true) {
   if (positional)
     cmd->add_option("DATA", flags->spec,
                     "FILE.csv, FILE.npy (with --labels), *-idx3-ubyte[.gz], "
                     "fashion-mnist[:train|:test] or synthetic:KIND?n=N&d=D&classes=C&seed=S")
         ->type_name("")
-        ->required();
+        ->required(required);
   cmd->add_option("--labels", flags->options.labels_path,
                   "labels of .npy data (.npy or one per line); IDX: found beside the images")
       ->type_name("FILE")

@@ -28,7 +28,7 @@ struct FitFlags {
 /// The written network, evaluated by the core's float64 path on the raw data: the largest
 /// residual (real targets) or the number of misclassified rows.
 double CheckWritten(const Network& net, const Dataset& data, int64_t* wrong) {
-  RowMatrix out = EvaluateFloat(net, data.x);
+  RowMatrix out = EvaluateFloat(net, data.x.Dense());  // fit's data are small
   double residual = 0;
   *wrong = 0;
   for (int64_t i = 0; i < data.n(); ++i) {

@@ -28,21 +28,27 @@ void AddPredictCommand(CLI::App& app, int* exit_code) {
     bool exact = o->mode == "exact";
     if (!exact && o->mode != "float64") Fail("--mode: expected exact or float64, got \"{}\"", o->mode);
     std::vector<std::string> answers(data.n());
-    if (exact) {
-      // The library's exact decision (mnemo/decide.h): the same one `mnemo verify` uses.
-      std::vector<Answer> exact_answers = Predict(net, data.x, o->output.size() > 0);
-      for (int64_t p = 0; p < data.n(); ++p) answers[p] = AnswerString(net, exact_answers[p]);
-    } else {
-      RowMatrix out = EvaluateFloat(net, data.x, false);
-      for (int64_t p = 0; p < data.n(); ++p) {
-        std::vector<double> v(out.row(p).data(), out.row(p).data() + out.cols());
-        if (!net.classification) answers[p] = fmt::format("{}", v[0]);
-        else {
-          int64_t cls = DecodeClass(net, v);
-          answers[p] = cls >= 0 ? net.ClassLabel(cls) : "none";
+    Progress bar("predict", o->output.empty() ? 0 : data.n());
+    data.x.ForEachBlock([&](int64_t first, const RowMatrix& x) {  // byte data a block at a time
+      if (exact) {
+        // The library's exact decision (mnemo/decide.h): the same one `mnemo verify` uses.
+        std::vector<Answer> exact_answers = Predict(net, x);
+        for (int64_t k = 0; k < x.rows(); ++k)
+          answers[first + k] = AnswerString(net, exact_answers[k]);
+      } else {
+        RowMatrix out = EvaluateFloat(net, x, false);
+        for (int64_t k = 0; k < x.rows(); ++k) {
+          std::vector<double> v(out.row(k).data(), out.row(k).data() + out.cols());
+          if (!net.classification) answers[first + k] = fmt::format("{}", v[0]);
+          else {
+            int64_t cls = DecodeClass(net, v);
+            answers[first + k] = cls >= 0 ? net.ClassLabel(cls) : "none";
+          }
         }
       }
-    }
+      bar.Add(x.rows());
+    }, data.x.RowsPerBlock(int64_t(1) << 22));
+    bar.Finish();
     std::string csv = "row,prediction\n";
     const int64_t rows = data.row_to_point.empty() ? data.n() : int64_t(data.row_to_point.size());
     for (int64_t r = 0; r < rows; ++r)

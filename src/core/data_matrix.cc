@@ -1,5 +1,6 @@
 #include "mnemo/data_matrix.h"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -37,6 +38,24 @@ RowMatrix DataMatrix::Block(int64_t first, int64_t count) const {
   double* q = b.data();
   for (int64_t k = 0; k < count * cols_; ++k) q[k] = double(p[k]);
   return b;
+}
+
+int64_t DataMatrix::RowsPerBlock(int64_t values) const {
+  return std::max<int64_t>(8, (values / std::max<int64_t>(1, cols_)) & ~int64_t(7));
+}
+
+void DataMatrix::ForEachBlock(const std::function<void(int64_t, const RowMatrix&)>& fn,
+                              int64_t block_rows, int64_t begin, int64_t end) const {
+  if (end < 0 || end > rows_) end = rows_;
+  if (begin >= end) return;
+  if (type_ == Type::kF64 && block_rows <= 0) {
+    if (begin == 0 && end == rows_) fn(0, f64_);
+    else fn(begin, Block(begin, end - begin));
+    return;
+  }
+  const int64_t step = block_rows > 0 ? block_rows : DefaultBlockRows();
+  for (int64_t first = begin; first < end; first += step)
+    fn(first, Block(first, std::min(step, end - first)));
 }
 
 const RowMatrix& DataMatrix::Dense() const {

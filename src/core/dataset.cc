@@ -7,11 +7,13 @@
 #include <cstring>
 #include <limits>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <unordered_map>
 
 #include "mnemo/error.h"
+#include "mnemo/memory.h"
 #include "mnemo/io.h"
 #include "mnemo/progress.h"
 #include "src/core/csv_reader.h"
@@ -20,6 +22,8 @@ namespace mnemo {
 namespace {
 
 constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
+// Memory per row beside its values while a dataset is finished (labels, row hashes, merging).
+constexpr int64_t kBytesPerRow = 64;
 constexpr int64_t kMaxSyntheticCells = int64_t(1) << 31;  // 16 GB of doubles
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -81,6 +85,22 @@ RawData CsvFromText(const std::string& text, const std::string& path, const Data
   return FromCsvTable(internal::ReadCsv(read, path, int64_t(text.size()), opt), path);
 }
 
+// A CSV file's values as binary64 (estimated from the fields and lines per byte of its first
+// 64 kB) and the reader's text blocks must fit.
+void CheckCsvMemory(const std::string& path, int64_t size) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(size_t(std::min<int64_t>(size, 1 << 16)), '\0');
+  in.read(head.data(), std::streamsize(head.size()));
+  const int64_t lines = std::count(head.begin(), head.end(), '\n') + 1;
+  const int64_t fields = lines + std::count_if(head.begin(), head.end(), [](char c) {
+                           return c == ',' || c == ';' || c == '\t';
+                         });
+  const double per_byte = double(size) / double(std::max<size_t>(1, head.size()));
+  const int64_t values = int64_t(per_byte * double(fields)), rows = int64_t(per_byte * double(lines));
+  CheckMemory(values * 8 + rows * kBytesPerRow + (int64_t(64) << 20), path,
+              fmt::format("about {} values as binary64", values), "use --limit N");
+}
+
 RawData CsvFromFile(const std::string& path, const DataOptions& options) {
   DataOptions opt = options;
   std::string lower = Lower(path);
@@ -89,6 +109,7 @@ RawData CsvFromFile(const std::string& path, const DataOptions& options) {
   FileReader in(path);
   auto read = [&](char* out, size_t n) { return in.Read(out, n); };
   const int64_t hint = in.gzip() ? 0 : in.file_size();
+  if (hint > 0 && opt.limit == 0) CheckCsvMemory(path, hint);
   RawData raw = FromCsvTable(internal::ReadCsv(read, path, hint, opt), path);
   if (opt.limit == 0) {
     in.Finish();  // a gzipped file's trailer is checked at its end
@@ -150,6 +171,9 @@ DataMatrix ReadNpyMatrix(const std::string& path, int64_t limit, int64_t* rows_i
   const int64_t keep = limit > 0 ? std::min(limit, n) : n;
   *rows_in_file = n;
   const bool bytes = l.code == "u1" || l.code == "b1";
+  CheckMemory(keep * d * (bytes ? 1 : 8) + keep * kBytesPerRow, path,
+              fmt::format("{}×{} {} values", keep, d, bytes ? "byte" : "binary64"),
+              "use --limit N");
   DataMatrix x(keep, d, bytes ? DataMatrix::Type::kU8 : DataMatrix::Type::kF64);
   auto read = [&](char* out, size_t len) {
     if (in.Read(out, len) != len)
@@ -303,6 +327,8 @@ RawData Generate(const std::string& spec, int64_t max_cells) {
   int64_t n = s.Int("n", 1000, 1);
   int64_t d = s.Int("d", 2, 1);
   if (n * d > max_cells) Fail("{}: n·d = {} values is more than {}", spec, n * d, max_cells);
+  CheckMemory(n * d * 8 + n * kBytesPerRow, spec, fmt::format("{}×{} binary64 values", n, d),
+              "use a smaller n");
   int64_t classes = s.Int("classes", 2, 1);
   uint64_t seed = uint64_t(s.Int("seed", 1, 0));
   std::string targets = s.Str("targets", "classes");
@@ -957,13 +983,21 @@ RowMatrix Normalized(const Dataset& data, const InputMap& map) {
 }
 
 void ForEachNormalizedBlock(const Dataset& data, const InputMap& map,
-                            const std::function<void(int64_t, const RowMatrix&)>& fn) {
-  // A multiple of 8 rows, so blocked matrix–vector products group rows as the whole one does.
-  const int64_t rows = std::max<int64_t>(8, ((int64_t(1) << 19) / std::max<int64_t>(1, data.d())) & ~int64_t(7));
+                            const std::function<void(int64_t, const RowMatrix&)>& fn,
+                            int64_t block_rows) {
+  // A multiple of 8 rows, so blocked matrix–vector products group rows as the whole one does;
+  // 2^22 values (32 MB): smaller blocks make the products' parallel setup cost more than them.
+  const int64_t rows = block_rows > 0 ? block_rows : data.x.RowsPerBlock(int64_t(1) << 22);
   for (int64_t first = 0; first < data.n(); first += rows) {
     const int64_t count = std::min(rows, data.n() - first);
     fn(first, NormalizedBlock(data, map, first, count));
   }
+}
+
+RowBlocks NormalizedRows(const Dataset& data, const InputMap& map, int64_t block_rows) {
+  return RowBlocks(data.n(), data.d(), [&data, &map, block_rows](const RowBlocks::Visitor& fn) {
+    ForEachNormalizedBlock(data, map, fn, block_rows);
+  });
 }
 
 double MaxNormalizedNorm(const Dataset& data, const InputMap& map) {

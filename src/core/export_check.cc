@@ -134,19 +134,21 @@ FloatAnswer Judge(const Network& net, const Dataset& data, const std::vector<int
 template <typename T>
 void Run(const Network& net, const Dataset& data, DtypeCheck* check, int64_t max_reported) {
   const FileNet<T> f = ReadTensors<T>(net, check);
-  for (int64_t i = 0; i < data.x.size(); ++i)
-    if (double(T(data.x.data()[i])) != data.x.data()[i]) ++check->rounded_inputs;
   std::vector<FloatAnswer> answer(data.n());
   const std::vector<int64_t> index = data.classification ? NetworkClassOf(net, data)
                                                          : std::vector<int64_t>();
+  data.x.ForEachBlock([&](int64_t first, const RowMatrix& block) {
+    for (int64_t i = 0; i < block.size(); ++i)
+      if (double(T(block.data()[i])) != block.data()[i]) ++check->rounded_inputs;
 #pragma omp parallel for schedule(dynamic, 64)
-  for (int64_t p = 0; p < data.n(); ++p) {
-    const double* x = data.x.data() + p * data.d();
-    FloatAnswer a = Judge(net, data, index, p, Forward(f, x, false));
-    FloatAnswer b = Judge(net, data, index, p, Forward(f, x, true));
-    if (a.right && !b.right) a = b;
-    answer[p] = std::move(a);
-  }
+    for (int64_t k = 0; k < block.rows(); ++k) {
+      const double* x = block.row(k).data();
+      FloatAnswer a = Judge(net, data, index, first + k, Forward(f, x, false));
+      FloatAnswer b = Judge(net, data, index, first + k, Forward(f, x, true));
+      if (a.right && !b.right) a = b;
+      answer[first + k] = std::move(a);
+    }
+  });
   const int64_t rows = data.row_to_point.empty() ? data.n() : int64_t(data.row_to_point.size());
   check->checked = rows;
   for (int64_t r = 0; r < rows; ++r) {

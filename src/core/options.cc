@@ -124,4 +124,19 @@ void OptionReader::CheckAllUsed(const std::string& owner) const {
 }
 
 }  // namespace internal
+
+std::pair<int, int> ParseShard(const std::string& text, const std::string& flag) {
+  const size_t slash = text.find('/');
+  char* end = nullptr;
+  auto num = [&](const std::string& t) {
+    long v = std::strtol(t.c_str(), &end, 10);
+    return t.empty() || *end != '\0' ? -1L : v;
+  };
+  const long i = slash == std::string::npos ? -1 : num(text.substr(0, slash));
+  const long n = slash == std::string::npos ? -1 : num(text.substr(slash + 1));
+  if (i < 0 || n < 1 || i >= n || n > 1000000)
+    Fail("{}: expected i/n with 0 ≤ i < n (e.g. 0/4), got \"{}\"", flag, text);
+  return {int(i), int(n)};
+}
+
 }  // namespace mnemo

@@ -12,6 +12,8 @@
 #include "mnemo/decide.h"
 #include "mnemo/error.h"
 #include "mnemo/evaluate.h"
+#include "mnemo/progress.h"
+#include "mnemo/options.h"
 
 namespace mnemo {
 namespace {
@@ -51,6 +53,8 @@ nlohmann::ordered_json VerifyReport::ToJson() const {
   j["all_correct"] = all_correct();
   j["checked"] = checked;
   j["mismatches"] = mismatches;
+  j["rows"] = rows;
+  if (shards > 1) j["shard"] = fmt::format("{}/{}", shard, shards);
   j["mode"] = ToString(mode);
   auto list = [](const std::vector<Mismatch>& v) {
     nlohmann::ordered_json a = nlohmann::ordered_json::array();
@@ -94,6 +98,99 @@ std::vector<int64_t> NetworkClassOf(const Network& net, const Dataset& data) {
 
 namespace {
 
+template <typename T>
+T Field(const nlohmann::json& j, const char* key, const std::string& where) {
+  if (!j.contains(key)) Fail("{}: no \"{}\" (expected the output of mnemo verify --json)", where, key);
+  try {
+    return j.at(key).get<T>();
+  } catch (const nlohmann::json::exception&) {
+    Fail("{}: \"{}\" has the wrong type", where, key);
+  }
+}
+
+std::vector<Mismatch> MismatchesFromJson(const nlohmann::json& j, const char* key,
+                                         const std::string& where) {
+  std::vector<Mismatch> out;
+  if (!j.contains(key)) return out;
+  for (const auto& m : Field<nlohmann::json>(j, key, where))
+    out.push_back({Field<int64_t>(m, "index", where), Field<std::string>(m, "expected", where),
+                   Field<std::string>(m, "got", where)});
+  return out;
+}
+
+}  // namespace
+
+VerifyReport VerifyReportFromJson(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) Fail("{}: expected one JSON object (mnemo verify --json)", where);
+  VerifyReport r;
+  r.mode = ParseVerifyMode(Field<std::string>(j, "mode", where));
+  r.checked = Field<int64_t>(j, "checked", where);
+  r.mismatches = Field<int64_t>(j, "mismatches", where);
+  r.rows = Field<int64_t>(j, "rows", where);
+  r.first_mismatches = MismatchesFromJson(j, "first_mismatches", where);
+  r.min_margin = Field<double>(j, "min_margin", where);
+  if (j.contains("min_margin_exact"))
+    r.min_margin_exact = ToString(ParseRational(Field<std::string>(j, "min_margin_exact", where), where));
+  r.float_disagreements = j.contains("float_disagreements") ? Field<int64_t>(j, "float_disagreements", where) : 0;
+  r.first_disagreements = MismatchesFromJson(j, "first_disagreements", where);
+  if (j.contains("shard")) {
+    auto [i, n] = ParseShard(Field<std::string>(j, "shard", where), where + ": shard");
+    r.shard = i;
+    r.shards = n;
+  }
+  if (j.contains("timings_s")) {
+    const nlohmann::json& t = j.at("timings_s");
+    r.seconds_exact = t.value("exact", 0.0);
+    r.seconds_float = t.value("float64", 0.0);
+  }
+  return r;
+}
+
+VerifyReport MergeShards(std::vector<VerifyReport> shards, int64_t max_reported) {
+  if (shards.empty()) Fail("verify --merge: no reports");
+  const VerifyReport& head = shards.front();
+  std::vector<bool> seen(size_t(head.shards), false);
+  VerifyReport out;
+  out.mode = head.mode;
+  out.rows = head.rows;
+  std::optional<Rational> least;
+  for (size_t k = 0; k < shards.size(); ++k) {
+    const VerifyReport& s = shards[k];
+    if (s.shards != head.shards || s.mode != head.mode || s.rows != head.rows)
+      Fail("verify --merge: report {} is shard {}/{} of a {} run on {} rows; report 1 is {}/{} "
+           "of a {} run on {} rows", k + 1, s.shard, s.shards, ToString(s.mode), s.rows,
+           head.shard, head.shards, ToString(head.mode), head.rows);
+    if (seen[size_t(s.shard)]) Fail("verify --merge: shard {}/{} given twice", s.shard, s.shards);
+    seen[size_t(s.shard)] = true;
+    out.checked += s.checked;
+    out.mismatches += s.mismatches;
+    out.float_disagreements += s.float_disagreements;
+    out.seconds_exact += s.seconds_exact;
+    out.seconds_float += s.seconds_float;
+    out.first_mismatches.insert(out.first_mismatches.end(), s.first_mismatches.begin(), s.first_mismatches.end());
+    out.first_disagreements.insert(out.first_disagreements.end(), s.first_disagreements.begin(), s.first_disagreements.end());
+    if (!s.min_margin_exact.empty()) {
+      Rational m = ParseRational(s.min_margin_exact);
+      if (!least || m < *least) least = m;
+    }
+    if (k == 0 || s.min_margin < out.min_margin) out.min_margin = s.min_margin;
+  }
+  for (size_t i = 0; i < seen.size(); ++i)
+    if (!seen[i]) Fail("verify --merge: shard {}/{} is missing", i, head.shards);
+  if (least) {
+    out.min_margin_exact = ToString(*least);
+    out.min_margin = ToDouble(*least);
+  }
+  for (auto* list : {&out.first_mismatches, &out.first_disagreements}) {
+    std::stable_sort(list->begin(), list->end(),
+                     [](const Mismatch& a, const Mismatch& b) { return a.index < b.index; });
+    if (int64_t(list->size()) > max_reported) list->resize(size_t(max_reported));
+  }
+  return out;
+}
+
+namespace {
+
 void CheckCompatible(const Network& net, const Dataset& data, VerifyMode mode) {
   if (net.input_dim() != data.d())
     Fail("{}: the network reads {} inputs but the data has {} columns", data.source,
@@ -106,20 +203,34 @@ void CheckCompatible(const Network& net, const Dataset& data, VerifyMode mode) {
            "--mode float64 (with --tolerance)", l, ToString(net.layers[l].activation));
 }
 
-// What each point should get, in the network's label space (or its exact real target).
-std::vector<Expected> ExpectedOf(const Network& net, const Dataset& data) {
+constexpr int64_t kVerifyBlockValues = int64_t(1) << 22;
+
+// The points of a shard: [N·shard/shards, N·(shard+1)/shards).
+struct PointRange {
+  int64_t begin = 0, end = 0;
+  int64_t size() const { return end - begin; }
+};
+
+PointRange ShardPoints(int64_t n, const VerifyOptions& o) {
+  MNEMO_CHECK(o.shards >= 1 && o.shard >= 0 && o.shard < o.shards, "shard {}/{}", o.shard, o.shards);
+  return {n * o.shard / o.shards, n * (o.shard + 1) / o.shards};
+}
+
+// What each point of the range should get, in the network's label space (or its exact target).
+std::vector<Expected> ExpectedOf(const Network& net, const Dataset& data, PointRange range) {
   const std::vector<int64_t> index = data.classification ? NetworkClassOf(net, data)
                                                          : std::vector<int64_t>();
-  std::vector<Expected> out(data.n());
-  for (int64_t p = 0; p < data.n(); ++p) {
+  std::vector<Expected> out(range.size());
+  for (int64_t k = 0; k < range.size(); ++k) {
+    const int64_t p = range.begin + k;
     if (!data.classification) {
-      out[p].target = RationalFromDouble(data.target[p]);
+      out[k].target = RationalFromDouble(data.target[p]);
       continue;
     }
     if (net.classification)
-      out[p].class_index = index[data.y[p]];
+      out[k].class_index = index[data.y[p]];
     else
-      out[p].target = data.class_values[data.y[p]];
+      out[k].target = data.class_values[data.y[p]];
   }
   return out;
 }
@@ -130,62 +241,104 @@ std::string GotString(const Network& net, const Answer& a) {
   return s;
 }
 
-// The exact pass: one decision per point and the smallest exact margin.
-std::vector<Decision> ExactDecisions(const Network& net, const Dataset& data,
-                                     const std::vector<Expected>& expected, bool progress,
-                                     std::optional<Rational>* min_margin) {
-  std::vector<Decision> dec(data.n());
-  std::vector<std::optional<Rational>> least(omp_get_max_threads());
-  ForEachExactOutput(
-      net, data.x,
-      [&](int64_t p, const Integer* o, const Integer& scale) {
-        Answer a = Decide(net, o, scale);
-        dec[p].correct = IsCorrect(net, a, expected[p]);
-        dec[p].got = GotString(net, a);
-        Rational m = Margin(net, o, scale, expected[p]);
-        std::optional<Rational>& slot = least[omp_get_thread_num()];
-        if (!slot || m < *slot) slot = std::move(m);
+// Rows per block: the option, else 2^22 values (each block sets up its own evaluation plan).
+int64_t BlockRows(const Dataset& data, const VerifyOptions& o) {
+  if (o.block_rows > 0 || data.x.type() == DataMatrix::Type::kF64) return o.block_rows;
+  return data.x.RowsPerBlock(kVerifyBlockValues);
+}
+
+// The exact outputs of the range's points, block by block (visit gets the index in the range).
+void ForEachExactPoint(const Network& net, const Dataset& data, PointRange range,
+                       const VerifyOptions& o, const ExactVisitor& visit) {
+  const int64_t block_rows = BlockRows(data, o);
+  const bool one_block = block_rows == 0 && data.x.type() == DataMatrix::Type::kF64;
+  Progress bar("exact eval", o.progress && !one_block ? range.size() : 0);
+  data.x.ForEachBlock(
+      [&](int64_t first, const RowMatrix& b) {
+        ForEachExactOutput(
+            net, b,
+            [&](int64_t i, const Integer* out, const Integer& scale) {
+              visit(first - range.begin + i, out, scale);
+            },
+            o.progress && one_block);
+        bar.Add(b.rows());
       },
-      progress);
+      block_rows, range.begin, range.end);
+  bar.Finish();
+}
+
+// The exact pass: one decision per point and the smallest exact margin. The answer is kept
+// for wrong points (and all of them when `keep_got`).
+std::vector<Decision> ExactDecisions(const Network& net, const Dataset& data, PointRange range,
+                                     const std::vector<Expected>& expected,
+                                     const VerifyOptions& o, bool keep_got,
+                                     std::optional<Rational>* min_margin) {
+  std::vector<Decision> dec(range.size());
+  std::vector<std::optional<Rational>> least(omp_get_max_threads());
+  ForEachExactPoint(net, data, range, o, [&](int64_t k, const Integer* out, const Integer& scale) {
+    Answer a = Decide(net, out, scale);
+    dec[k].correct = IsCorrect(net, a, expected[k]);
+    if (keep_got || !dec[k].correct) dec[k].got = GotString(net, a);
+    Rational m = Margin(net, out, scale, expected[k]);
+    std::optional<Rational>& slot = least[omp_get_thread_num()];
+    if (!slot || m < *slot) slot = std::move(m);
+  });
   for (const auto& m : least)
     if (m && (!*min_margin || *m < **min_margin)) *min_margin = *m;
   return dec;
 }
 
-std::vector<Decision> FloatDecisions(const Network& net, const Dataset& data,
-                                     const std::vector<Expected>& expected,
-                                     const VerifyOptions& options, double* min_margin) {
-  RowMatrix out = EvaluateFloat(net, data.x, options.progress);
-  std::vector<Decision> dec(data.n());
-  *min_margin = HUGE_VAL;
-  for (int64_t p = 0; p < data.n(); ++p) {
-    double margin;
-    if (!net.classification) {
-      double v = out(p, 0);
-      double err = std::fabs(v - ToDouble(expected[p].target));
-      dec[p].correct = err <= options.tolerance;
-      margin = -err;
-      dec[p].got = FormatReal(v);
-    } else {
-      std::vector<double> o(out.row(p).data(), out.row(p).data() + out.cols());
-      int64_t got = DecodeClass(net, o);
-      int64_t y = expected[p].class_index;
-      dec[p].correct = y >= 0 && got == y;
-      dec[p].got = got >= 0 ? net.ClassLabel(got) : "none";
-      if (net.output == OutputKind::kValue) {
-        margin = 0.5 - std::fabs(o[0] - double(y));
-        if (options.tolerance > 0) dec[p].correct = y >= 0 && std::fabs(o[0] - double(y)) <= options.tolerance;
-      } else if (net.output == OutputKind::kArgmax && y >= 0) {
-        double other = -HUGE_VAL;
-        for (int64_t c = 0; c < int64_t(o.size()); ++c)
-          if (c != y) other = std::max(other, o[c]);
-        margin = o[y] - other;
-      } else {
-        margin = dec[p].correct ? 0.5 : -0.5;
-      }
-    }
-    *min_margin = std::min(*min_margin, margin);
+// The float64 decision on one point's outputs and its margin.
+Decision FloatDecision(const Network& net, const double* out, int64_t cols, const Expected& want,
+                       const VerifyOptions& options, double* margin) {
+  Decision dec;
+  if (!net.classification) {
+    double v = out[0];
+    double err = std::fabs(v - ToDouble(want.target));
+    dec.correct = err <= options.tolerance;
+    *margin = -err;
+    dec.got = FormatReal(v);
+    return dec;
   }
+  std::vector<double> o(out, out + cols);
+  int64_t got = DecodeClass(net, o);
+  int64_t y = want.class_index;
+  dec.correct = y >= 0 && got == y;
+  dec.got = got >= 0 ? net.ClassLabel(got) : "none";
+  if (net.output == OutputKind::kValue) {
+    *margin = 0.5 - std::fabs(o[0] - double(y));
+    if (options.tolerance > 0) dec.correct = y >= 0 && std::fabs(o[0] - double(y)) <= options.tolerance;
+  } else if (net.output == OutputKind::kArgmax && y >= 0) {
+    double other = -HUGE_VAL;
+    for (int64_t c = 0; c < int64_t(o.size()); ++c)
+      if (c != y) other = std::max(other, o[c]);
+    *margin = o[y] - other;
+  } else {
+    *margin = dec.correct ? 0.5 : -0.5;
+  }
+  return dec;
+}
+
+std::vector<Decision> FloatDecisions(const Network& net, const Dataset& data, PointRange range,
+                                     const std::vector<Expected>& expected,
+                                     const VerifyOptions& options, bool keep_got,
+                                     double* min_margin) {
+  std::vector<Decision> dec(range.size());
+  *min_margin = HUGE_VAL;
+  const int64_t block_rows = BlockRows(data, options);
+  const bool one_block = block_rows == 0 && data.x.type() == DataMatrix::Type::kF64;
+  data.x.ForEachBlock(
+      [&](int64_t first, const RowMatrix& b) {
+        const RowMatrix out = EvaluateFloat(net, b, options.progress && one_block);
+        for (int64_t i = 0; i < b.rows(); ++i) {
+          const int64_t k = first - range.begin + i;
+          double margin;
+          dec[k] = FloatDecision(net, out.row(i).data(), out.cols(), expected[k], options, &margin);
+          if (!keep_got && dec[k].correct) dec[k].got.clear();
+          *min_margin = std::min(*min_margin, margin);
+        }
+      },
+      block_rows, range.begin, range.end);
   return dec;
 }
 
@@ -198,13 +351,17 @@ VerifyReport Verify(const Network& net, const Dataset& data, const VerifyOptions
   VerifyReport report;
   report.mode = options.mode;
   report.exact_available = exact_ok;
-  const std::vector<Expected> expected = ExpectedOf(net, data);
+  report.shard = options.shard;
+  report.shards = options.shards;
+  const PointRange range = ShardPoints(data.n(), options);
+  const std::vector<Expected> expected = ExpectedOf(net, data, range);
+  const bool keep_got = options.mode == VerifyMode::kBoth;
 
   std::vector<Decision> exact_dec, float_dec;
   if (options.mode != VerifyMode::kFloat64) {
     auto start = std::chrono::steady_clock::now();
     std::optional<Rational> min_exact;
-    exact_dec = ExactDecisions(net, data, expected, options.progress, &min_exact);
+    exact_dec = ExactDecisions(net, data, range, expected, options, keep_got, &min_exact);
     report.seconds_exact = Seconds(start);
     if (min_exact) {
       report.min_margin_exact = ToString(*min_exact);
@@ -214,26 +371,30 @@ VerifyReport Verify(const Network& net, const Dataset& data, const VerifyOptions
   if (options.mode != VerifyMode::kExact) {
     auto start = std::chrono::steady_clock::now();
     double min_float;
-    float_dec = FloatDecisions(net, data, expected, options, &min_float);
+    float_dec = FloatDecisions(net, data, range, expected, options, keep_got, &min_float);
     report.seconds_float = Seconds(start);
     if (options.mode == VerifyMode::kFloat64) report.min_margin = min_float;
   }
-  // Expand to original rows: every row of a merged point shares its decision.
+  // Expand to original rows: every row of a merged point shares its decision; a shard checks
+  // the rows of its points.
   const std::vector<Decision>& judge = options.mode == VerifyMode::kFloat64 ? float_dec : exact_dec;
   const int64_t rows = data.row_to_point.empty() ? data.n() : int64_t(data.row_to_point.size());
-  report.checked = rows;
+  report.rows = rows;
   for (int64_t r = 0; r < rows; ++r) {
-    int64_t p = data.row_to_point.empty() ? r : data.row_to_point[r];
-    if (!judge[p].correct) {
+    const int64_t p = data.row_to_point.empty() ? r : data.row_to_point[r];
+    if (p < range.begin || p >= range.end) continue;
+    const int64_t k = p - range.begin;
+    ++report.checked;
+    if (!judge[k].correct) {
       ++report.mismatches;
       if (int64_t(report.first_mismatches.size()) < options.max_reported)
-        report.first_mismatches.push_back({r, data.LabelString(p), judge[p].got});
+        report.first_mismatches.push_back({r, data.LabelString(p), judge[k].got});
     }
     if (options.mode == VerifyMode::kBoth &&
-        (exact_dec[p].correct != float_dec[p].correct || exact_dec[p].got != float_dec[p].got)) {
+        (exact_dec[k].correct != float_dec[k].correct || exact_dec[k].got != float_dec[k].got)) {
       ++report.float_disagreements;
       if (int64_t(report.first_disagreements.size()) < options.max_reported)
-        report.first_disagreements.push_back({r, exact_dec[p].got, float_dec[p].got});
+        report.first_disagreements.push_back({r, exact_dec[k].got, float_dec[k].got});
     }
   }
   return report;

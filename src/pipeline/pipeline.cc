@@ -111,7 +111,7 @@ RunResult RunConstruction(const Construction& c, const std::any& options, const 
   }
   ProgressStep prepare("normalizing and separating", run.progress);
   const InputMap map = ComputeNormalization(data);
-  const RowMatrix normalized = Normalized(data, map);
+  const RowBlocks normalized = NormalizedRows(data, map);
   const std::optional<ExactSeparation> exact = Separation(data, map, run, &r);
   prepare.Finish();
   const int attempts = run.attempts > 0 ? run.attempts : c.default_attempts;

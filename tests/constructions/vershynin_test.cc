@@ -182,7 +182,8 @@ TEST(VershyninFailureTest, RemediesOfEarlierAttemptsShapeThePlan) {
                                        {2, 12, "wrong rows", "retry with a new seed"},
                                        {3, 13, "silent", "raise s"},
                                        {4, 14, "codes", "raise m"}};
-  BuildContext ctx{data, map, x, 99, 5, &failed};
+  const RowBlocks rows(x);
+  BuildContext ctx{data, map, rows, 99, 5, &failed};
   VershyninOptions o;
   o.code_width = 320;
   o.s = 20;

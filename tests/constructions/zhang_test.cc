@@ -51,7 +51,7 @@ TEST(ZhangTest, MemorizesRealTargetsExactly) {
   Built b = Make(data);
   ExpectMemorizes(data, b.net);
   // Exactly: every output equals the binary64 target as a rational.
-  ExactOutputs out = EvaluateExact(b.net, data.x);
+  ExactOutputs out = EvaluateExact(b.net, data.x.Dense());
   for (int64_t i = 0; i < data.n(); ++i) {
     Rational v = out.At(i, 0);
     v.canonicalize();
