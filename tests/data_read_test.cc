@@ -27,6 +27,7 @@ using testing::WriteText;
 
 using testing::CliResult;
 using testing::ErrorOf;
+using testing::PeakKb;
 using testing::RunCli;
 
 // One line "mnemo: error: ..." naming the place, exit 2.
@@ -276,17 +277,6 @@ TEST(DataCliTest, DelimitersTextLabelsAndLabelColumnsThroughTheBinary) {
 // The memory a read takes, measured: peak RSS of `mnemo data` on Fashion-MNIST (47 MB of
 // pixels, stored as bytes) stays under 150 MB, and on a CSV of 100,000 × 20 doubles (16 MB as
 // binary64, ~38 MB of text read in blocks) under 2× the data plus the program.
-int64_t PeakKb(const std::vector<std::string>& args) {
-  std::string cmd = "/usr/bin/time -f '%M' -o /dev/stdout " + std::string(MNEMO_BINARY);
-  for (const std::string& a : args) cmd += " '" + a + "'";
-  cmd += " 2>/dev/null | tail -1";
-  FILE* p = popen(cmd.c_str(), "r");
-  char line[256] = {0};
-  if (!fgets(line, sizeof(line), p)) line[0] = 0;
-  pclose(p);
-  return std::atoll(line);
-}
-
 TEST(DataCliTest, PeakMemoryIsBoundedByTheDataSize) {
   const int64_t base = PeakKb({"data", "synthetic:ball?n=10&d=2"});
   const int64_t fm = PeakKb({"data", "fashion-mnist"});

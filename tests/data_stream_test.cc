@@ -29,6 +29,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::CliResult;
+using testing::PeakKb;
 using testing::RunCli;
 using testing::TempDir;
 
@@ -255,17 +256,6 @@ TEST(MemoryTest, AvailableMemoryIsPositiveAndFormatted) {
   EXPECT_EQ(FormatBytes(12), "1 kB");
 }
 
-// Peak RSS (kB) of `mnemo ARGS`, measured by /usr/bin/time.
-int64_t PeakKb(const std::vector<std::string>& args) {
-  std::string cmd = "/usr/bin/time -f '%M' -o /dev/stdout " + std::string(MNEMO_BINARY);
-  for (const std::string& a : args) cmd += " '" + a + "'";
-  cmd += " 2>/dev/null | tail -1";
-  FILE* p = popen(cmd.c_str(), "r");
-  char line[256] = {0};
-  if (!fgets(line, sizeof(line), p)) line[0] = 0;
-  pclose(p);
-  return std::atoll(line);
-}
 
 // Byte data stays bytes through build and verify: 20,000 images are 15.7 MB as bytes and
 // 125 MB as binary64; the runs' peaks stay below one binary64 copy above the small run's.

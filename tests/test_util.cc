@@ -24,6 +24,18 @@ std::string Quote(const std::string& s) {
 
 }  // namespace
 
+int64_t PeakKb(const std::vector<std::string>& args) {
+  std::string cmd = "/usr/bin/time -f '%M' -o /dev/stdout " + Quote(MNEMO_BINARY);
+  for (const std::string& a : args) cmd += " " + Quote(a);
+  cmd += " 2>/dev/null | tail -1";
+  FILE* p = popen(cmd.c_str(), "r");
+  char line[256] = {0};
+  if (!p) return 0;
+  if (!fgets(line, sizeof(line), p)) line[0] = 0;
+  pclose(p);
+  return std::atoll(line);
+}
+
 CliResult RunCli(const std::vector<std::string>& args) {
   TempDir tmp;
   std::string cmd = Quote(MNEMO_BINARY);

@@ -20,6 +20,9 @@ struct CliResult {
 /// Runs the built `mnemo` binary with `args` (each shell-quoted), capturing stdout and stderr.
 CliResult RunCli(const std::vector<std::string>& args);
 
+/// Peak resident memory (kB) of `mnemo ARGS`, measured by /usr/bin/time (0 if it failed).
+int64_t PeakKb(const std::vector<std::string>& args);
+
 /// A fresh temporary directory, removed when the object dies.
 class TempDir {
  public:
