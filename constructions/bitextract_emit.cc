@@ -122,11 +122,18 @@ void Emitter::SuperBlocks() {
   acc_ = Table([&](int64_t a) { return pay_[a * per_]; });
 }
 
-// Round l: the accumulator, W′ steps on t − Θ_l(e), the gates of round l − 1's steps.
+// Round l: the accumulator, W′ steps on t − Θ_l(e), the gates of round l − 1's steps. A gate
+// adds s·Δ: one super-block makes Δ a constant and s·Δ linear (no neuron); else one neuron
+// g = relu(2^B − Δ(e) − M(1 − s)) = (2^B − Δ)·s, and the accumulator neuron takes + 2^B·s,
+// so acc + 2^B·s − g = acc + s·Δ with every neuron ≥ 0 (|Δ| < 2^B, M = 2^(B+1)).
 void Emitter::RoundsExact() {
+  const Integer half = Pow2(int(payload_bits_));
   std::vector<Form> steps;
   for (int64_t l = 0; l <= k_.lprime; ++l, ++layer_) {
-    const Form acc = Form(a_.Relu(acc_, layer_));
+    Form acc_in = acc_;  // + Δ·s (one super-block) or + 2^B·s, in this layer's neuron
+    for (int64_t j = 0; l >= 1 && j < wp_; ++j)
+      acc_in += (k_.a == 1 ? PayloadStep(l - 1, 0, j) : half) * steps[j];
+    const Form acc = Form(a_.Relu(acc_in, layer_));
     std::vector<Form> e_now = e_;
     if (l == 0 && k_.lprime >= 1 && k_.a > 1)  // (one super-block: e_0 = 1, tables are biases)
       for (Form& e : e_) e = Form(a_.Relu(e, layer_));
@@ -136,9 +143,10 @@ void Emitter::RoundsExact() {
     for (int64_t j = 0; l < k_.lprime && j < wp_; ++j)
       next.push_back(StepUp(a_, t_ - Table([&](int64_t a) { return Threshold(l, a, j); }), 1,
                             layer_));
-    for (int64_t j = 0; l >= 1 && j < wp_; ++j)
-      gates += Gate(a_, Table([&](int64_t a) { return PayloadStep(l - 1, a, j); }), steps[j],
-                    big_m_, layer_);
+    for (int64_t j = 0; k_.a > 1 && l >= 1 && j < wp_; ++j) {
+      const Form dv = Table([&](int64_t a) { return PayloadStep(l - 1, a, j); });
+      gates -= GateNonNegative(a_, Form::Constant(Rational(half)) - dv, steps[j], big_m_, layer_);
+    }
     std::swap(e_now, e_);
     acc_ = acc + gates;
     steps = std::move(next);

@@ -53,8 +53,9 @@ void StageCSizes(const BitextractConfig& k, bool decode, Tally* tally) {
   auto round_width = [&](int64_t l) {
     int64_t e = 0, work = 1;  // the accumulator
     if (!k.float_safe) {
+      // One gate neuron per step of the previous round (none with one super-block).
       e = lp >= 1 && l <= lp - 1 ? sel : 0;
-      work += (l < lp ? 2 * w : 0) + (l >= 1 ? 2 * w : 0);
+      work += (l < lp ? 2 * w : 0) + (l >= 1 && a > 1 ? w : 0);
     } else {
       e = lp >= 1 && l <= lp ? sel : 0;
       work += (l < lp ? w : 0) + (l >= 1 && l <= lp ? w : 0) + (l >= 2 && l <= lp + 1 ? 2 * w : 0);
