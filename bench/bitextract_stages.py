@@ -32,7 +32,8 @@ def stage_layers(extras, depth):
     blocks = 2 if float_safe else 1
     rounds = (lprime + 2 if lprime > 0 else 1) if float_safe else lprime + 1
     decode = depth - separate - blocks - rounds - 1
-    return [("A projection", separate), ("B super-block steps", blocks),
+    first = "B super-block steps" if separate else "B layer 1 (t, super-block steps)"
+    return [("A projection", separate), (first, blocks),
             ("C location rounds", rounds), ("D decode", decode), ("E output", 1)]
 
 
@@ -41,6 +42,8 @@ def stages(net):
     plan = stage_layers(net["report"]["extras"], len(layers))
     out, first = [], 0
     for name, count in plan:
+        if count == 0:
+            continue
         row = {"stage": name, "layers": count, "neurons": 0, "nonzero": 0, "bits": 0}
         for layer in layers[first:first + count]:
             den = int(layer["denominator"])
@@ -71,11 +74,11 @@ def main():
     total_p = sum(r["nonzero"] for r in rows) or 1
     total_b = sum(r["bits"] for r in rows) or 1
     print(f"{net['report']['extras']['config']}")
-    print(f"{'stage':22} {'layers':>6} {'neurons':>8} {'nonzero':>8} {'%':>5} {'weight bits':>12} {'%':>5}")
+    print(f"{'stage':32} {'layers':>6} {'neurons':>8} {'nonzero':>8} {'%':>5} {'weight bits':>12} {'%':>5}")
     for r in rows:
-        print(f"{r['stage']:22} {r['layers']:6} {r['neurons']:8} {r['nonzero']:8} "
+        print(f"{r['stage']:32} {r['layers']:6} {r['neurons']:8} {r['nonzero']:8} "
               f"{100 * r['nonzero'] / total_p:5.1f} {r['bits']:12} {100 * r['bits'] / total_b:5.1f}")
-    print(f"{'total':22} {len(net['layers']):6} {'':8} {total_p:8} {'':5} {total_b:12}")
+    print(f"{'total':32} {len(net['layers']):6} {'':8} {total_p:8} {'':5} {total_b:12}")
 
 
 if __name__ == "__main__":

@@ -230,14 +230,21 @@ std::optional<std::pair<Plan, Network>> MinimizeBuilt(const BitextractOptions& o
                                                       const BitextractKeys& keys,
                                                       const std::vector<int64_t>& label,
                                                       int64_t classes, BitextractDetails* det,
-                                                      Report* report) {
+                                                      Report* report,
+                                                      const internal::DeltaGrouping* delta_too) {
   const int64_t w_cap = o.width.value_or(2 * in.n_points + 8);
   const int64_t l_cap = o.depth.value_or(kSearchDepthCap);
   det->minimized = o.minimize;
   det->request = fmt::format("minimize {} (width ≤ {}, depth ≤ {})", o.minimize, w_cap, l_cap);
   std::optional<std::pair<Plan, Network>> best;
   int64_t best_value = 0;
-  for (const Plan& p : internal::CandidatePlans(in, w_cap, l_cap)) {
+  std::vector<Plan> plans = internal::CandidatePlans(in, w_cap, l_cap);
+  if (delta_too) {  // --decode auto: the delta decoder's candidates as well
+    PlanInputs with_delta = in;
+    with_delta.delta = delta_too;
+    for (const Plan& p : internal::CandidatePlans(with_delta, w_cap, l_cap)) plans.push_back(p);
+  }
+  for (const Plan& p : plans) {
     Network net = internal::EmitBitextract(keys, label, classes, in.c, p.cfg, int32_t(in.d));
     const NetworkStats st = net.Stats();
     det->tried.push_back({internal::BitextractConfigString(p.cfg), st.width, st.depth,
@@ -294,6 +301,8 @@ void Describe(const Plan& plan, const BitextractDetails& det, const NetworkStats
   report->SetExtra("pipelined", k.pipeline);
   report->SetExtra("separate_projection", k.separate);
   report->SetExtra("float_safe", k.float_safe);
+  report->SetExtra("decode", k.n == 1 ? "none" : k.delta ? "delta" : "match");
+  if (k.delta) report->SetExtra("key_difference_bits", k.f);
   report->SetExtra("groups", det.groups);
   report->SetExtra("capacity", det.capacity);
   report->SetExtra("payload_bits_B", det.payload_bits);
@@ -352,13 +361,22 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
   in.q_fixed = o.bits_per_layer == "auto" ? 0 : std::stoi(o.bits_per_layer);
   in.pipeline = Tri(o.pipeline, "off");
   in.projection = Tri(o.projection, "fused");
+  // The delta decoder's grouping: planned with --decode delta; also tried by --minimize
+  // params|bits under --decode auto (exact networks only).
+  std::optional<internal::DeltaGrouping> grouping;
+  const bool minimize_built = o.minimize == "params" || o.minimize == "bits";
+  if (o.decode == "delta" || (o.decode == "auto" && minimize_built && !in.fs))
+    grouping.emplace(*keys);
+  if (o.decode == "delta") in.delta = &*grouping;
   std::vector<int64_t> label(ctx.data.n());
   for (int64_t i = 0; i < ctx.data.n(); ++i) label[i] = int64_t(ctx.data.y[i]) + 1;  // 0: empty
   const auto t1 = Clock::now();
   std::optional<Plan> plan;
   std::optional<Network> net;
-  if (o.minimize == "params" || o.minimize == "bits") {
-    if (auto best = MinimizeBuilt(o, in, *keys, label, classes, &det, report)) {
+  if (minimize_built) {
+    const internal::DeltaGrouping* delta_too =
+        o.decode == "auto" && grouping ? &*grouping : nullptr;
+    if (auto best = MinimizeBuilt(o, in, *keys, label, classes, &det, report, delta_too)) {
       plan = best->first;
       net = std::move(best->second);
     }
@@ -380,10 +398,14 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
   det.pipelined = k.pipeline;
   det.separate_projection = k.separate;
   det.float_safe = k.float_safe;
+  det.delta = k.delta;
+  det.key_difference_bits = k.delta ? k.f : 0;
   det.weight_bits_budget = in.cap;
   det.groups = k.a * (det.wprime * k.lprime + 1);
   det.capacity = internal::BitextractCapacity(k);
-  det.payload_bits = k.n == 1 ? det.c : k.n * (keys->rho + det.c);
+  det.payload_bits = k.n == 1   ? det.c
+                     : k.delta ? (det.c + 1 + keys->rho) + (k.n - 1) * (det.c + 1 + k.f)
+                               : k.n * (keys->rho + det.c);
   const auto t2 = Clock::now();
   if (!net) net = internal::EmitBitextract(*keys, label, classes, det.c, k, int32_t(ctx.data.d()));
   report->timings.Add("assembly", Since(t2));
@@ -430,6 +452,9 @@ bool BitextractOptions::IsValid(std::string* why) const {
            minimize != "width")
     *why = fmt::format("--minimize: expected params, bits, depth or width, got \"{}\"", minimize);
   else if (minimize != "none" && any) *why = "--minimize: not together with --a/--wprime/--lprime";
+  else if (decode != "auto" && decode != "match" && decode != "delta")
+    *why = fmt::format("--decode: expected auto, match or delta, got \"{}\"", decode);
+  else if (decode == "delta" && max_weight_bits) *why = "--decode delta: not available with --max-weight-bits";
   else if (bits_per_layer != "auto") {
     char* end = nullptr;
     long q = std::strtol(bits_per_layer.c_str(), &end, 10);

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,7 @@ struct BitextractOptions {
   std::optional<int64_t> a, wprime, lprime;  ///< explicit shape (all three)
   int tries = 20;
   std::string minimize = "none";  ///< none | params | bits | depth | width
+  std::string decode = "auto";    ///< auto | match | delta
 
 
   template <class V>
@@ -60,6 +62,9 @@ struct BitextractOptions {
     v("tries", &tries, "T", "random projection directions tried (the best separated is kept)");
     v("minimize", &minimize, "params|bits|depth|width",
       "search the shapes, return the smallest network for this measure (--width, --depth: caps)");
+    v("decode", &decode, "auto|match|delta",
+      "decoder: match each slot's key against t, or subtract key differences from a clamped "
+      "position register (width 6, fewer bits; auto: match, both under --minimize params|bits)");
   }
   bool IsValid(std::string* why) const;
 };
@@ -78,6 +83,8 @@ struct BitextractDetails {
   int64_t points_per_group = 0;  ///< n (1: label-only payload, no decode stage)
   int bits_per_layer = 1;        ///< q
   bool pipelined = false, separate_projection = false, float_safe = false;
+  bool delta = false;           ///< delta decoder (slots hold key differences)
+  int key_difference_bits = 0;  ///< f: bits per key difference (delta decoder)
   int weight_bits_budget = 0;  ///< --max-weight-bits (0: none)
   int64_t groups = 0;          ///< G = A(W′L′ + 1)
   int64_t capacity = 0;        ///< points the shape holds: G·n
@@ -117,6 +124,8 @@ struct BitextractConfig {
   bool float_safe = false; ///< saturating steps and two-layer peels, with `cap`
   bool separate = false;   ///< the projection t(x) gets its own width-1 layer
   int cap = 0;             ///< bit budget of weights and partial sums (float_safe only)
+  bool delta = false;      ///< delta decoder: slots hold key differences of ≤ f bits
+  int f = 0;               ///< bits per key difference (delta only)
 };
 
 struct BitextractSizes {
@@ -155,6 +164,22 @@ struct BitextractKeys {
   Integer Offset() const;
 };
 
+/// Delta decoder grouping: consecutive points (by T) in groups of at most n whose key differences
+/// inside a group fit f bits; f(n) is the smallest f that adds at most N/(20n) groups to ⌈N/n⌉.
+class DeltaGrouping {
+ public:
+  explicit DeltaGrouping(const BitextractKeys& keys);
+  /// f(n) and the number of groups it gives.
+  std::pair<int, int64_t> For(int64_t n) const;
+  /// Index (in T order) of the first point of each group.
+  std::vector<int64_t> Starts(int64_t n, int f) const;
+
+ private:
+  std::vector<int> diff_bits_;  ///< bitlength of key[i+1] − key[i] in T order
+  std::vector<int64_t> longer_than_;  ///< [f]: differences of more than f bits
+  mutable std::map<int64_t, std::pair<int, int64_t>> memo_;
+};
+
 /// What the planner needs about the data and the options.
 struct PlanInputs {
   int64_t n_points = 0, d = 0;
@@ -164,6 +189,7 @@ struct PlanInputs {
   int q_fixed = 0;      ///< 0 = auto
   int pipeline = -1;    ///< −1 auto, 0 off, 1 on
   int projection = -1;  ///< −1 auto, 0 fused, 1 separate
+  const DeltaGrouping* delta = nullptr;  ///< set: plan the delta decoder
 };
 
 struct Plan {

@@ -33,6 +33,9 @@ class Emitter {
   void RoundsExact();
   void RoundsFloatSafe();
   void Decode();
+  void DeltaGroups(int64_t groups);
+  void DecodeDelta();
+  Form PeelBit(std::vector<Form*> carried);
   void PeelChunk(int qq, Form* reg, std::vector<Form*> carried);
   void MatchAndGate(const Form& key, const Form& lab, bool more_slots);
   Form PipelinedExtras(int idx);
@@ -81,6 +84,7 @@ void Emitter::Groups() {
   wp_ = k_.lprime > 0 ? k_.wprime : 0;
   per_ = wp_ * k_.lprime + 1;
   const int64_t groups = k_.a * per_;
+  if (k_.delta) return DeltaGroups(groups);
   payload_bits_ = n == 1 ? c_ : n * (keys_.rho + c_);
   thr_.assign(groups, keys_.t_max + 1);  // empty groups never fire
   pay_.assign(groups, 0);
@@ -94,6 +98,38 @@ void Emitter::Groups() {
       const int64_t i = keys_.projection.order[first + s];
       p += n == 1 ? Integer(static_cast<long>(label_[i]))
                   : keys_.key[i] * Pow2(c_) + Integer(static_cast<long>(label_[i]));
+    }
+    pay_[g] = p;
+  }
+  big_m_ = Pow2(int(payload_bits_) + 1);
+}
+
+// Delta payloads: groups of ≤ n points whose key differences fit f bits; fields MSB first:
+// [δ_0 = y_0 + C][κ_0] then per slot s ≥ 1 [δ_s = y_s − y_{s−1} + C][κ_s − κ_{s−1}]
+// (c + 1 and ρ, then c + 1 and f bits; an empty slot: δ = C, difference 0).
+void Emitter::DeltaGroups(int64_t groups) {
+  const std::vector<int64_t>& order = keys_.projection.order;
+  const std::vector<int64_t> starts = DeltaGrouping(keys_).Starts(k_.n, k_.f);
+  MNEMO_CHECK(int64_t(starts.size()) <= groups, "{} delta groups > {}", starts.size(), groups);
+  const int cl = c_ + 1;
+  payload_bits_ = cl + keys_.rho + (k_.n - 1) * (cl + k_.f);
+  thr_.assign(groups, keys_.t_max + 1);  // empty groups never fire
+  pay_.assign(groups, 0);
+  const Integer cc(static_cast<long>(classes_));
+  for (size_t g = 0; g < starts.size(); ++g) {
+    const int64_t first = starts[g];
+    const int64_t end = g + 1 < starts.size() ? starts[g + 1] : int64_t(order.size());
+    thr_[g] = keys_.t[order[first]];
+    Integer p = Integer(static_cast<long>(label_[order[first]])) + cc;
+    p = p * Pow2(keys_.rho) + keys_.key[order[first]];
+    for (int64_t s = 1; s < k_.n; ++s) {
+      Integer delta = cc, diff = 0;
+      if (first + s < end) {
+        const int64_t i = order[first + s], prev = order[first + s - 1];
+        delta += Integer(static_cast<long>(label_[i] - label_[prev]));
+        diff = keys_.key[i] - keys_.key[prev];
+      }
+      p = (p * Pow2(cl) + delta) * Pow2(k_.f) + diff;
     }
     pay_[g] = p;
   }
@@ -268,6 +304,65 @@ void Emitter::Decode() {
   acc_ = out_;
 }
 
+// One payload bit off x (MSB first), the registers carried into this layer; the bit's value.
+Form Emitter::PeelBit(std::vector<Form*> carried) {
+  const Integer base = Pow2(int(pos_ - 1));
+  const Form digit = PeelDigit(a_, x_, 1, base, layer_);
+  const Form x_kept = pos_ - 1 > 0 ? Form(a_.Relu(x_, layer_)) : Form();
+  for (Form* r : carried) *r = Carry(*r, layer_);
+  ++layer_;
+  x_ = x_kept - Rational(base) * digit;
+  --pos_;
+  return digit;
+}
+
+// Delta decoder: w = relu(t + 1 − 2^m·κ_s) is kept by subtracting each key bit as it is peeled
+// (relu(relu(a) − b) = relu(a − b) for b ≥ 0, so w clamps at 0 once t < 2^m·κ_s and stays
+// there); step_s = 1[κ(t) ≥ κ_s] = w − relu(w − 1), and out += step_s·(δ_s − C) through one
+// gate neuron and the out neuron relu(out + C − C·step) (out is a label ≥ 1 throughout).
+void Emitter::DecodeDelta() {
+  x_ = acc_;
+  pos_ = payload_bits_;
+  const Integer unit = Pow2(keys_.m);
+  const Rational cc(Integer(static_cast<long>(classes_)));
+  Form w = t_ + Rational(1), out, lab;
+  auto label_field = [&] {
+    lab = Form();
+    for (int i = 0; i <= c_; ++i) {
+      const Form d = PeelBit({&w, &out, &lab});
+      lab = Rational(2) * lab + d;
+    }
+  };
+  auto key_field = [&](int bits) {
+    for (int j = bits - 1; j >= 0; --j) {
+      const Form d = PeelBit({&w, &out, &lab});
+      w = w - Rational(unit * Pow2(j)) * d;
+    }
+  };
+  label_field();
+  out = lab - cc;  // slot 0 always passes: out = y_0
+  lab = Form();
+  key_field(keys_.rho);
+  for (int64_t s = 1; s < k_.n; ++s) {
+    label_field();
+    key_field(k_.f);
+    const Node v = a_.Relu(w - Rational(1), layer_);
+    w = Carry(w, layer_);
+    lab = Carry(lab, layer_);
+    out = Carry(out, layer_);
+    if (pos_ > 0) x_ = Carry(x_, layer_);
+    ++layer_;
+    const Form step = w - Form(v);
+    const Form gate = GateNonNegative(a_, lab, step, Rational(2) * cc, layer_);
+    const Form out_kept = Form(a_.Relu(out + cc - cc * step, layer_));
+    if (pos_ > 0) x_ = Carry(x_, layer_);
+    ++layer_;
+    out = out_kept + gate - cc;
+  }
+  MNEMO_CHECK(pos_ == 0, "decode left {} payload bits", pos_);
+  acc_ = out;
+}
+
 Network Emitter::Run() {
   Groups();
   if (IsSinglePoint(k_)) {
@@ -277,7 +372,8 @@ Network Emitter::Run() {
     SuperBlocks();
     if (k_.float_safe) RoundsFloatSafe();
     else RoundsExact();
-    if (k_.n > 1) Decode();
+    if (k_.n > 1 && k_.delta) DecodeDelta();
+    else if (k_.n > 1) Decode();
     a_.Output(acc_ - Rational(1));
   }
   Network net = a_.Compile(Activation::kIdentity);

@@ -127,6 +127,26 @@ void DecodeSizes(const BitextractConfig& k, int rho, int c, Tally* tally) {
   }
 }
 
+// Stage D of the delta decoder; mirrors EmitDecodeDelta. Per layer: the two peel ReLUs, the
+// kept remainder while bits remain, and the live registers (t until the first key bit, w, out,
+// the label).
+void DeltaDecodeSizes(const BitextractConfig& k, int rho, int c, Tally* tally) {
+  const int cl = c + 1;
+  int64_t pos = cl + rho + (k.n - 1) * (cl + k.f);
+  auto peel = [&](int64_t regs) {
+    --pos;
+    tally->Layer(2 + (pos > 0 ? 1 : 0) + regs);
+  };
+  for (int i = 0; i < cl; ++i) peel(1 /*t*/ + (i >= 1 ? 1 : 0));
+  for (int j = 0; j < rho; ++j) peel(2 /*w, out*/);
+  for (int64_t s = 1; s < k.n; ++s) {
+    for (int i = 0; i < cl; ++i) peel(2 + (i >= 1 ? 1 : 0));
+    for (int j = 0; j < k.f; ++j) peel(3);
+    tally->Layer(4 /*w, v, lab, out*/ + (pos > 0 ? 1 : 0));
+    tally->Layer(2 /*gate, out*/ + (pos > 0 ? 2 : 0));
+  }
+}
+
 }  // namespace
 
 bool TwoLayerPeelNeeded(int64_t p, int qq, int cap) {
@@ -138,6 +158,38 @@ bool TwoLayerPeelNeeded(int64_t p, int qq, int cap) {
 }
 
 std::vector<int> Chunks(int nb, int q) { return ChunkSizes(nb, q); }
+
+DeltaGrouping::DeltaGrouping(const BitextractKeys& keys) {
+  const std::vector<int64_t>& order = keys.projection.order;
+  for (size_t i = 1; i < order.size(); ++i) {
+    const Integer d = keys.key[order[i]] - keys.key[order[i - 1]];
+    diff_bits_.push_back(BitLength(d));
+  }
+  longer_than_.assign(keys.rho + 2, 0);
+  for (int b : diff_bits_)
+    for (int f = 0; f < b && f < int(longer_than_.size()); ++f) ++longer_than_[f];
+}
+
+std::vector<int64_t> DeltaGrouping::Starts(int64_t n, int f) const {
+  std::vector<int64_t> starts = {0};
+  for (size_t i = 1, in_group = 1; i <= diff_bits_.size(); ++i, ++in_group) {
+    if (int64_t(in_group) < n && diff_bits_[i - 1] <= f) continue;
+    starts.push_back(int64_t(i));
+    in_group = 0;
+  }
+  return starts;
+}
+
+std::pair<int, int64_t> DeltaGrouping::For(int64_t n) const {
+  auto it = memo_.find(n);
+  if (it != memo_.end()) return it->second;
+  const int64_t points = int64_t(diff_bits_.size()) + 1;
+  int f = 1;
+  while (f + 1 < int(longer_than_.size()) && longer_than_[f] * 20 * n > points) ++f;
+  const std::pair<int, int64_t> r{f, int64_t(Starts(n, f).size())};
+  memo_.emplace(n, r);
+  return r;
+}
 
 int64_t BitextractCapacity(const BitextractConfig& k) {
   return k.a * (k.wprime * k.lprime + 1) * k.n;
@@ -152,13 +204,15 @@ BitextractSizes BitextractPlanSizes(const BitextractConfig& k, int rho, int c) {
   if (k.n > 1) {
     // The decoder depends on (n, q, pipelining, budget, ρ, c) only; the search asks for the same
     // one for many shapes, so it is counted once.
-    thread_local std::map<std::tuple<int64_t, int, bool, bool, int, int, int>, Tally> memo;
-    const auto key = std::make_tuple(k.n, k.q, k.pipeline, k.float_safe, k.cap, rho, c);
+    thread_local std::map<std::tuple<int64_t, int, bool, bool, int, int, int, int>, Tally> memo;
+    const auto key = std::make_tuple(k.n, k.q, k.pipeline, k.float_safe, k.cap, rho, c,
+                                     k.delta ? k.f : -1);
     auto it = memo.find(key);
     if (it == memo.end()) {
       if (memo.size() > 100000) memo.clear();
       Tally dec;
-      DecodeSizes(k, rho, c, &dec);
+      if (k.delta) DeltaDecodeSizes(k, rho, c, &dec);
+      else DecodeSizes(k, rho, c, &dec);
       it = memo.emplace(key, dec).first;
     }
     tally.width = std::max(tally.width, it->second.width);
@@ -169,8 +223,9 @@ BitextractSizes BitextractPlanSizes(const BitextractConfig& k, int rho, int c) {
 }
 
 std::string BitextractConfigString(const BitextractConfig& k) {
-  return fmt::format("A={} W'={} L'={} n={} q={}{}{}{}", k.a, k.lprime > 0 ? k.wprime : 0,
-                     k.lprime, k.n, k.q, k.pipeline ? " pipelined" : "",
+  return fmt::format("A={} W'={} L'={} n={} q={}{}{}{}{}", k.a, k.lprime > 0 ? k.wprime : 0,
+                     k.lprime, k.n, k.q, k.delta ? fmt::format(" delta({} bits)", k.f) : "",
+                     k.pipeline ? " pipelined" : "",
                      k.float_safe ? fmt::format(" float-safe({} bits)", k.cap) : "",
                      k.separate ? " separate-projection" : "");
 }
@@ -195,6 +250,7 @@ bool Better(const Plan& a, const Plan& b) {
 }
 
 std::vector<int> QValues(const PlanInputs& in) {
+  if (in.delta) return {1};
   if (in.q_fixed > 0) return {in.q_fixed};
   std::vector<int> qs;
   for (int q = 1; q <= std::min(10, std::max(in.rho, in.c)); ++q) qs.push_back(q);
@@ -202,7 +258,7 @@ std::vector<int> QValues(const PlanInputs& in) {
 }
 
 std::vector<bool> PipeValues(const PlanInputs& in) {
-  if (in.fs || in.pipeline == 0) return {false};
+  if (in.fs || in.delta || in.pipeline == 0) return {false};
   if (in.pipeline == 1) return {true};
   return {false, true};
 }
@@ -215,7 +271,9 @@ std::optional<Plan> MakePlan(const PlanInputs& in, const BitextractConfig& base,
   k.a = a;
   k.wprime = wp;
   k.separate = SeparateFor(in, a);
-  const int64_t need = CeilDiv(std::max<int64_t>(in.n_points, 1), a * k.n) - 1;  // W′L′ ≥ need
+  const int64_t groups = k.delta ? in.delta->For(k.n).second
+                                 : CeilDiv(std::max<int64_t>(in.n_points, 1), k.n);
+  const int64_t need = CeilDiv(groups, a) - 1;  // W′L′ ≥ need
   if (wp == 0) {
     if (need > 0) return std::nullopt;
     k.lprime = 0;
@@ -297,6 +355,7 @@ void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
         base.pipeline = n > 1 && pipe;
         base.float_safe = in.fs;
         base.cap = in.cap;
+        if (in.delta && n > 1) base.delta = true, base.f = in.delta->For(n).first;
         // Decode-only lower bound on depth: skip hopeless n.
         if (n > 1) {
           BitextractSizes ps = BitextractPlanSizes(base, in.rho, in.c);  // A = 1, L′ = 0
@@ -322,7 +381,13 @@ Plan PlanForShape(const PlanInputs& in, int64_t a, int64_t wprime, int64_t lprim
   k.a = a;
   k.wprime = wprime;
   k.lprime = lprime;
-  k.n = CeilDiv(std::max<int64_t>(in.n_points, 1), a * (wprime * lprime + 1));
+  const int64_t groups = a * (wprime * lprime + 1);
+  k.n = CeilDiv(std::max<int64_t>(in.n_points, 1), groups);
+  if (in.delta && k.n > 1) {  // the fewest points per group whose grouping fits
+    while (in.delta->For(k.n).second > groups) ++k.n;
+    k.delta = true;
+    k.f = in.delta->For(k.n).first;
+  }
   k.float_safe = in.fs;
   k.cap = in.cap;
   k.separate = SeparateFor(in, a);

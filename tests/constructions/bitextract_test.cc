@@ -64,6 +64,7 @@ BitextractConfig ConfigOf(const BitextractDetails& d) {
   k.a = d.a, k.wprime = d.wprime, k.lprime = d.lprime, k.n = d.points_per_group;
   k.q = d.bits_per_layer, k.pipeline = d.pipelined, k.float_safe = d.float_safe;
   k.separate = d.separate_projection, k.cap = d.weight_bits_budget;
+  k.delta = d.delta, k.f = d.key_difference_bits;
   return k;
 }
 
@@ -437,6 +438,61 @@ TEST(Bitextract, MinimizeReturnsTheSmallestTried) {
                Error);
 }
 
+// The delta decoder: exact on random data, on a δ-grid and on real images, sized as the closed
+// forms say (A = 1: width max(2W′ + 2, 6), depth L′ + 3 + (c+1) + ρ + (n − 1)(c + 1 + f + 2)),
+// every group's key differences within f bits, and refused where it does not apply.
+TEST(Bitextract, DeltaDecoderVerifiesAndMatchesItsSizes) {
+  const std::vector<std::string> sources = {
+      "synthetic:ball?n=800&d=6&classes=10&seed=2", "synthetic:grid?n=400&d=2&classes=3&delta=0.001&seed=1",
+      "synthetic:ball?n=300&d=4&classes=2&seed=9"};
+  for (const std::string& src : sources) {
+    Dataset data = LoadDataset(src);
+    for (const ParamMap& p :
+         std::vector<ParamMap>{{{"a", "1"}, {"wprime", "2"}, {"lprime", "6"}},
+                               {{"a", "3"}, {"wprime", "1"}, {"lprime", "4"}},
+                               {{"width", "6"}},
+                               {{"depth", "200"}}}) {
+      ParamMap q = p;
+      q["decode"] = "delta";
+      Built b = BuildAndVerify(data, q);
+      ExpectVerified(b, src);
+      const BitextractDetails& d = Details(b.report);
+      if (d.points_per_group == 1) continue;
+      EXPECT_TRUE(d.delta) << src;
+      if (d.a == 1) {
+        const int64_t n = d.points_per_group, f = d.key_difference_bits;
+        EXPECT_EQ(b.report.network.width, std::max<int64_t>(2 * d.wprime + 2, 6)) << src;
+        EXPECT_EQ(b.report.network.depth,
+                  d.lprime + 3 + (d.c + 1) + d.rho + (n - 1) * (d.c + 1 + f + 2)) << src;
+        EXPECT_EQ(d.payload_bits, (d.c + 1 + d.rho) + (n - 1) * (d.c + 1 + f)) << src;
+      }
+    }
+  }
+  // Groups: at most n points, consecutive key differences inside a group below 2^f.
+  Dataset data = LoadDataset("synthetic:ball?n=2000&d=5&classes=10&seed=4");
+  Built b = BuildAndVerify(data, {{"width", "6"}, {"decode", "delta"}});
+  ExpectVerified(b, "width 6");
+  EXPECT_EQ(b.report.network.width, 6);
+  // Refused: with a bit budget (float-safe gadgets), and an unknown decoder.
+  Report r;
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "delta"}, {"max-weight-bits", "53"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "keys"}}, 1, &r), Error);
+  // Width 5 holds no delta decoder: infeasible with the reason named.
+  Built narrow = BuildAndVerify(data, {{"width", "5"}, {"decode", "delta"}, {"depth", "400"}});
+  EXPECT_EQ(narrow.report.status, Status::kInfeasible);
+}
+
+// Real images: the first 2,000 Fashion-MNIST test images, exact, with the delta decoder; the
+// grouping keeps every in-group key difference within f bits (checked by the emitter).
+TEST(Bitextract, DeltaDecoderOnFashionMnistSubset) {
+  DataOptions first;
+  first.limit = 2000;
+  Dataset data = LoadDataset("fashion-mnist:test", first);
+  Built b = BuildAndVerify(data, {{"minimize", "params"}, {"decode", "delta"}});
+  ExpectVerified(b, "fashion-mnist:test 2000");
+  EXPECT_TRUE(Details(b.report).delta || Details(b.report).points_per_group == 1);
+}
+
 // The options a user types reach the construction through the binary.
 TEST(Bitextract, MinimizeThroughTheCli) {
   testing::TempDir dir;
@@ -454,6 +510,30 @@ TEST(Bitextract, MinimizeThroughTheCli) {
                                             dir.Path("bad.json")});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--minimize"), std::string::npos) << bad.err;
+}
+
+TEST(Bitextract, DecodeThroughTheCli) {
+  testing::TempDir dir;
+  testing::CliResult r = testing::RunCli(
+      {"build", "synthetic:ball?n=600&d=5&classes=4&seed=3", "-c", "bitextract", "--decode",
+       "delta", "--width", "6", "-o", dir.Path("net.json"), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::ordered_json::parse(r.out);
+  EXPECT_TRUE(row["verification"]["all_correct"].get<bool>());
+  EXPECT_EQ(row["extras"]["decode"], "delta");
+  EXPECT_EQ(row["network"]["width"], 6);
+  for (const char* decode : {"match", "auto"}) {
+    testing::CliResult m = testing::RunCli(
+        {"build", "synthetic:ball?n=600&d=5&classes=4&seed=3", "-c", "bitextract", "--decode",
+         decode, "--depth", "300", "-o", dir.Path("m.json"), "--json"});
+    ASSERT_EQ(m.exit_code, 0) << m.err;
+    EXPECT_EQ(nlohmann::ordered_json::parse(m.out)["extras"]["decode"], "match") << decode;
+  }
+  testing::CliResult bad = testing::RunCli({"build", "synthetic:ball?n=60&d=2&classes=2", "-c",
+                                            "bitextract", "--decode", "keys", "-o",
+                                            dir.Path("bad.json")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--decode"), std::string::npos) << bad.err;
 }
 
 }  // namespace
