@@ -1,5 +1,6 @@
 // bitextract benchmarks: build and exact verification for synthetic N = 10³..10⁶ (d = 32) and
-// the full Fashion-MNIST training set (depths 20..3000, the trade-off); --minimize params|bits;
+// the full Fashion-MNIST training set (depths 20..3000, the trade-off; the delta decoder at
+// 300..3000); --minimize params|bits (both decoders, and the match decoder alone);
 // exact vs float64 verification throughput on the same network. Counters: W, L, W²L²,
 // W²L²/(N log2 1/δ), params, bits, build and verify seconds.
 #include <benchmark/benchmark.h>
@@ -36,11 +37,13 @@ void SetCounters(benchmark::State& state, const Report& r, int64_t n) {
   state.counters["N"] = double(n);
 }
 
-// Build + exact verification of one network at depth `depth`.
-void BuildAndVerify(benchmark::State& state, const std::string& spec, int64_t depth) {
+// Build + exact verification of one network at depth `depth` (decoder: --decode).
+void BuildAndVerify(benchmark::State& state, const std::string& spec, int64_t depth,
+                    const std::string& decode = "auto") {
   const Dataset& data = CachedData(spec);
   for (auto _ : state) {
-    Report r = RunConstruction("bitextract", {{"depth", std::to_string(depth)}}, data).report;
+    Report r = RunConstruction("bitextract", {{"depth", std::to_string(depth)}, {"decode", decode}},
+                               data).report;
     if (!r.ok()) {
       state.SkipWithError(r.reason.c_str());
       return;
@@ -66,12 +69,22 @@ BENCHMARK(BM_FashionMnistBuildVerify)
     ->Arg(20)->Arg(30)->Arg(100)->Arg(300)->Arg(1000)->Arg(3000)
     ->Unit(benchmark::kSecond)->Iterations(1);
 
+// The delta decoder (--decode delta) on the same depths: width 6 at the deep end.
+void BM_FashionMnistDeltaBuildVerify(benchmark::State& state) {
+  BuildAndVerify(state, "fashion-mnist", state.range(0), "delta");
+}
+BENCHMARK(BM_FashionMnistDeltaBuildVerify)
+    ->Arg(300)->Arg(1000)->Arg(3000)
+    ->Unit(benchmark::kSecond)->Iterations(1);
+
 // --minimize params|bits: every candidate shape is built (the projection once); counters are
 // the sizes of the network returned.
-void BM_Minimize(benchmark::State& state, const std::string& objective) {
+void BM_Minimize(benchmark::State& state, const std::string& objective,
+                 const std::string& decode = "auto") {
   const Dataset& data = CachedData("synthetic:ball?n=10000&d=32&classes=10&seed=1");
   for (auto _ : state) {
-    Report r = RunConstruction("bitextract", {{"minimize", objective}}, data).report;
+    Report r =
+        RunConstruction("bitextract", {{"minimize", objective}, {"decode", decode}}, data).report;
     if (!r.ok()) {
       state.SkipWithError(r.reason.c_str());
       return;
@@ -85,8 +98,11 @@ void BM_Minimize(benchmark::State& state, const std::string& objective) {
 }
 void BM_MinimizeParams(benchmark::State& state) { BM_Minimize(state, "params"); }
 void BM_MinimizeBits(benchmark::State& state) { BM_Minimize(state, "bits"); }
+// The match decoder alone (the candidates --minimize tried before --decode delta).
+void BM_MinimizeParamsMatchOnly(benchmark::State& state) { BM_Minimize(state, "params", "match"); }
 BENCHMARK(BM_MinimizeParams)->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK(BM_MinimizeBits)->Unit(benchmark::kSecond)->Iterations(1);
+BENCHMARK(BM_MinimizeParamsMatchOnly)->Unit(benchmark::kSecond)->Iterations(1);
 
 // Exact vs float64 evaluation throughput on one float-safe network (exact in float64).
 void Throughput(benchmark::State& state, bool exact) {

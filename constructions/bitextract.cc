@@ -230,19 +230,19 @@ std::optional<std::pair<Plan, Network>> MinimizeBuilt(const BitextractOptions& o
                                                       const BitextractKeys& keys,
                                                       const std::vector<int64_t>& label,
                                                       int64_t classes, BitextractDetails* det,
-                                                      Report* report,
-                                                      const internal::DeltaGrouping* delta_too) {
+                                                      Report* report) {
   const int64_t w_cap = o.width.value_or(2 * in.n_points + 8);
   const int64_t l_cap = o.depth.value_or(kSearchDepthCap);
   det->minimized = o.minimize;
   det->request = fmt::format("minimize {} (width ≤ {}, depth ≤ {})", o.minimize, w_cap, l_cap);
   std::optional<std::pair<Plan, Network>> best;
   int64_t best_value = 0;
-  std::vector<Plan> plans = internal::CandidatePlans(in, w_cap, l_cap);
-  if (delta_too) {  // --decode auto: the delta decoder's candidates as well
-    PlanInputs with_delta = in;
-    with_delta.delta = delta_too;
-    for (const Plan& p : internal::CandidatePlans(with_delta, w_cap, l_cap)) plans.push_back(p);
+  // Both decoders (--decode auto): the narrowest layout of each at every depth of the grid.
+  std::vector<Plan> plans;
+  for (int decoder : in.decode == 2 ? std::vector<int>{0, 1} : std::vector<int>{in.decode}) {
+    PlanInputs one = in;
+    one.decode = decoder;
+    for (const Plan& p : internal::CandidatePlans(one, w_cap, l_cap)) plans.push_back(p);
   }
   for (const Plan& p : plans) {
     Network net = internal::EmitBitextract(keys, label, classes, in.c, p.cfg, int32_t(in.d));
@@ -361,22 +361,23 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
   in.q_fixed = o.bits_per_layer == "auto" ? 0 : std::stoi(o.bits_per_layer);
   in.pipeline = Tri(o.pipeline, "off");
   in.projection = Tri(o.projection, "fused");
-  // The delta decoder's grouping: planned with --decode delta; also tried by --minimize
-  // params|bits under --decode auto (exact networks only).
+  // The delta decoder's grouping: planned with --decode delta, and beside the match decoder
+  // under --decode auto (exact networks, planned shapes only).
   std::optional<internal::DeltaGrouping> grouping;
   const bool minimize_built = o.minimize == "params" || o.minimize == "bits";
-  if (o.decode == "delta" || (o.decode == "auto" && minimize_built && !in.fs))
+  const bool one_bit = (o.bits_per_layer == "auto" || o.bits_per_layer == "1") && o.pipeline != "on";
+  if (o.decode == "delta" || (o.decode == "auto" && !in.fs && !o.a && one_bit)) {
     grouping.emplace(*keys);
-  if (o.decode == "delta") in.delta = &*grouping;
+    in.delta = &*grouping;
+    in.decode = o.decode == "delta" ? 1 : 2;
+  }
   std::vector<int64_t> label(ctx.data.n());
   for (int64_t i = 0; i < ctx.data.n(); ++i) label[i] = int64_t(ctx.data.y[i]) + 1;  // 0: empty
   const auto t1 = Clock::now();
   std::optional<Plan> plan;
   std::optional<Network> net;
   if (minimize_built) {
-    const internal::DeltaGrouping* delta_too =
-        o.decode == "auto" && grouping ? &*grouping : nullptr;
-    if (auto best = MinimizeBuilt(o, in, *keys, label, classes, &det, report, delta_too)) {
+    if (auto best = MinimizeBuilt(o, in, *keys, label, classes, &det, report)) {
       plan = best->first;
       net = std::move(best->second);
     }
@@ -455,6 +456,8 @@ bool BitextractOptions::IsValid(std::string* why) const {
   else if (decode != "auto" && decode != "match" && decode != "delta")
     *why = fmt::format("--decode: expected auto, match or delta, got \"{}\"", decode);
   else if (decode == "delta" && max_weight_bits) *why = "--decode delta: not available with --max-weight-bits";
+  else if (decode == "delta" && ((bits_per_layer != "auto" && bits_per_layer != "1") || pipeline == "on"))
+    *why = "--decode delta: peels one bit per layer (not with --bits-per-layer q > 1 or --pipeline on)";
   else if (bits_per_layer != "auto") {
     char* end = nullptr;
     long q = std::strtol(bits_per_layer.c_str(), &end, 10);

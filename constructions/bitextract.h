@@ -64,7 +64,8 @@ struct BitextractOptions {
       "search the shapes, return the smallest network for this measure (--width, --depth: caps)");
     v("decode", &decode, "auto|match|delta",
       "decoder: match each slot's key against t, or subtract key differences from a clamped "
-      "position register (width 6, fewer bits; auto: match, both under --minimize params|bits)");
+      "position register (width 6, fewer bits; auto: both, the smaller W²L² or the smaller "
+      "--minimize measure; explicit --a/--wprime/--lprime: match)");
   }
   bool IsValid(std::string* why) const;
 };
@@ -189,7 +190,8 @@ struct PlanInputs {
   int q_fixed = 0;      ///< 0 = auto
   int pipeline = -1;    ///< −1 auto, 0 off, 1 on
   int projection = -1;  ///< −1 auto, 0 fused, 1 separate
-  const DeltaGrouping* delta = nullptr;  ///< set: plan the delta decoder
+  const DeltaGrouping* delta = nullptr;  ///< the delta decoder's grouping (decode ≥ 1)
+  int decode = 0;  ///< 0 match decoder, 1 delta decoder, 2 both (the smaller W²L² wins)
 };
 
 struct Plan {

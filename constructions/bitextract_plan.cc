@@ -250,7 +250,7 @@ bool Better(const Plan& a, const Plan& b) {
 }
 
 std::vector<int> QValues(const PlanInputs& in) {
-  if (in.delta) return {1};
+  if (in.decode == 1) return {1};
   if (in.q_fixed > 0) return {in.q_fixed};
   std::vector<int> qs;
   for (int q = 1; q <= std::min(10, std::max(in.rho, in.c)); ++q) qs.push_back(q);
@@ -258,7 +258,7 @@ std::vector<int> QValues(const PlanInputs& in) {
 }
 
 std::vector<bool> PipeValues(const PlanInputs& in) {
-  if (in.fs || in.delta || in.pipeline == 0) return {false};
+  if (in.fs || in.decode == 1 || in.pipeline == 0) return {false};
   if (in.pipeline == 1) return {true};
   return {false, true};
 }
@@ -340,10 +340,13 @@ void EnumerateShapes(const PlanInputs& in, const BitextractConfig& base, int64_t
 void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
                const std::function<void(const Plan&)>& f) {
   const int64_t n_pts = std::max<int64_t>(in.n_points, 1);
-  const std::vector<int> qs = QValues(in);
-  const std::vector<bool> pipes = PipeValues(in);
   const int64_t n_limit =
       l_max >= kInf ? int64_t(std::sqrt(double(n_pts))) + 2 : std::min<int64_t>(n_pts, l_max);
+  for (int decoder : in.decode == 2 ? std::vector<int>{0, 1} : std::vector<int>{in.decode}) {
+  PlanInputs one = in;
+  one.decode = decoder;
+  const std::vector<int> qs = QValues(one);
+  const std::vector<bool> pipes = PipeValues(one);
   for (int q : qs) {
     for (bool pipe : pipes) {
       for (int64_t n = 1; n <= std::min(n_pts, n_limit); ++n) {
@@ -355,7 +358,8 @@ void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
         base.pipeline = n > 1 && pipe;
         base.float_safe = in.fs;
         base.cap = in.cap;
-        if (in.delta && n > 1) base.delta = true, base.f = in.delta->For(n).first;
+        if (decoder == 1 && n > 1) base.delta = true, base.f = in.delta->For(n).first;
+        if (decoder == 1 && n == 1 && in.decode == 2) continue;  // label-only: done by match
         // Decode-only lower bound on depth: skip hopeless n.
         if (n > 1) {
           BitextractSizes ps = BitextractPlanSizes(base, in.rho, in.c);  // A = 1, L′ = 0
@@ -365,6 +369,7 @@ void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
         EnumerateShapes(in, base, w_max, l_max, all_a, f);
       }
     }
+  }
   }
 }
 
@@ -383,7 +388,7 @@ Plan PlanForShape(const PlanInputs& in, int64_t a, int64_t wprime, int64_t lprim
   k.lprime = lprime;
   const int64_t groups = a * (wprime * lprime + 1);
   k.n = CeilDiv(std::max<int64_t>(in.n_points, 1), groups);
-  if (in.delta && k.n > 1) {  // the fewest points per group whose grouping fits
+  if (in.decode == 1 && k.n > 1) {  // the fewest points per group whose grouping fits
     while (in.delta->For(k.n).second > groups) ++k.n;
     k.delta = true;
     k.f = in.delta->For(k.n).first;

@@ -477,6 +477,8 @@ TEST(Bitextract, DeltaDecoderVerifiesAndMatchesItsSizes) {
   Report r;
   EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "delta"}, {"max-weight-bits", "53"}}, 1, &r), Error);
   EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "keys"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "delta"}, {"bits-per-layer", "3"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "delta"}, {"pipeline", "on"}}, 1, &r), Error);
   // Width 5 holds no delta decoder: infeasible with the reason named.
   Built narrow = BuildAndVerify(data, {{"width", "5"}, {"decode", "delta"}, {"depth", "400"}});
   EXPECT_EQ(narrow.report.status, Status::kInfeasible);
@@ -522,12 +524,17 @@ TEST(Bitextract, DecodeThroughTheCli) {
   EXPECT_TRUE(row["verification"]["all_correct"].get<bool>());
   EXPECT_EQ(row["extras"]["decode"], "delta");
   EXPECT_EQ(row["network"]["width"], 6);
-  for (const char* decode : {"match", "auto"}) {
+  // match: the match decoder; auto: whichever gives the smaller W²L² (here the match decoder
+  // at depth 60, the delta decoder at width 6).
+  for (const auto& [decode, knob, value, want] :
+       std::vector<std::array<std::string, 4>>{{"match", "--depth", "150", "match"},
+                                               {"auto", "--depth", "60", "match"},
+                                               {"auto", "--width", "6", "delta"}}) {
     testing::CliResult m = testing::RunCli(
         {"build", "synthetic:ball?n=600&d=5&classes=4&seed=3", "-c", "bitextract", "--decode",
-         decode, "--depth", "300", "-o", dir.Path("m.json"), "--json"});
+         decode, knob, value, "-o", dir.Path("m.json"), "--json"});
     ASSERT_EQ(m.exit_code, 0) << m.err;
-    EXPECT_EQ(nlohmann::ordered_json::parse(m.out)["extras"]["decode"], "match") << decode;
+    EXPECT_EQ(nlohmann::ordered_json::parse(m.out)["extras"]["decode"], want) << decode << knob;
   }
   testing::CliResult bad = testing::RunCli({"build", "synthetic:ball?n=60&d=2&classes=2", "-c",
                                             "bitextract", "--decode", "keys", "-o",
