@@ -495,16 +495,24 @@ TEST(Bitextract, DeltaDecoderOnFashionMnistSubset) {
   EXPECT_TRUE(Details(b.report).delta || Details(b.report).points_per_group == 1);
 }
 
+// `mnemo build` of a 600-point ball with bitextract and `args`, exact; its JSON report row.
+nlohmann::ordered_json CliRow(const testing::TempDir& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> cmd = {"build", "synthetic:ball?n=600&d=5&classes=4&seed=3", "-c",
+                                  "bitextract", "-o", dir.Path("net.json"), "--json"};
+  cmd.insert(cmd.end(), args.begin(), args.end());
+  testing::CliResult r = testing::RunCli(cmd);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (r.exit_code != 0) return {};
+  nlohmann::ordered_json row = nlohmann::ordered_json::parse(r.out);
+  EXPECT_TRUE(row["verification"]["all_correct"].get<bool>());
+  return row;
+}
+
 // The options a user types reach the construction through the binary.
 TEST(Bitextract, MinimizeThroughTheCli) {
   testing::TempDir dir;
-  testing::CliResult r = testing::RunCli(
-      {"build", "synthetic:ball?n=600&d=5&classes=4&seed=3", "-c", "bitextract", "--minimize",
-       "params", "--depth", "300", "-o", dir.Path("net.json"), "--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto row = nlohmann::ordered_json::parse(r.out);
+  const auto row = CliRow(dir, {"--minimize", "params", "--depth", "300"});
   EXPECT_EQ(row["status"], "success");
-  EXPECT_TRUE(row["verification"]["all_correct"].get<bool>());
   EXPECT_EQ(row["extras"]["minimized"], "params");
   EXPECT_GE(row["extras"]["tried"].size(), 2u);
   testing::CliResult bad = testing::RunCli({"build", "synthetic:ball?n=60&d=2&classes=2", "-c",
@@ -516,12 +524,7 @@ TEST(Bitextract, MinimizeThroughTheCli) {
 
 TEST(Bitextract, DecodeThroughTheCli) {
   testing::TempDir dir;
-  testing::CliResult r = testing::RunCli(
-      {"build", "synthetic:ball?n=600&d=5&classes=4&seed=3", "-c", "bitextract", "--decode",
-       "delta", "--width", "6", "-o", dir.Path("net.json"), "--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto row = nlohmann::ordered_json::parse(r.out);
-  EXPECT_TRUE(row["verification"]["all_correct"].get<bool>());
+  const auto row = CliRow(dir, {"--decode", "delta", "--width", "6"});
   EXPECT_EQ(row["extras"]["decode"], "delta");
   EXPECT_EQ(row["network"]["width"], 6);
   // match: the match decoder; auto: whichever gives the smaller W²L² (here the match decoder
@@ -529,13 +532,9 @@ TEST(Bitextract, DecodeThroughTheCli) {
   for (const auto& [decode, knob, value, want] :
        std::vector<std::array<std::string, 4>>{{"match", "--depth", "150", "match"},
                                                {"auto", "--depth", "60", "match"},
-                                               {"auto", "--width", "6", "delta"}}) {
-    testing::CliResult m = testing::RunCli(
-        {"build", "synthetic:ball?n=600&d=5&classes=4&seed=3", "-c", "bitextract", "--decode",
-         decode, knob, value, "-o", dir.Path("m.json"), "--json"});
-    ASSERT_EQ(m.exit_code, 0) << m.err;
-    EXPECT_EQ(nlohmann::ordered_json::parse(m.out)["extras"]["decode"], want) << decode << knob;
-  }
+                                               {"auto", "--width", "6", "delta"}})
+    EXPECT_EQ(CliRow(dir, {"--decode", decode, knob, value})["extras"]["decode"], want)
+        << decode << knob;
   testing::CliResult bad = testing::RunCli({"build", "synthetic:ball?n=60&d=2&classes=2", "-c",
                                             "bitextract", "--decode", "keys", "-o",
                                             dir.Path("bad.json")});
