@@ -48,6 +48,7 @@ struct ExactOutputs {
   std::vector<ExactKernel> kernels;  ///< per layer, for the plan of most rows
   int64_t separate_rows = 0;         ///< rows evaluated under their own plan (outliers)
   int64_t shortcut_layers = 0;       ///< layers of that plan with paired or column-major terms
+  int64_t prefix_layers = 0;         ///< layers of that plan summed from ramp prefix sums
 
   const Integer& Scale(int64_t r) const { return scales[row_scale[r]]; }
   /// The exact output (reduced).
