@@ -904,24 +904,54 @@ void ColumnBigRows(const LayerPlan& lp, const std::vector<uint32_t>& len, Worksp
       ToSignMagnitude(ws.dot.data() + ws.dot_off[j], ws.dot_len[j], &ws.dot_sign[j], &ws.dot_mag[j]);
 }
 
-// Column by column (LayerPlan::csc), over the nonzero activations only: every row's TermTop,
-// and every row's sum of terms modulo 2^128 (exact for the rows whose bound is < 2^127; an
-// activation wider than 128 bits only reaches rows whose bound is wider).
+// Activation k of this point modulo 2^128, with its bit length (0 for 0), from either form.
+inline uint128 Activation128(const Workspace& ws, int32_t k, int64_t* bits) {
+  if (!ws.limbs) {
+    const int128 v = ws.h[k];
+    if (v == 0) return *bits = 0;
+    const uint128 a = v < 0 ? uint128(0) - uint128(v) : uint128(v);
+    *bits = a == 0 ? 0 : (a >> 64) ? 128 - __builtin_clzll(uint64_t(a >> 64)) : 64 - __builtin_clzll(uint64_t(a));
+    return uint128(v);
+  }
+  *bits = ws.hbits[k];
+  if (ws.hsign[k] == 0) return 0;
+  const Limb* h = ws.ha.data() + ws.hoff[k];
+  uint128 a = ws.hlen[k] == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
+  return ws.hsign[k] < 0 ? uint128(0) - a : a;
+}
+
+// Column by column (LayerPlan::csc), over the nonzero activations only (of either form): every
+// row's TermTop, and every row's sum of terms modulo 2^128 (exact for the rows whose bound is
+// < 2^127; an activation wider than 128 bits only reaches rows whose bound is wider).
 void ColumnSums(const LayerPlan& lp, Workspace& ws) {
   ws.term_top.assign(lp.out, 0);
   ws.acc.assign(lp.out, 0);
   for (int32_t k = 0; k < lp.in; ++k) {
-    if (ws.hsign[k] == 0) continue;
-    const int64_t hb = ws.hbits[k];
-    const Limb* h = ws.ha.data() + ws.hoff[k];
-    uint128 a = ws.hlen[k] == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
-    uint128 v = ws.hsign[k] < 0 ? uint128(0) - a : a;
+    int64_t hb;
+    const uint128 v = Activation128(ws, k, &hb);
+    if (hb == 0) continue;
     for (int64_t p = lp.col_ptr[k]; p < lp.col_ptr[k + 1]; ++p) {
       const int32_t j = lp.row[p];
       if (lp.csc_wlog[p] >= 0) ws.term_top[j] = std::max(ws.term_top[j], hb + lp.csc_wlog[p]);
       ws.acc[j] += uint128(lp.csc_small[p]) * v;
     }
   }
+}
+
+// A column-major layer at a point where every row's bound (RowLimbs) is below 2^127, as when
+// the proven bounds are far above this point's values (a one-hot selector that is 2^60 at most,
+// proven < 2^170): the rows' sums modulo 2^128 (ColumnSums) plus their biases are exact, and the
+// layer leaves int128 activations, as the int128 kernel does. False (only the sums done)
+// otherwise.
+bool SmallColumnLayer(const LayerPlan& lp, Workspace& ws) {
+  ColumnSums(lp, ws);
+  for (int32_t j = 0; j < lp.out; ++j)
+    if (RowLimbs(lp, j, ws.term_top[j]) > 2) return false;
+  ws.z.resize(lp.out);
+  for (int32_t j = 0; j < lp.out; ++j) ws.z[j] = Activate(lp.act, int128(ws.acc[j] + uint128(lp.b_small[j])));
+  std::swap(ws.h, ws.z);
+  ws.limbs = false;
+  return true;
 }
 
 void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
@@ -985,8 +1015,8 @@ void PrefixLayer(const LayerPlan& lp, Workspace& ws) {
     tv[0] = Limb(uint128(v));
     tv[1] = Limb(uint128(v) >> 64);
   }
+  ws.z.resize(lp.out);
   if (n == 2) {
-    ws.z.resize(lp.out);
     lp.prefix->Evaluate(tv, reinterpret_cast<Limb*>(ws.z.data()));
     for (int32_t j = 0; j < lp.out; ++j) ws.z[j] = Activate(lp.act, ws.z[j]);
     std::swap(ws.h, ws.z);
@@ -994,10 +1024,24 @@ void PrefixLayer(const LayerPlan& lp, Workspace& ws) {
     return;
   }
   if (ws.za.size() < size_t(n) * lp.out) ws.za.resize(size_t(n) * lp.out);
+  lp.prefix->Evaluate(tv, ws.za.data());
+  // Every row's value in int128 at this point (the usual case: bounds are proven for the worst
+  // point): int128 activations, as the int128 kernel leaves them.
+  bool small = true;
+  for (int32_t j = 0; j < lp.out && small; ++j) {
+    const Limb* z = ws.za.data() + size_t(j) * n;
+    const Limb ext = Limb(int64_t(z[1]) >> 63);
+    for (uint32_t i = 2; i < n; ++i) small = small && z[i] == ext;
+    ws.z[j] = Activate(lp.act, int128((uint128(z[1]) << 64) | z[0]));
+  }
+  if (small) {
+    std::swap(ws.h, ws.z);
+    ws.limbs = false;
+    return;
+  }
   for (std::vector<uint32_t>* v : {&ws.zoff, &ws.zlen2}) v->resize(lp.out);
   ws.zsign.resize(lp.out);
   ws.zbits.resize(lp.out);
-  lp.prefix->Evaluate(tv, ws.za.data());
   for (int32_t j = 0; j < lp.out; ++j) {
     ws.zoff[j] = uint32_t(j) * n;
     ActivateLimbs(lp.act, ws.za.data() + ws.zoff[j], n, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
@@ -1015,6 +1059,7 @@ void EvaluateLayer(const LayerPlan& lp, Workspace& ws) {
   if (lp.prefix) {
     PrefixLayer(lp, ws);
   } else if (lp.kernel == ExactKernel::kLimbs) {
+    if (lp.csc && SmallColumnLayer(lp, ws)) return;
     ToLimbs(lp.in, ws);
     LimbsLayer(lp, ws);
   } else {

@@ -45,6 +45,16 @@ void AddProduct(Limb* z, const Limb* t, const Limb* p, uint32_t n) {
     if (t[i]) mpn_addmul_1(z + i, p, n - i, t[i]);
 }
 
+// z = q + t·p modulo 2^192: AddProduct for three limbs, unrolled (no product exceeds 128 bits).
+inline void MulAdd3(const Limb* t, const Limb* p, const Limb* q, Limb* z) {
+  const uint128 a = uint128(t[0]) * p[0] + q[0];
+  const uint128 b = uint128(t[0]) * p[1] + Limb(a >> 64) + q[1];
+  const uint128 c = uint128(t[1]) * p[0] + Limb(b);
+  z[0] = Limb(a);
+  z[1] = Limb(c);
+  z[2] = Limb(b >> 64) + Limb(c >> 64) + q[2] + t[0] * p[2] + t[1] * p[1] + t[2] * p[0];
+}
+
 }  // namespace
 
 std::optional<RampPrefix> RampPrefix::Make(const Layer& ramps, const std::vector<Integer>& ramp_weight,
@@ -131,6 +141,10 @@ void RampPrefix::Evaluate(const Limb* t, Limb* z) const {
   if (n_ == 2) {
     const uint128 tv = Load128(t);
     for (int32_t j = 0; j < outputs_; ++j, row += 4) Store128(tv * Load128(row) + Load128(row + 2), z + 2 * j);
+    return;
+  }
+  if (n_ == 3) {
+    for (int32_t j = 0; j < outputs_; ++j, row += 6, z += 3) MulAdd3(t, row, row + 3, z);
     return;
   }
   for (int32_t j = 0; j < outputs_; ++j, row += stride, z += n_) {
