@@ -117,6 +117,9 @@ struct LayerPlan {
   // per-point bounds and the int128 sums visit only the nonzero activations.
   bool csc = false;
   std::vector<int64_t> csc_wlog;
+  // When every bias fits int128: per row the activation of its bias alone, the output of a row
+  // that no nonzero activation of the point reaches (empty otherwise).
+  std::vector<int128> idle;
   std::vector<int128> csc_small;
   std::vector<WeightLimbs> csc_wl;
   std::vector<Limb> pool;           // magnitudes, then (index, limb) pairs of weights
@@ -135,6 +138,13 @@ struct Plan {
 };
 
 // ---------------------------------------------------------------- the plan
+
+template <typename T>
+T Activate(Activation::Kind act, T v) {
+  if (act == Activation::kRelu) return v > 0 ? v : T(0);
+  if (act == Activation::kStep) return v >= 0 ? T(1) : T(0);
+  return v;
+}
 
 // Splits a finite double into x = m·2^k with an odd (or zero) integer m.
 void Decompose(double x, int64_t* m, int* k) {
@@ -391,6 +401,8 @@ void FillColumns(const Layer& layer, LayerPlan* lp) {
     lp->csc_small.push_back(lp->w_small[p]);
     lp->csc_wl.push_back(lp->wl[p]);
   }
+  if (std::all_of(lp->bbits.begin(), lp->bbits.end(), [](int64_t b) { return b <= 126; }))
+    for (int32_t j = 0; j < layer.outputs; ++j) lp->idle.push_back(Activate(lp->act, lp->b_small[j]));
 }
 
 // The layer's weights in the form its integer kernel reads (ChooseKernel).
@@ -481,6 +493,10 @@ struct Workspace {
   std::vector<int8_t> dot_sign;
   std::vector<uint128> dot128, acc;
   std::vector<int64_t> term_top;
+  // The rows a column-major layer reached at this point: stamp[j] == epoch, listed in touched.
+  std::vector<uint32_t> stamp;
+  uint32_t epoch = 0;
+  std::vector<int32_t> touched;
   std::vector<Integer> out;
   Integer tmp;
 };
@@ -561,13 +577,6 @@ void ToSmall(int32_t n, Workspace& ws) {
     ws.h[k] = ws.hsign[k] < 0 ? -int128(a) : int128(a);  // the bound proves |v| < 2^127
   }
   ws.limbs = false;
-}
-
-template <typename T>
-T Activate(Activation::Kind act, T v) {
-  if (act == Activation::kRelu) return v > 0 ? v : T(0);
-  if (act == Activation::kStep) return v >= 0 ? T(1) : T(0);
-  return v;
 }
 
 void Int64Layer(const LayerPlan& lp, Workspace& ws) {
@@ -920,18 +929,31 @@ inline uint128 Activation128(const Workspace& ws, int32_t k, int64_t* bits) {
   return ws.hsign[k] < 0 ? uint128(0) - a : a;
 }
 
-// Column by column (LayerPlan::csc), over the nonzero activations only (of either form): every
-// row's TermTop, and every row's sum of terms modulo 2^128 (exact for the rows whose bound is
-// < 2^127; an activation wider than 128 bits only reaches rows whose bound is wider).
+// Column by column (LayerPlan::csc), over the nonzero activations only (of either form): the
+// rows they reach (Workspace::touched), and for those every row's TermTop and sum of terms
+// modulo 2^128 (exact for the rows whose bound is < 2^127; an activation wider than 128 bits
+// only reaches rows whose bound is wider).
 void ColumnSums(const LayerPlan& lp, Workspace& ws) {
-  ws.term_top.assign(lp.out, 0);
-  ws.acc.assign(lp.out, 0);
+  if (ws.stamp.size() < size_t(lp.out)) ws.stamp.resize(lp.out, 0);
+  if (++ws.epoch == 0) {  // wrapped: no stale stamp may equal the new epoch
+    std::fill(ws.stamp.begin(), ws.stamp.end(), 0);
+    ws.epoch = 1;
+  }
+  if (ws.term_top.size() < size_t(lp.out)) ws.term_top.resize(lp.out);
+  if (ws.acc.size() < size_t(lp.out)) ws.acc.resize(lp.out);
+  ws.touched.clear();
   for (int32_t k = 0; k < lp.in; ++k) {
     int64_t hb;
     const uint128 v = Activation128(ws, k, &hb);
     if (hb == 0) continue;
     for (int64_t p = lp.col_ptr[k]; p < lp.col_ptr[k + 1]; ++p) {
       const int32_t j = lp.row[p];
+      if (ws.stamp[j] != ws.epoch) {
+        ws.stamp[j] = ws.epoch;
+        ws.term_top[j] = 0;
+        ws.acc[j] = 0;
+        ws.touched.push_back(j);
+      }
       if (lp.csc_wlog[p] >= 0) ws.term_top[j] = std::max(ws.term_top[j], hb + lp.csc_wlog[p]);
       ws.acc[j] += uint128(lp.csc_small[p]) * v;
     }
@@ -940,15 +962,17 @@ void ColumnSums(const LayerPlan& lp, Workspace& ws) {
 
 // A column-major layer at a point where every row's bound (RowLimbs) is below 2^127, as when
 // the proven bounds are far above this point's values (a one-hot selector that is 2^60 at most,
-// proven < 2^170): the rows' sums modulo 2^128 (ColumnSums) plus their biases are exact, and the
-// layer leaves int128 activations, as the int128 kernel does. False (only the sums done)
-// otherwise.
+// proven < 2^170): the reached rows' sums modulo 2^128 (ColumnSums) plus their biases are exact,
+// every other row is its bias alone (LayerPlan::idle), and the layer leaves int128
+// activations, as the int128 kernel does. Work is per nonzero term, plus one copy of the idle
+// outputs. False (only the sums done) otherwise.
 bool SmallColumnLayer(const LayerPlan& lp, Workspace& ws) {
+  if (lp.idle.empty()) return false;
   ColumnSums(lp, ws);
-  for (int32_t j = 0; j < lp.out; ++j)
+  for (int32_t j : ws.touched)
     if (RowLimbs(lp, j, ws.term_top[j]) > 2) return false;
-  ws.z.resize(lp.out);
-  for (int32_t j = 0; j < lp.out; ++j) ws.z[j] = Activate(lp.act, int128(ws.acc[j] + uint128(lp.b_small[j])));
+  ws.z.assign(lp.idle.begin(), lp.idle.end());
+  for (int32_t j : ws.touched) ws.z[j] = Activate(lp.act, int128(ws.acc[j] + uint128(lp.b_small[j])));
   std::swap(ws.h, ws.z);
   ws.limbs = false;
   return true;
@@ -959,8 +983,15 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   std::vector<uint32_t>& len = ws.zlen;
   off.resize(lp.out);
   len.resize(lp.out);
-  if (lp.csc) ColumnSums(lp, ws);
-  else ws.term_top.resize(lp.out);
+  ws.term_top.resize(lp.out);
+  if (lp.csc) {
+    ColumnSums(lp, ws);
+    for (int32_t j = 0; j < lp.out; ++j)
+      if (ws.stamp[j] != ws.epoch) {  // a row no column reached
+        ws.term_top[j] = 0;
+        ws.acc[j] = 0;
+      }
+  }
   size_t total = 0;
   for (int32_t j = 0; j < lp.out; ++j) {
     // Rows with the same terms share their TermTop (computed at the first of them).
