@@ -2,8 +2,11 @@
 // constants, column-major wide layers, sign-first shared rows) against the plain exact path:
 // identical outputs and decisions on networks of every construction, on deep bit-extraction
 // networks, and on mutants whose pre-activations are exactly 0 or ±2^-80 at a data point (the
-// relu boundary, where a pair may or may not be taken).
+// relu boundary, where a pair may or may not be taken). The ramp-prefix kernel (a layer over
+// ramps of one input) on hand-made ramp layers with breakpoints exactly at data points, and its
+// fallbacks (slopes of both signs, a ramp of two inputs).
 #include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -16,11 +19,14 @@ namespace mnemo {
 namespace {
 
 // Both paths on every row of x: equal outputs (as reduced rationals) and equal decisions.
-// Returns the number of layers where the shortcuts applied.
-int64_t ExpectPathsAgree(const Network& net, const RowMatrix& x, const std::string& what) {
+// Returns the number of layers where the shortcuts applied (ramp-prefix layers in *prefix).
+int64_t ExpectPathsAgree(const Network& net, const RowMatrix& x, const std::string& what,
+                         int64_t* prefix = nullptr) {
   ExactOutputs fast = EvaluateExact(net, x, false, ExactPath::kShortcuts);
   ExactOutputs plain = EvaluateExact(net, x, false, ExactPath::kPlain);
   EXPECT_EQ(plain.shortcut_layers, 0) << what;
+  EXPECT_EQ(plain.prefix_layers, 0) << what;
+  if (prefix) *prefix += fast.prefix_layers;
   for (int64_t r = 0; r < x.rows(); ++r) {
     for (int64_t c = 0; c < fast.cols; ++c)
       EXPECT_EQ(fast.At(r, c), plain.At(r, c)) << what << ": row " << r << " output " << c;
@@ -56,7 +62,7 @@ Network WithPreactivation(const Network& net, size_t l, int32_t j, const double*
 
 // Mutants of `net`: a few relu neurons pushed to exactly 0 or ±2^-80 at row 0 of x.
 int64_t ExpectMutantsAgree(const Network& net, const RowMatrix& x, const std::string& what,
-                           std::mt19937_64& rng) {
+                           std::mt19937_64& rng, int64_t* prefix = nullptr) {
   int64_t shortcut_layers = 0;
   const Rational tiny(1, Pow2(80));
   for (int m = 0; m < 6; ++m) {
@@ -66,7 +72,7 @@ int64_t ExpectMutantsAgree(const Network& net, const RowMatrix& x, const std::st
     Rational delta = m % 3 == 0 ? Rational(0) : m % 3 == 1 ? tiny : Rational(-tiny);
     Network mutant = WithPreactivation(net, l, j, x.row(0).data(), delta);
     shortcut_layers += ExpectPathsAgree(
-        mutant, x, what + fmt::format(", layer {} neuron {} at {}", l, j, ToString(delta)));
+        mutant, x, what + fmt::format(", layer {} neuron {} at {}", l, j, ToString(delta)), prefix);
   }
   return shortcut_layers;
 }
@@ -75,7 +81,7 @@ TEST(ExactPathTest, ShortcutsEqualPlainOnEveryConstructionAndMutants) {
   Dataset data = LoadDataset("synthetic:ball?n=60&d=4&classes=3&seed=5");
   std::mt19937_64 rng(11);
   int built = 0;
-  int64_t shortcut_layers = 0;
+  int64_t shortcut_layers = 0, prefix_layers = 0;
   for (const Construction& c : Registry()) {
     Report report;
     std::optional<Network> net = testing::BuildWith(c.name, data, {}, 1, &report);
@@ -84,11 +90,12 @@ TEST(ExactPathTest, ShortcutsEqualPlainOnEveryConstructionAndMutants) {
     for (const Layer& l : net->layers) exact = exact && l.activation.IsExact();
     if (!exact) continue;
     ++built;
-    shortcut_layers += ExpectPathsAgree(*net, data.x.Dense(), c.name);
-    shortcut_layers += ExpectMutantsAgree(*net, data.x.Dense(), c.name, rng);
+    shortcut_layers += ExpectPathsAgree(*net, data.x.Dense(), c.name, &prefix_layers);
+    shortcut_layers += ExpectMutantsAgree(*net, data.x.Dense(), c.name, rng, &prefix_layers);
   }
   EXPECT_GE(built, 4);
   EXPECT_GT(shortcut_layers, 0) << "no network exercised the shortcuts";
+  EXPECT_GT(prefix_layers, 0) << "no network exercised the ramp-prefix kernel";
 }
 
 TEST(ExactPathTest, ShortcutsEqualPlainOnDeepBitExtraction) {
@@ -103,6 +110,89 @@ TEST(ExactPathTest, ShortcutsEqualPlainOnDeepBitExtraction) {
     EXPECT_GT(ExpectPathsAgree(*net, data.x.Dense(), what), 0) << what << ": no pair or column was taken";
     ExpectMutantsAgree(*net, data.x.Dense(), what, rng);
   }
+}
+
+// A network with a layer of ramps relu(c_i·t + B_i) of one input t (t = an affine map of the
+// raw input, of either sign) under a wide relu layer, then an identity read-out. Breakpoints −B_i/c_i sit
+// exactly on t at data rows (several ramps on the same one), slopes are dyadic or not,
+// positive, or negative when `sign` < 0; `scale` multiplies slopes, biases and table weights.
+struct Ramps {
+  std::vector<LayerEntry> entries;
+  std::vector<Rational> bias;
+};
+
+Network RampNetwork(const std::vector<Ramps>& layers, const std::vector<int32_t>& widths) {
+  Network net;
+  for (size_t l = 0; l < layers.size(); ++l)
+    net.layers.push_back(MakeLayer(widths[l], widths[l + 1], layers[l].entries, layers[l].bias,
+                                   Activation{l == 0 || l + 1 == layers.size() ? Activation::kIdentity : Activation::kRelu, {}}));
+  net.CheckValid();
+  return net;
+}
+
+struct RampCase {
+  std::vector<Ramps> layers;
+  std::vector<int32_t> widths;
+};
+
+RampCase MakeRampCase(std::mt19937_64& rng, const RowMatrix& x, int sign, const Integer& scale) {
+  const int32_t d = int32_t(x.cols()), n = 16, out = 6;
+  RampCase rc;
+  rc.widths = {d, 2, n, out, 2};
+  Ramps in;  // t = x_0 + 2·x_1 − x_2 / 4, and a second input for the mutants
+  in.entries = {{0, 0, 1}, {0, 1, 2}, {0, 2, Rational(-1, 4)}, {1, 0, 1}, {1, 2, 3}};
+  in.bias = {Rational(1, 8), 0};
+  Ramps ramps;
+  for (int32_t i = 0; i < n; ++i) {
+    Rational c = Rational(int64_t(1 + rng() % 5), i % 3 == 0 ? 3 : 1 + int64_t(rng() % 2)) * sign * scale;
+    c.canonicalize();
+    const double* row = x.row(int64_t(rng() % uint64_t(x.rows() / 2))).data();  // ties: few rows
+    Rational t = RationalFromDouble(row[0]) + 2 * RationalFromDouble(row[1]) -
+                 RationalFromDouble(row[2]) / 4 + Rational(1, 8);
+    ramps.entries.push_back({i, 0, c});
+    ramps.bias.push_back(-c * t + (i % 4 == 3 ? Rational(int64_t(rng() % 3)) : Rational(0)));
+  }
+  Ramps table;
+  for (int32_t j = 0; j < out; ++j) {
+    for (int32_t i = 0; i < n; ++i)
+      if (rng() % 4 != 0) table.entries.push_back({j, i, Rational(int64_t(rng() % 9) - 4) * scale});
+    table.bias.push_back(Rational(int64_t(rng() % 5) - 2));
+  }
+  Ramps read;
+  for (int32_t j = 0; j < out; ++j) read.entries.push_back({j % 2, j, Rational(int64_t(1 + j))});
+  read.bias = {0, 1};
+  rc.layers = {in, ramps, table, read};
+  return rc;
+}
+
+TEST(ExactPathTest, RampPrefixEqualsPlainOnBreakpointsAndFallsBack) {
+  Dataset data = LoadDataset("synthetic:ball?n=40&d=3&classes=3&seed=9");
+  RowMatrix x = data.x.Dense();
+  for (int r = 0; r < 20; ++r)  // coarse values: t lands exactly on breakpoints
+    for (int j = 0; j < 3; ++j) x(r, j) = std::ldexp(std::nearbyint(std::ldexp(x(r, j), 4)), -4);
+  std::mt19937_64 rng(3);
+  std::set<ExactKernel> kernels;  // of the ramp-prefix layer: int128 and limbs
+  for (int sign : {1, -1})
+    for (const Integer& scale : {Integer(1), Integer(Pow2(70) + 1), Integer(Pow2(300) - 1)}) {
+      RampCase rc = MakeRampCase(rng, x, sign, scale);
+      const std::string what = fmt::format("slopes of sign {}, scale {}", sign, ToString(scale));
+      int64_t prefix = 0;
+      ExpectPathsAgree(RampNetwork(rc.layers, rc.widths), x, what, &prefix);
+      EXPECT_EQ(prefix, 1) << what << ": the ramp-prefix kernel did not run";
+      kernels.insert(EvaluateExact(RampNetwork(rc.layers, rc.widths), x).kernels[2]);
+      // Fallbacks, still equal to the plain path: a slope of the other sign, a ramp with two terms.
+      RampCase mixed = rc;
+      mixed.layers[1].entries[5].value *= -1;
+      prefix = 0;
+      ExpectPathsAgree(RampNetwork(mixed.layers, mixed.widths), x, what + ", one slope flipped", &prefix);
+      EXPECT_EQ(prefix, 0) << what << ": mixed slopes taken as ramps";
+      RampCase two = rc;
+      two.layers[1].entries.push_back({7, 1, Rational(1, 2)});
+      prefix = 0;
+      ExpectPathsAgree(RampNetwork(two.layers, two.widths), x, what + ", a ramp of two inputs", &prefix);
+      EXPECT_EQ(prefix, 0) << what << ": a two-term ramp taken as a ramp";
+    }
+  EXPECT_EQ(kernels, (std::set<ExactKernel>{ExactKernel::kInt128, ExactKernel::kLimbs}));
 }
 
 }  // namespace

@@ -13,7 +13,9 @@
 //    blocks of 64 taken through the network layer by layer (a deep plan is megabytes of limbs:
 //    it is read once per block). Shortcuts (ExactPath) skip provably cancelling work, decided
 //    per point: the two ramps of a step taken as one constant, sign-first relu rows, wide
-//    layers summed column by column over the nonzero activations.
+//    layers summed column by column over the nonzero activations (in int128 when this point's
+//    bounds allow it), and a layer over relu ramps of one input (table lookups over threshold
+//    steps) summed from prefix sums per breakpoint cut, O(1) per row (src/core/ramp_prefix.h).
 //  * float64: Eigen sparse products over blocks of points. A fast path and an export check,
 //    never the judge.
 #pragma once
@@ -48,6 +50,7 @@ struct ExactOutputs {
   std::vector<ExactKernel> kernels;  ///< per layer, for the plan of most rows
   int64_t separate_rows = 0;         ///< rows evaluated under their own plan (outliers)
   int64_t shortcut_layers = 0;       ///< layers of that plan with paired or column-major terms
+  int64_t prefix_layers = 0;         ///< layers of that plan summed from ramp prefix sums
 
   const Integer& Scale(int64_t r) const { return scales[row_scale[r]]; }
   /// The exact output (reduced).

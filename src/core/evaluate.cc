@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 #include <Eigen/Sparse>
 
 #include "mnemo/error.h"
 #include "mnemo/progress.h"
+#include "ramp_prefix.h"
 
 namespace mnemo {
 namespace {
@@ -115,10 +117,18 @@ struct LayerPlan {
   // per-point bounds and the int128 sums visit only the nonzero activations.
   bool csc = false;
   std::vector<int64_t> csc_wlog;
+  // When every bias fits int128: per row the activation of its bias alone, the output of a row
+  // that no nonzero activation of the point reaches (empty otherwise).
+  std::vector<int128> idle;
   std::vector<int128> csc_small;
   std::vector<WeightLimbs> csc_wl;
   std::vector<Limb> pool;           // magnitudes, then (index, limb) pairs of weights
   std::vector<int64_t> out_bits;    // |output| < 2^out_bits (after the activation)
+  // A layer over ramps of one input of the layer below (ramp_prefix.h) is summed from prefix
+  // sums, modulo 2^128; the ramp layer itself is then never evaluated (fused: only this layer
+  // reads it).
+  std::optional<internal::RampPrefix> prefix;
+  bool fused = false;
 };
 
 struct Plan {
@@ -128,6 +138,13 @@ struct Plan {
 };
 
 // ---------------------------------------------------------------- the plan
+
+template <typename T>
+T Activate(Activation::Kind act, T v) {
+  if (act == Activation::kRelu) return v > 0 ? v : T(0);
+  if (act == Activation::kStep) return v >= 0 ? T(1) : T(0);
+  return v;
+}
 
 // Splits a finite double into x = m·2^k with an odd (or zero) integer m.
 void Decompose(double x, int64_t* m, int* k) {
@@ -311,8 +328,30 @@ ExactKernel ChooseKernel(const std::vector<Integer>& weight, const std::vector<I
 // scaled biases (after DivideCommonFactor).
 struct Below {
   const LayerPlan* plan = nullptr;
-  std::vector<Integer> bias;
+  const Layer* layer = nullptr;
+  std::vector<Integer> weight, bias;
 };
+
+// The largest table of prefix sums a ramp-prefix layer may use (per plan).
+constexpr int64_t kPrefixTableBytes = int64_t(1) << 29;
+
+// The ramp-prefix kernel for this layer (see LayerPlan::prefix), when the layer below is a layer
+// of ramps of one input that no other kernel fused and the kernel saves work (more than 4 terms
+// per row on average). Its arithmetic is modulo 2^(64·limbs), with limbs ≥ 2 chosen from the
+// proven bounds so that every ramp's and every row's value lies below 2^(64·limbs − 1): their
+// values modulo 2^(64·limbs) are the exact ones.
+std::optional<internal::RampPrefix> MakePrefix(const Layer& layer, const std::vector<Integer>& weight,
+                                               const std::vector<Integer>& bias,
+                                               const std::vector<int64_t>& in_bits,
+                                               const std::vector<int64_t>& z_bits, const Below& below) {
+  if (!below.plan || below.plan->prefix || layer.nonzeros() <= 4 * int64_t(layer.outputs)) return std::nullopt;
+  int64_t top = 0;
+  for (int64_t b : in_bits) top = std::max(top, b);
+  for (int64_t b : z_bits) top = std::max(top, b);
+  const uint32_t limbs = uint32_t(std::max<int64_t>(2, (top + 1 + 63) / 64));
+  return internal::RampPrefix::Make(*below.layer, below.weight, below.bias, layer, weight, bias, limbs,
+                                    kPrefixTableBytes);
+}
 
 // Pairs w·h_a, −w·h_b within each row of at most kPairRow terms (see LayerPlan::partner).
 constexpr int64_t kPairRow = 64;
@@ -362,6 +401,31 @@ void FillColumns(const Layer& layer, LayerPlan* lp) {
     lp->csc_small.push_back(lp->w_small[p]);
     lp->csc_wl.push_back(lp->wl[p]);
   }
+  if (std::all_of(lp->bbits.begin(), lp->bbits.end(), [](int64_t b) { return b <= 126; }))
+    for (int32_t j = 0; j < layer.outputs; ++j) lp->idle.push_back(Activate(lp->act, lp->b_small[j]));
+}
+
+// The layer's weights in the form its integer kernel reads (ChooseKernel).
+void FillKernel(const Layer& layer, const std::vector<Integer>& weight, const std::vector<Integer>& bias,
+                const std::vector<int64_t>& in_bits, const std::vector<int64_t>& z_bits,
+                const Below& below, bool shortcuts, LayerPlan* lp) {
+  lp->kernel = ChooseKernel(weight, bias, in_bits, z_bits);
+  std::vector<int64_t> perm = lp->kernel == ExactKernel::kLimbs ? std::vector<int64_t>() : MakeCsc(layer, lp);
+  switch (lp->kernel) {
+    case ExactKernel::kInt64:
+      for (int64_t k : perm) lp->w64.push_back(weight[k].get_si());
+      for (const Integer& b : bias) lp->b64.push_back(b.get_si());
+      break;
+    case ExactKernel::kInt128:
+      for (int64_t k : perm) lp->w128.push_back(ToInt128(weight[k]));
+      for (const Integer& b : bias) lp->b128.push_back(ToInt128(b));
+      break;
+    case ExactKernel::kLimbs:
+      FillLimbWeights(layer, weight, bias, lp);
+      if (shortcuts && below.plan) FindPairs(layer, weight, below, lp);
+      if (shortcuts) FillColumns(layer, lp);
+      break;
+  }
 }
 
 LayerPlan MakeLayerPlan(const Layer& layer, std::vector<int64_t>* bits, Integer* scale,
@@ -377,23 +441,11 @@ LayerPlan MakeLayerPlan(const Layer& layer, std::vector<int64_t>* bits, Integer*
   Integer new_scale = *scale * layer.denominator;
   DivideCommonFactor(lp.act, &weight, &bias, &new_scale);
   std::vector<int64_t> z_bits = OutputBounds(layer, weight, bias, *bits);
-  lp.kernel = ChooseKernel(weight, bias, *bits, z_bits);
-  std::vector<int64_t> perm = lp.kernel == ExactKernel::kLimbs ? std::vector<int64_t>() : MakeCsc(layer, &lp);
-  switch (lp.kernel) {
-    case ExactKernel::kInt64:
-      for (int64_t k : perm) lp.w64.push_back(weight[k].get_si());
-      for (const Integer& b : bias) lp.b64.push_back(b.get_si());
-      break;
-    case ExactKernel::kInt128:
-      for (int64_t k : perm) lp.w128.push_back(ToInt128(weight[k]));
-      for (const Integer& b : bias) lp.b128.push_back(ToInt128(b));
-      break;
-    case ExactKernel::kLimbs:
-      FillLimbWeights(layer, weight, bias, &lp);
-      if (shortcuts && below->plan) FindPairs(layer, weight, *below, &lp);
-      if (shortcuts) FillColumns(layer, &lp);
-      break;
-  }
+  if (shortcuts) lp.prefix = MakePrefix(layer, weight, bias, *bits, z_bits, *below);
+  if (lp.prefix) lp.kernel = lp.prefix->limbs() == 2 ? ExactKernel::kInt128 : ExactKernel::kLimbs;
+  else FillKernel(layer, weight, bias, *bits, z_bits, *below, shortcuts, &lp);
+  below->layer = &layer;
+  below->weight = std::move(weight);
   below->bias = std::move(bias);
   if (lp.act == Activation::kStep) {
     bits->assign(layer.outputs, 1);
@@ -415,6 +467,7 @@ Plan MakePlan(const Network& net, int e, int64_t x_bits, ExactPath path) {
   Below below;
   for (size_t l = 0; l < net.layers.size(); ++l) {
     plan.layers.push_back(MakeLayerPlan(net.layers[l], &bits, &scale, &below, path == ExactPath::kShortcuts));
+    if (plan.layers.back().prefix) plan.layers[l - 1].fused = true;
     below.plan = &plan.layers.back();
   }
   plan.out_scale = scale;
@@ -440,6 +493,10 @@ struct Workspace {
   std::vector<int8_t> dot_sign;
   std::vector<uint128> dot128, acc;
   std::vector<int64_t> term_top;
+  // The rows a column-major layer reached at this point: stamp[j] == epoch, listed in touched.
+  std::vector<uint32_t> stamp;
+  uint32_t epoch = 0;
+  std::vector<int32_t> touched;
   std::vector<Integer> out;
   Integer tmp;
 };
@@ -520,13 +577,6 @@ void ToSmall(int32_t n, Workspace& ws) {
     ws.h[k] = ws.hsign[k] < 0 ? -int128(a) : int128(a);  // the bound proves |v| < 2^127
   }
   ws.limbs = false;
-}
-
-template <typename T>
-T Activate(Activation::Kind act, T v) {
-  if (act == Activation::kRelu) return v > 0 ? v : T(0);
-  if (act == Activation::kStep) return v >= 0 ? T(1) : T(0);
-  return v;
 }
 
 void Int64Layer(const LayerPlan& lp, Workspace& ws) {
@@ -863,24 +913,69 @@ void ColumnBigRows(const LayerPlan& lp, const std::vector<uint32_t>& len, Worksp
       ToSignMagnitude(ws.dot.data() + ws.dot_off[j], ws.dot_len[j], &ws.dot_sign[j], &ws.dot_mag[j]);
 }
 
-// Column by column (LayerPlan::csc), over the nonzero activations only: every row's TermTop,
-// and every row's sum of terms modulo 2^128 (exact for the rows whose bound is < 2^127; an
-// activation wider than 128 bits only reaches rows whose bound is wider).
+// Activation k of this point modulo 2^128, with its bit length (0 for 0), from either form.
+inline uint128 Activation128(const Workspace& ws, int32_t k, int64_t* bits) {
+  if (!ws.limbs) {
+    const int128 v = ws.h[k];
+    if (v == 0) return *bits = 0;
+    const uint128 a = v < 0 ? uint128(0) - uint128(v) : uint128(v);
+    *bits = a == 0 ? 0 : (a >> 64) ? 128 - __builtin_clzll(uint64_t(a >> 64)) : 64 - __builtin_clzll(uint64_t(a));
+    return uint128(v);
+  }
+  *bits = ws.hbits[k];
+  if (ws.hsign[k] == 0) return 0;
+  const Limb* h = ws.ha.data() + ws.hoff[k];
+  uint128 a = ws.hlen[k] == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
+  return ws.hsign[k] < 0 ? uint128(0) - a : a;
+}
+
+// Column by column (LayerPlan::csc), over the nonzero activations only (of either form): the
+// rows they reach (Workspace::touched), and for those every row's TermTop and sum of terms
+// modulo 2^128 (exact for the rows whose bound is < 2^127; an activation wider than 128 bits
+// only reaches rows whose bound is wider).
 void ColumnSums(const LayerPlan& lp, Workspace& ws) {
-  ws.term_top.assign(lp.out, 0);
-  ws.acc.assign(lp.out, 0);
+  if (ws.stamp.size() < size_t(lp.out)) ws.stamp.resize(lp.out, 0);
+  if (++ws.epoch == 0) {  // wrapped: no stale stamp may equal the new epoch
+    std::fill(ws.stamp.begin(), ws.stamp.end(), 0);
+    ws.epoch = 1;
+  }
+  if (ws.term_top.size() < size_t(lp.out)) ws.term_top.resize(lp.out);
+  if (ws.acc.size() < size_t(lp.out)) ws.acc.resize(lp.out);
+  ws.touched.clear();
   for (int32_t k = 0; k < lp.in; ++k) {
-    if (ws.hsign[k] == 0) continue;
-    const int64_t hb = ws.hbits[k];
-    const Limb* h = ws.ha.data() + ws.hoff[k];
-    uint128 a = ws.hlen[k] == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
-    uint128 v = ws.hsign[k] < 0 ? uint128(0) - a : a;
+    int64_t hb;
+    const uint128 v = Activation128(ws, k, &hb);
+    if (hb == 0) continue;
     for (int64_t p = lp.col_ptr[k]; p < lp.col_ptr[k + 1]; ++p) {
       const int32_t j = lp.row[p];
+      if (ws.stamp[j] != ws.epoch) {
+        ws.stamp[j] = ws.epoch;
+        ws.term_top[j] = 0;
+        ws.acc[j] = 0;
+        ws.touched.push_back(j);
+      }
       if (lp.csc_wlog[p] >= 0) ws.term_top[j] = std::max(ws.term_top[j], hb + lp.csc_wlog[p]);
       ws.acc[j] += uint128(lp.csc_small[p]) * v;
     }
   }
+}
+
+// A column-major layer at a point where every row's bound (RowLimbs) is below 2^127, as when
+// the proven bounds are far above this point's values (a one-hot selector that is 2^60 at most,
+// proven < 2^170): the reached rows' sums modulo 2^128 (ColumnSums) plus their biases are exact,
+// every other row is its bias alone (LayerPlan::idle), and the layer leaves int128
+// activations, as the int128 kernel does. Work is per nonzero term, plus one copy of the idle
+// outputs. False (only the sums done) otherwise.
+bool SmallColumnLayer(const LayerPlan& lp, Workspace& ws) {
+  if (lp.idle.empty()) return false;
+  ColumnSums(lp, ws);
+  for (int32_t j : ws.touched)
+    if (RowLimbs(lp, j, ws.term_top[j]) > 2) return false;
+  ws.z.assign(lp.idle.begin(), lp.idle.end());
+  for (int32_t j : ws.touched) ws.z[j] = Activate(lp.act, int128(ws.acc[j] + uint128(lp.b_small[j])));
+  std::swap(ws.h, ws.z);
+  ws.limbs = false;
+  return true;
 }
 
 void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
@@ -888,8 +983,15 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   std::vector<uint32_t>& len = ws.zlen;
   off.resize(lp.out);
   len.resize(lp.out);
-  if (lp.csc) ColumnSums(lp, ws);
-  else ws.term_top.resize(lp.out);
+  ws.term_top.resize(lp.out);
+  if (lp.csc) {
+    ColumnSums(lp, ws);
+    for (int32_t j = 0; j < lp.out; ++j)
+      if (ws.stamp[j] != ws.epoch) {  // a row no column reached
+        ws.term_top[j] = 0;
+        ws.acc[j] = 0;
+      }
+  }
   size_t total = 0;
   for (int32_t j = 0; j < lp.out; ++j) {
     // Rows with the same terms share their TermTop (computed at the first of them).
@@ -928,8 +1030,67 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   std::swap(ws.ha, ws.za);
 }
 
+// The ramp-prefix layer (LayerPlan::prefix) on the activations of the layer below its ramps:
+// in int128 (two limbs), else in limbs.
+void PrefixLayer(const LayerPlan& lp, Workspace& ws) {
+  const int32_t t = lp.prefix->input();
+  const uint32_t n = lp.prefix->limbs();
+  Limb tv[64];  // T modulo 2^(64n)
+  if (ws.limbs) {
+    std::fill_n(tv, n, Limb(0));
+    std::copy_n(ws.ha.data() + ws.hoff[t], std::min(n, ws.hlen[t]), tv);
+    if (ws.hsign[t] < 0) mpn_neg(tv, tv, n);
+  } else {
+    const int128 v = ws.h[t];
+    std::fill_n(tv, n, v < 0 ? ~Limb(0) : Limb(0));
+    tv[0] = Limb(uint128(v));
+    tv[1] = Limb(uint128(v) >> 64);
+  }
+  ws.z.resize(lp.out);
+  if (n == 2) {
+    lp.prefix->Evaluate(tv, reinterpret_cast<Limb*>(ws.z.data()));
+    for (int32_t j = 0; j < lp.out; ++j) ws.z[j] = Activate(lp.act, ws.z[j]);
+    std::swap(ws.h, ws.z);
+    ws.limbs = false;
+    return;
+  }
+  if (ws.za.size() < size_t(n) * lp.out) ws.za.resize(size_t(n) * lp.out);
+  lp.prefix->Evaluate(tv, ws.za.data());
+  // Every row's value in int128 at this point (the usual case: bounds are proven for the worst
+  // point): int128 activations, as the int128 kernel leaves them.
+  bool small = true;
+  for (int32_t j = 0; j < lp.out && small; ++j) {
+    const Limb* z = ws.za.data() + size_t(j) * n;
+    const Limb ext = Limb(int64_t(z[1]) >> 63);
+    for (uint32_t i = 2; i < n; ++i) small = small && z[i] == ext;
+    ws.z[j] = Activate(lp.act, int128((uint128(z[1]) << 64) | z[0]));
+  }
+  if (small) {
+    std::swap(ws.h, ws.z);
+    ws.limbs = false;
+    return;
+  }
+  for (std::vector<uint32_t>* v : {&ws.zoff, &ws.zlen2}) v->resize(lp.out);
+  ws.zsign.resize(lp.out);
+  ws.zbits.resize(lp.out);
+  for (int32_t j = 0; j < lp.out; ++j) {
+    ws.zoff[j] = uint32_t(j) * n;
+    ActivateLimbs(lp.act, ws.za.data() + ws.zoff[j], n, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+  }
+  std::swap(ws.hlen, ws.zlen2);
+  std::swap(ws.hsign, ws.zsign);
+  std::swap(ws.hbits, ws.zbits);
+  std::swap(ws.hoff, ws.zoff);
+  std::swap(ws.ha, ws.za);
+  ws.limbs = true;
+}
+
 void EvaluateLayer(const LayerPlan& lp, Workspace& ws) {
-  if (lp.kernel == ExactKernel::kLimbs) {
+  if (lp.fused) return;  // the next layer reads its inputs instead
+  if (lp.prefix) {
+    PrefixLayer(lp, ws);
+  } else if (lp.kernel == ExactKernel::kLimbs) {
+    if (lp.csc && SmallColumnLayer(lp, ws)) return;
     ToLimbs(lp.in, ws);
     LimbsLayer(lp, ws);
   } else {
@@ -1079,28 +1240,29 @@ std::vector<Rational> EvaluateReference(const Network& net, const double* x) {
 
 namespace {
 
-// Evaluates every row under one of at most two plans; `scales` receives each plan's output
-// scale, `kernels` the main plan's kernels.
+// Evaluates every row under one of at most two plans; `info` receives each plan's output scale
+// and the main plan's kernels, shortcuts and separate rows.
 void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor& visit,
-                      bool progress, std::vector<Integer>* scales,
-                      std::vector<ExactKernel>* kernels, int64_t* separate, ExactPath path,
-                      int64_t* shortcuts = nullptr) {
+                      bool progress, ExactPath path, ExactOutputs* info) {
   MNEMO_CHECK(x.cols() == net.input_dim(), "batch has {} columns, network reads {}", x.cols(),
               net.input_dim());
   Split split = SplitRows(x);
   Progress bar("exact eval", progress ? x.rows() : 0);
   Plan main = MakePlan(net, split.main_e, split.main_bits, path);
-  for (const LayerPlan& lp : main.layers) kernels->push_back(lp.kernel);
-  if (shortcuts)
-    for (const LayerPlan& lp : main.layers) *shortcuts += !lp.partner.empty() || lp.csc;
-  scales->push_back(main.out_scale);
+  for (const LayerPlan& lp : main.layers) {
+    info->kernels.push_back(lp.kernel);
+    info->shortcut_layers += !lp.partner.empty() || lp.csc;
+    info->prefix_layers += lp.prefix.has_value();
+  }
+  info->scales.reserve(2);  // stable references while the plans run
+  info->scales.push_back(main.out_scale);
   RunPlan(main, 0, x, split.main, visit, bar);
   if (!split.rest.empty()) {
     Plan rest = MakePlan(net, split.rest_e, split.rest_bits, path);
-    scales->push_back(rest.out_scale);
+    info->scales.push_back(rest.out_scale);
     RunPlan(rest, 1, x, split.rest, visit, bar);
   }
-  *separate = int64_t(split.rest.size());
+  info->separate_rows = int64_t(split.rest.size());
   bar.Finish();
 }
 
@@ -1108,13 +1270,10 @@ void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor&
 
 void ForEachExactOutput(const Network& net, const RowMatrix& x, const ExactVisitor& visit,
                         bool progress, ExactPath path) {
-  std::vector<Integer> scales;
-  std::vector<ExactKernel> kernels;
-  int64_t separate = 0;
-  scales.reserve(2);  // stable references while the plans run
+  ExactOutputs info;
   ForEachWithPlans(
-      net, x, [&](int64_t row, const Integer* num, int plan) { visit(row, num, scales[plan]); },
-      progress, &scales, &kernels, &separate, path);
+      net, x, [&](int64_t row, const Integer* num, int plan) { visit(row, num, info.scales[plan]); },
+      progress, path, &info);
 }
 
 ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress, ExactPath path) {
@@ -1129,8 +1288,7 @@ ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress
         std::copy_n(num, result.cols, result.numerator.begin() + row * result.cols);
         result.row_scale[row] = uint32_t(plan);
       },
-      progress, &result.scales, &result.kernels, &result.separate_rows, path,
-      &result.shortcut_layers);
+      progress, path, &result);
   return result;
 }
 

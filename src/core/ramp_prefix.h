@@ -1,0 +1,59 @@
+// The ramp-prefix kernel of the exact path: a layer whose every input is a ramp
+// h_i = relu(c_i·T + B_i) of one and the same input T of the layer below, every c_i of one sign
+// (a table lookup reading the ramps of threshold steps on the projection t). At a point the
+// ramps with h_i > 0 are a prefix of the ramps sorted by breakpoint −B_i/c_i (exactly: a ramp is
+// positive iff T is beyond its breakpoint, on the same side for every ramp) and every other ramp
+// is 0 (one exactly at its breakpoint is 0 on either side). So for the point's cut k, row j is
+//   Z_j = T·Σ_{i<k} w_ji·c_i + Σ_{i<k} w_ji·B_i + b_j,
+// two prefix sums tabled per cut: O(1) per row instead of one term per input. Everything is
+// computed modulo 2^(64·limbs), the prefix sums included (they need no bound of their own): the
+// caller proves |Z_j| < 2^(64·limbs − 1) for every row and |c_i·T + B_i| below the same for
+// every ramp, so the wrapped values are the exact ones, and the cut is found by binary search
+// on the exact signs of the ramps' pre-activations.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "mnemo/exact.h"
+#include "mnemo/network.h"
+
+namespace mnemo::internal {
+
+using Limb = mp_limb_t;
+
+/// x modulo 2^(64·n) (two's complement), into out[0 .. n).
+void ModLimbs(const Integer& x, uint32_t n, Limb* out);
+
+class RampPrefix {
+ public:
+  /// The table for `layer` (integer weights `weight` per nonzero, biases `bias`) over the ramps
+  /// of `ramps` (integer weights and biases over one scale: c_i = ramp_weight, B_i = ramp_bias),
+  /// in arithmetic modulo 2^(64·limbs), 2 ≤ limbs ≤ 64; or nothing when the ramps are not all relu
+  /// ramps of one input with slopes of one sign, or when the table (2·(inputs + 1)·outputs
+  /// values of `limbs` limbs) exceeds `max_bytes`.
+  static std::optional<RampPrefix> Make(const Layer& ramps, const std::vector<Integer>& ramp_weight,
+                                        const std::vector<Integer>& ramp_bias, const Layer& layer,
+                                        const std::vector<Integer>& weight,
+                                        const std::vector<Integer>& bias, uint32_t limbs,
+                                        int64_t max_bytes);
+
+  /// The input T of the ramp layer that every ramp reads.
+  int32_t input() const { return input_; }
+  uint32_t limbs() const { return n_; }
+  /// Every row's Z_j modulo 2^(64·limbs) at a point where T ≡ t[0 .. limbs) (mod 2^(64·limbs)),
+  /// row j into z[j·limbs .. (j + 1)·limbs).
+  void Evaluate(const Limb* t, Limb* z) const;
+
+ private:
+  // The number of ramps that are positive where T ≡ t.
+  size_t Cut(const Limb* t) const;
+
+  int32_t input_ = -1, outputs_ = 0;
+  uint32_t n_ = 2;
+  std::vector<Limb> c_, b_;    // per ramp, in breakpoint order (positive ones first): n_ limbs
+  std::vector<Limb> table_;    // cut k, row j: P then Q, n_ limbs each, at 2·n_·(k·outputs + j)
+};
+
+}  // namespace mnemo::internal
