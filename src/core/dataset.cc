@@ -1,6 +1,7 @@
 #include "mnemo/dataset.h"
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -1110,43 +1111,67 @@ std::vector<Integer> ProjectExact(const RowMatrix& xn, const std::vector<int64_t
   return ProjectExactWithBits(xn, v_num, *frac_bits);
 }
 
+namespace {
+
+// Bit length of |v|.
+int BitsOf(int64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(uint64_t(v < 0 ? -v : v)); }
+
+}  // namespace
+
+bool ProjectExactInt128(const RowMatrix& xn, const std::vector<int64_t>& v_num, int f,
+                        int128* out) {
+  MNEMO_CHECK(int64_t(v_num.size()) == xn.cols());
+  const int64_t d = xn.cols();
+  std::vector<int> v_bits(d);
+  for (int64_t j = 0; j < d; ++j) v_bits[j] = BitsOf(v_num[j]);
+  // Every term below 2^limit, d terms: |partial sum| < d·2^limit ≤ 2^126.
+  const int limit = 126 - BitsOf(d);
+  bool fits = true;
+#pragma omp parallel for schedule(static) reduction(&& : fits)
+  for (int64_t i = 0; i < xn.rows(); ++i) {
+    const double* row = xn.data() + i * d;
+    int128 acc = 0;
+    for (int64_t j = 0; j < d && fits; ++j) {
+      if (row[j] == 0 || v_num[j] == 0) continue;
+      // x = ±m·2^(e − 1075) exactly; x·2^f = ±m·2^sh is an integer, so a negative sh drops
+      // only zero bits of m.
+      const uint64_t b = std::bit_cast<uint64_t>(row[j]);
+      const int e = int((b >> 52) & 0x7ff);
+      uint64_t m = b & ((uint64_t(1) << 52) - 1);
+      if (e != 0) m |= uint64_t(1) << 52;
+      int sh = std::max(e, 1) - 1075 + f;
+      if (sh < 0) m >>= std::min(-sh, 63), sh = 0;
+      if (sh + BitsOf(int64_t(m)) + v_bits[j] > limit) {
+        fits = false;
+        break;
+      }
+      const int128 t = (int128(m) << sh) * int128(v_num[j]);
+      acc += (b >> 63) ? -t : t;
+    }
+    out[i] = acc;
+  }
+  return fits;
+}
+
 std::vector<Integer> ProjectExactWithBits(const RowMatrix& xn, const std::vector<int64_t>& v_num,
                                           int f) {
   MNEMO_CHECK(int64_t(v_num.size()) == xn.cols());
-  // Bounds from exponents (no ldexp that could overflow): |x·2^f| < 2^(ilogb|x| + 1 + f).
-  int64_t x_bits = 0;
-  double max_v = 0;
-  for (int64_t v : v_num) max_v = std::max(max_v, std::fabs(double(v)));
-  for (int64_t i = 0; i < xn.size(); ++i)
-    if (xn.data()[i] != 0) x_bits = std::max<int64_t>(x_bits, std::ilogb(xn.data()[i]) + 1 + int64_t(f));
-  const int v_bits = max_v > 0 ? std::ilogb(max_v) + 1 : 0;
-  const int d_bits = 64 - __builtin_clzll(uint64_t(xn.cols()) | 1);
   std::vector<Integer> out(xn.rows());
-  if (x_bits + v_bits + d_bits <= 52) {  // every product and partial sum is exact in binary64
-    Eigen::VectorXd v(xn.cols());
-    for (int64_t j = 0; j < xn.cols(); ++j) v[j] = double(v_num[j]);
-    Eigen::VectorXd p = xn * v;
-    for (int64_t i = 0; i < xn.rows(); ++i) out[i] = Integer(std::ldexp(p[i], f));
-  } else if (x_bits <= 63 && x_bits + v_bits + d_bits <= 126) {
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < xn.rows(); ++i) {
-      int128 acc = 0;
-      for (int64_t j = 0; j < xn.cols(); ++j)
-        acc += int128(v_num[j]) * int128(int64_t(std::ldexp(xn(i, j), f)));
-      out[i] = FromInt128(acc);
+  std::vector<int128> q(xn.rows());
+  if (ProjectExactInt128(xn, v_num, f, q.data())) {
+    for (int64_t i = 0; i < xn.rows(); ++i) out[i] = FromInt128(q[i]);
+    return out;
+  }
+  for (int64_t i = 0; i < xn.rows(); ++i) {
+    Integer acc = 0;
+    for (int64_t j = 0; j < xn.cols(); ++j) {
+      Rational x = RationalFromDouble(xn(i, j));  // exact; x·2^f is an integer
+      Integer num = x.get_num();
+      mpz_mul_2exp(num.get_mpz_t(), num.get_mpz_t(), mp_bitcnt_t(f));
+      mpz_divexact(num.get_mpz_t(), num.get_mpz_t(), x.get_den_mpz_t());
+      acc += Integer(v_num[j]) * num;
     }
-  } else {
-    for (int64_t i = 0; i < xn.rows(); ++i) {
-      Integer acc = 0;
-      for (int64_t j = 0; j < xn.cols(); ++j) {
-        Rational x = RationalFromDouble(xn(i, j));  // exact; x·2^f is an integer
-        Integer num = x.get_num();
-        mpz_mul_2exp(num.get_mpz_t(), num.get_mpz_t(), mp_bitcnt_t(f));
-        mpz_divexact(num.get_mpz_t(), num.get_mpz_t(), x.get_den_mpz_t());
-        acc += Integer(v_num[j]) * num;
-      }
-      out[i] = acc;
-    }
+    out[i] = acc;
   }
   return out;
 }
