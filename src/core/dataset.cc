@@ -460,6 +460,12 @@ struct Fnv {
     for (int k = zeros; k < 8; ++k) h = (h ^ ((bits >> (8 * k)) & 0xff)) * kPrime;
     return h;
   }
+  /// Mix of `count` zero values: one multiplication by kPrime^(8·count), by squaring.
+  uint64_t MixZeros(uint64_t h, int64_t count) const {
+    for (uint64_t m = pow[8]; count > 0; count >>= 1, m *= m)
+      if (count & 1) h *= m;
+    return h;
+  }
 };
 
 // Every value and label finite (byte data is).
@@ -664,8 +670,17 @@ DatasetFingerprint Dataset::Fingerprint() const {
   mix(dims, sizeof(dims));
   static const Fnv fnv;
   if (x.type() == DataMatrix::Type::kU8) {
+    // Images are mostly runs of zero pixels: each run is one multiplication.
     const uint8_t* p = x.u8();
-    for (int64_t i = 0; i < x.size(); ++i) h = fnv.Mix(h, double(p[i]));
+    for (int64_t i = 0, size = x.size(); i < size;) {
+      if (p[i] != 0) {
+        h = fnv.Mix(h, double(p[i++]));
+        continue;
+      }
+      const int64_t run = i;
+      while (i < size && p[i] == 0) ++i;
+      h = fnv.MixZeros(h, i - run);
+    }
   } else {
     const double* p = x.f64();
     for (int64_t i = 0; i < x.size(); ++i) h = fnv.Mix(h, p[i]);
@@ -953,18 +968,23 @@ InputMap ComputeNormalization(const Dataset& data) {
   return map;
 }
 
-RowMatrix NormalizedBlock(const Dataset& data, const InputMap& map, int64_t first, int64_t count) {
+namespace {
+
+// Rows [first, first + count) of the normalized points into `out` (resized; its memory is
+// reused when the size is unchanged, so passes in blocks do not fault fresh pages per block).
+void NormalizeInto(const Dataset& data, const InputMap& map, int64_t first, int64_t count,
+                   RowMatrix* out) {
   const int64_t d = data.d();
   std::vector<double> c(d, 0.0);
   for (size_t j = 0; j < map.center.size(); ++j) c[j] = ToDouble(map.center[j]);
   const int s = map.scale_log2;
-  RowMatrix out(count, d);
-  double* q = out.data();
+  out->resize(count, d);
+  double* q = out->data();
   // Multiplying by 2^−s is ldexp(·, −s) (both exact here, checked above) when 2^−s is normal.
   if (s <= -1000 || s >= 1000) {
     for (int64_t i = 0; i < count; ++i)
       for (int64_t j = 0; j < d; ++j) q[i * d + j] = std::ldexp(data.x(first + i, j) - c[j], -s);
-    return out;
+    return;
   }
   const double factor = std::ldexp(1.0, -s);
   if (data.x.type() == DataMatrix::Type::kU8) {
@@ -976,6 +996,13 @@ RowMatrix NormalizedBlock(const Dataset& data, const InputMap& map, int64_t firs
     for (int64_t i = 0; i < count; ++i, p += d, q += d)
       for (int64_t j = 0; j < d; ++j) q[j] = (p[j] - c[j]) * factor;
   }
+}
+
+}  // namespace
+
+RowMatrix NormalizedBlock(const Dataset& data, const InputMap& map, int64_t first, int64_t count) {
+  RowMatrix out;
+  NormalizeInto(data, map, first, count, &out);
   return out;
 }
 
@@ -989,9 +1016,10 @@ void ForEachNormalizedBlock(const Dataset& data, const InputMap& map,
   // A multiple of 8 rows, so blocked matrix–vector products group rows as the whole one does;
   // 2^22 values (32 MB): smaller blocks make the products' parallel setup cost more than them.
   const int64_t rows = block_rows > 0 ? block_rows : data.x.RowsPerBlock(int64_t(1) << 22);
+  RowMatrix block;
   for (int64_t first = 0; first < data.n(); first += rows) {
-    const int64_t count = std::min(rows, data.n() - first);
-    fn(first, NormalizedBlock(data, map, first, count));
+    NormalizeInto(data, map, first, std::min(rows, data.n() - first), &block);
+    fn(first, block);
   }
 }
 
