@@ -425,6 +425,21 @@ TEST(DatasetTest, ProjectExactMatchesRationalProducts) {
   }
 }
 
+// FractionBits reads the bits of a double: the smallest E with v·2^E integral, on normal,
+// subnormal, integral and negative values.
+TEST(DatasetTest, FractionBitsIsTheSmallestIntegralScale) {
+  for (double v : {0.0, -0.0, 3.0, -2.75, 0.5, 1e-300, 0x1.8p-60, 0x1p-1074, 0x1.fffffffffffffp-1,
+                   1e300, -0x1.3p-1022, 0x1p-1030}) {
+    const int e = FractionBits(v);
+    EXPECT_EQ(std::ldexp(v, e), std::floor(std::ldexp(v, e))) << v;
+    if (e > 0) {
+      EXPECT_NE(std::ldexp(v, e - 1), std::floor(std::ldexp(v, e - 1))) << v;
+    }
+  }
+  EXPECT_EQ(FractionBits(0x1p-1074), 1074);
+  EXPECT_EQ(FractionBits(-2.75), 2);
+}
+
 // The int128 kernel reads each double as mantissa·2^exponent: on values with many fraction
 // bits, subnormals, negative zeros and ±1 it agrees with rational products, and it says no
 // (instead of overflowing) when a term could leave 2^126.

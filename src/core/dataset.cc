@@ -606,12 +606,12 @@ Dataset Finish(std::string source, RawData raw) {
 }  // namespace
 
 int FractionBits(double v) {
-  if (v == 0 || v == std::floor(v)) return 0;
-  int e;
-  double m = std::frexp(v, &e);  // v = m·2^e, 0.5 ≤ |m| < 1
-  int64_t mant = int64_t(std::ldexp(m, 53));
-  int tz = mant == 0 ? 0 : __builtin_ctzll(uint64_t(std::llabs(mant)));
-  return std::max(0, 53 - e - tz);
+  if (v == 0) return 0;
+  // v = ±m·2^(e − 1075) read from its bits (no frexp/ldexp: this runs on every value).
+  const uint64_t b = std::bit_cast<uint64_t>(v);
+  const int e = std::max(int((b >> 52) & 0x7ff), 1);
+  const uint64_t m = (b & ((uint64_t(1) << 52) - 1)) | (b & (uint64_t(0x7ff) << 52) ? uint64_t(1) << 52 : 0);
+  return std::max(0, 1075 - e - __builtin_ctzll(m));
 }
 
 int FractionBits(const RowMatrix& x) {
