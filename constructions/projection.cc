@@ -102,15 +102,35 @@ Eigen::MatrixXd ProjectAll(const RowBlocks& xn, int frac,
   return proj;
 }
 
-// The exact projections onto v, block by block.
-std::vector<Integer> ProjectExactBlocks(const RowBlocks& xn, const std::vector<int64_t>& v,
-                                        int frac) {
-  std::vector<Integer> p(xn.rows());
+// The exact projections onto v, block by block, sorted with their smallest gap: in int128
+// when every block fits (ProjectExactInt128), else in mpz.
+void ProjectExactSorted(const RowBlocks& xn, int frac, DyadicProjection* c) {
+  std::vector<int128> q(xn.rows());
+  bool fits = true;
   xn.ForEach([&](int64_t first, const RowMatrix& b) {
-    std::vector<Integer> q = ProjectExactWithBits(b, v, frac);
-    std::move(q.begin(), q.end(), p.begin() + first);
+    fits = fits && ProjectExactInt128(b, c->v, frac, q.data() + first);
   });
-  return p;
+  if (!fits) {
+    c->p.assign(xn.rows(), Integer());
+    xn.ForEach([&](int64_t first, const RowMatrix& b) {
+      std::vector<Integer> p = ProjectExactWithBits(b, c->v, frac);
+      std::move(p.begin(), p.end(), c->p.begin() + first);
+    });
+    SortAndGap(c);
+    return;
+  }
+  const int64_t n = xn.rows();
+  c->order.resize(n);
+  std::iota(c->order.begin(), c->order.end(), 0);
+  std::sort(c->order.begin(), c->order.end(), [&](int64_t a, int64_t b) { return q[a] < q[b]; });
+  int128 gap = 0;
+  for (int64_t k = 1; k < n; ++k) {
+    const int128 g = q[c->order[k]] - q[c->order[k - 1]];
+    if (k == 1 || g < gap) gap = g;
+  }
+  c->min_gap = FromInt128(gap);
+  c->p.resize(n);
+  for (int64_t i = 0; i < n; ++i) c->p[i] = FromInt128(q[i]);
 }
 
 // Smallest gap of one exact column (doubles holding integers: differences are exact).
@@ -230,8 +250,7 @@ DyadicProjection ChooseProjection(const RowBlocks& xn, int tries, Rng& rng, int 
     c.v = dirs[t];
     c.dir_bits = dir_bits;
     c.frac_bits = frac;
-    c.p = ProjectExactBlocks(xn, c.v, frac);
-    SortAndGap(&c);
+    ProjectExactSorted(xn, frac, &c);
     if (!have || c.min_gap > best.min_gap) {
       best = std::move(c);
       have = true;

@@ -157,6 +157,14 @@ TEST(DataReadTest, LabelColumnByHeaderNameAndWarnings) {
   Dataset wrong = Csv("label,x1,x2\n1,0.5,2.5\n0,1.5,3.25\n", 0);
   ASSERT_FALSE(wrong.warnings.empty());
   EXPECT_THAT(wrong.warnings[0], HasSubstr("column 1 is named \"label\""));
+  // Coordinates named x, y beside a text label (only a label can be text), or beside a numeric
+  // last column: no warning.
+  EXPECT_TRUE(Csv("x,y,animal\n0.5,1,cat\n1.5,2,dog\n", 0).warnings.empty());
+  EXPECT_TRUE(Csv("x,y,value\n0.5,1,1\n1.5,2,0\n", 0).warnings.empty());
+  // "y" without an "x" still reads as a label name.
+  Dataset y_first = Csv("y,x1,x2\n1,0.5,2.5\n0,1.5,3.25\n", 0);
+  ASSERT_FALSE(y_first.warnings.empty());
+  EXPECT_THAT(y_first.warnings[0], HasSubstr("column 1 is named \"y\""));
   // Real labels beside a first column of small integers: a warning too.
   Dataset real = Csv("3,0.5,2.5\n1,1.5,3.25\n", 0);
   ASSERT_FALSE(real.warnings.empty());

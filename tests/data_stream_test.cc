@@ -241,6 +241,15 @@ TEST(MemoryCliTest, DataThatWillNotFitIsRefusedBeforeReading) {
   std::filesystem::resize_file(tmp.Path("x.npy"), npy.size() + size_t(200000) * 1000 * 8);  // sparse
   ExpectOneLineError(RunLimited(limit_kb, {"data", tmp.Path("x.npy"), "--labels", tmp.Path("x.npy")}),
                      tmp.Path("x.npy") + ": needs about 1.6 GB to hold 200000×1000 binary64");
+  // An IDX file of 40,000 images of 250 × 200 bytes (2 GB, sparse): refused from its header.
+  std::string idx = {0, 0, 8, 3};
+  for (uint32_t v : {40000u, 250u, 200u})
+    for (int k = 3; k >= 0; --k) idx += char((v >> (8 * k)) & 255);
+  testing::WriteText(tmp.Path("big-images-idx3-ubyte"), idx);
+  std::filesystem::resize_file(tmp.Path("big-images-idx3-ubyte"), idx.size() + size_t(2000000000));
+  ExpectOneLineError(RunLimited(limit_kb, {"data", tmp.Path("big-images-idx3-ubyte")}),
+                     tmp.Path("big-images-idx3-ubyte") + ": needs about 2.0 GB to hold 2000000000 "
+                     "bytes of IDX values");
   // Pixels fit as bytes (47 MB); baum needs them as binary64 at once (376 MB).
   CliResult c = RunLimited(400 << 10, {"build", "fashion-mnist", "-c", "baum", "-o",
                                        tmp.Path("n.json")});

@@ -425,6 +425,59 @@ TEST(DatasetTest, ProjectExactMatchesRationalProducts) {
   }
 }
 
+// FractionBits reads the bits of a double: the smallest E with v·2^E integral, on normal,
+// subnormal, integral and negative values.
+TEST(DatasetTest, FractionBitsIsTheSmallestIntegralScale) {
+  for (double v : {0.0, -0.0, 3.0, -2.75, 0.5, 1e-300, 0x1.8p-60, 0x1p-1074, 0x1.fffffffffffffp-1,
+                   1e300, -0x1.3p-1022, 0x1p-1030}) {
+    const int e = FractionBits(v);
+    EXPECT_EQ(std::ldexp(v, e), std::floor(std::ldexp(v, e))) << v;
+    if (e > 0) {
+      EXPECT_NE(std::ldexp(v, e - 1), std::floor(std::ldexp(v, e - 1))) << v;
+    }
+  }
+  EXPECT_EQ(FractionBits(0x1p-1074), 1074);
+  EXPECT_EQ(FractionBits(-2.75), 2);
+}
+
+// The int128 kernel reads each double as mantissa·2^exponent: on values with many fraction
+// bits, subnormals, negative zeros and ±1 it agrees with rational products, and it says no
+// (instead of overflowing) when a term could leave 2^126.
+TEST(DatasetTest, ProjectExactInt128MatchesRationalProductsOrRefuses) {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal;
+  RowMatrix x(64, 5);
+  for (int64_t i = 0; i < x.rows(); ++i)
+    for (int64_t j = 0; j < x.cols(); ++j) x(i, j) = std::ldexp(normal(rng), -int(rng() % 20));
+  x(0, 0) = -0.0;
+  x(1, 1) = 1.0;
+  x(2, 2) = -1.0;
+  x(3, 3) = 0x1.8p-60;
+  const std::vector<int64_t> v = {123457, -98765, 1 << 20, -3, 0};
+  const int frac = FractionBits(x);
+  ASSERT_GT(frac, 63);  // beyond int64 per value: the old int128 path could not take it
+  ASSERT_LE(frac + 2 + 21 + 3, 126);  // |x| < 4, |v| < 2^21, d < 2^3
+  std::vector<int128> q(x.rows());
+  ASSERT_TRUE(ProjectExactInt128(x, v, frac, q.data()));
+  for (int64_t i = 0; i < x.rows(); ++i) {
+    Rational dot = 0;
+    for (int64_t j = 0; j < x.cols(); ++j) dot += Rational(v[j]) * RationalFromDouble(x(i, j));
+    Rational got(FromInt128(q[i]), Pow2(frac));
+    got.canonicalize();
+    EXPECT_EQ(got, dot) << i;
+  }
+  // A subnormal beside 1: 1074 fraction bits, no int128 fits; the mpz path is exact.
+  x(4, 4) = 0x1p-1074;
+  const std::vector<int64_t> w = {1, 1, 1, 1, 3};
+  EXPECT_FALSE(ProjectExactInt128(x, w, FractionBits(x), q.data()));
+  const std::vector<Integer> p = ProjectExactWithBits(x, w, FractionBits(x));
+  Rational dot = 0;
+  for (int64_t j = 0; j < x.cols(); ++j) dot += Rational(w[j]) * RationalFromDouble(x(4, j));
+  Rational got(p[4], Pow2(FractionBits(x)));
+  got.canonicalize();
+  EXPECT_EQ(got, dot);
+}
+
 }  // namespace
 }  // namespace mnemo
 

@@ -111,13 +111,14 @@ InputMap ComputeNormalization(const Dataset& data);
 RowMatrix Normalized(const Dataset& data, const InputMap& map);
 /// Rows [first, first + count) of Normalized(data, map), without the rest.
 RowMatrix NormalizedBlock(const Dataset& data, const InputMap& map, int64_t first, int64_t count);
-/// Calls fn(first, block) for consecutive blocks of normalized rows (a few MB each), so a pass
-/// over the normalized data needs no copy of all of it.
+/// Calls fn(first, block) for consecutive blocks of normalized rows (`block_rows` rows; 0: a
+/// multiple of 8 rows of about 2^22 values, 32 MB each), so a pass over the normalized data
+/// needs no copy of all of it.
 void ForEachNormalizedBlock(const Dataset& data, const InputMap& map,
                             const std::function<void(int64_t, const RowMatrix&)>& fn,
                             int64_t block_rows = 0);
 /// The normalized points as RowBlocks: blocks of ForEachNormalizedBlock (`block_rows` rows; 0:
-/// a few MB each), made when visited; All() makes Normalized() once. `data` and `map` must
+/// 32 MB each), made when visited; All() makes Normalized() once. `data` and `map` must
 /// outlive it.
 RowBlocks NormalizedRows(const Dataset& data, const InputMap& map, int64_t block_rows = 0);
 /// max_i ‖(x_i − c)·2^−s‖ (binary64, as the summary prints it).
@@ -145,13 +146,18 @@ ExactSeparation ComputeExactSeparation(const Dataset& data, const InputMap& map)
 
 /// Exact projections of normalized points onto a dyadic direction v = v_num·2^−v_bits:
 /// returns integers P_i with ⟨v, x'_i⟩ = P_i·2^−(v_bits + *frac_bits). int128 arithmetic
-/// when a bound proves it safe, mpz otherwise.
+/// when a bound proves it safe (ProjectExactInt128), mpz otherwise.
 std::vector<Integer> ProjectExact(const RowMatrix& normalized, const std::vector<int64_t>& v_num,
                                   int v_bits, int* frac_bits);
 /// The same with frac_bits = FractionBits(normalized) computed once by the caller (the scan
 /// costs more than the projection when many directions are tried).
 std::vector<Integer> ProjectExactWithBits(const RowMatrix& normalized,
                                           const std::vector<int64_t>& v_num, int frac_bits);
+/// The same as int128 into out[0..rows): each value read as mantissa·2^exponent (no rounding),
+/// with every term below 2^(126 − bits(d)) checked, so no partial sum can overflow. False when a
+/// term would not fit (then `out` is partly written and the caller takes the mpz path).
+bool ProjectExactInt128(const RowMatrix& normalized, const std::vector<int64_t>& v_num,
+                        int frac_bits, int128* out);
 /// Smallest E ≥ 0 with v·2^E integral (for a matrix: the maximum over its entries).
 int FractionBits(double v);
 int FractionBits(const RowMatrix& x);

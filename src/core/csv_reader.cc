@@ -158,10 +158,18 @@ char DetectDelimiter(std::string_view line) {
 
 std::string DelimiterName(char d) { return d == '\t' ? "tab" : std::string(1, d); }
 
-bool LooksLikeLabelName(std::string s) {
+std::string Lower(std::string s) {
   for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s == "label" || s == "labels" || s == "class" || s == "target" || s == "y" ||
-         s == "category";
+  return s;
+}
+
+// "y" names a label only when no column is named "x" (x, y are coordinates then).
+bool LooksLikeLabelName(const std::string& name, const std::vector<std::string>& header) {
+  const std::string s = Lower(name);
+  if (s == "y")
+    return std::none_of(header.begin(), header.end(),
+                        [](const std::string& h) { return Lower(h) == "x"; });
+  return s == "label" || s == "labels" || s == "class" || s == "target" || s == "category";
 }
 
 int64_t LabelColumn(const DataOptions& opt, const std::vector<std::string_view>& cells,
@@ -327,13 +335,15 @@ std::vector<std::string> MapTextLabels(Sink* s, const std::string& path, int64_t
   return names;
 }
 
-// Warnings when the label column looks wrong: a header naming another column like a label, or
-// real-valued labels beside a first/last column of small integers.
+// Warnings when the label column looks wrong: a header naming another column like a label
+// (unless the label column holds text, which only a label can), or real-valued labels beside a
+// first/last column of small integers.
 void CheckLabelColumn(CsvTable* t, const std::string& path) {
   if (t->label_col < 0) return;
-  for (size_t c = 0; c < t->header.size(); ++c)
-    if (int64_t(c) != t->label_col && LooksLikeLabelName(t->header[c]) &&
-        !LooksLikeLabelName(t->header[t->label_col]))
+  const auto& h = t->header;
+  for (size_t c = 0; c < h.size() && t->label_names.empty(); ++c)
+    if (int64_t(c) != t->label_col && LooksLikeLabelName(h[c], h) &&
+        !LooksLikeLabelName(h[t->label_col], h))
       t->warnings.push_back(fmt::format(
           "{}: column {} is named \"{}\" but the label is column {} (\"{}\"); --label-column {} "
           "if that is the label",

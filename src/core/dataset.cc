@@ -1,6 +1,7 @@
 #include "mnemo/dataset.h"
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -459,6 +460,12 @@ struct Fnv {
     for (int k = zeros; k < 8; ++k) h = (h ^ ((bits >> (8 * k)) & 0xff)) * kPrime;
     return h;
   }
+  /// Mix of `count` zero values: one multiplication by kPrime^(8·count), by squaring.
+  uint64_t MixZeros(uint64_t h, int64_t count) const {
+    for (uint64_t m = pow[8]; count > 0; count >>= 1, m *= m)
+      if (count & 1) h *= m;
+    return h;
+  }
 };
 
 // Every value and label finite (byte data is).
@@ -599,12 +606,12 @@ Dataset Finish(std::string source, RawData raw) {
 }  // namespace
 
 int FractionBits(double v) {
-  if (v == 0 || v == std::floor(v)) return 0;
-  int e;
-  double m = std::frexp(v, &e);  // v = m·2^e, 0.5 ≤ |m| < 1
-  int64_t mant = int64_t(std::ldexp(m, 53));
-  int tz = mant == 0 ? 0 : __builtin_ctzll(uint64_t(std::llabs(mant)));
-  return std::max(0, 53 - e - tz);
+  if (v == 0) return 0;
+  // v = ±m·2^(e − 1075) read from its bits (no frexp/ldexp: this runs on every value).
+  const uint64_t b = std::bit_cast<uint64_t>(v);
+  const int e = std::max(int((b >> 52) & 0x7ff), 1);
+  const uint64_t m = (b & ((uint64_t(1) << 52) - 1)) | (b & (uint64_t(0x7ff) << 52) ? uint64_t(1) << 52 : 0);
+  return std::max(0, 1075 - e - __builtin_ctzll(m));
 }
 
 int FractionBits(const RowMatrix& x) {
@@ -663,8 +670,17 @@ DatasetFingerprint Dataset::Fingerprint() const {
   mix(dims, sizeof(dims));
   static const Fnv fnv;
   if (x.type() == DataMatrix::Type::kU8) {
+    // Images are mostly runs of zero pixels: each run is one multiplication.
     const uint8_t* p = x.u8();
-    for (int64_t i = 0; i < x.size(); ++i) h = fnv.Mix(h, double(p[i]));
+    for (int64_t i = 0, size = x.size(); i < size;) {
+      if (p[i] != 0) {
+        h = fnv.Mix(h, double(p[i++]));
+        continue;
+      }
+      const int64_t run = i;
+      while (i < size && p[i] == 0) ++i;
+      h = fnv.MixZeros(h, i - run);
+    }
   } else {
     const double* p = x.f64();
     for (int64_t i = 0; i < x.size(); ++i) h = fnv.Mix(h, p[i]);
@@ -952,18 +968,23 @@ InputMap ComputeNormalization(const Dataset& data) {
   return map;
 }
 
-RowMatrix NormalizedBlock(const Dataset& data, const InputMap& map, int64_t first, int64_t count) {
+namespace {
+
+// Rows [first, first + count) of the normalized points into `out` (resized; its memory is
+// reused when the size is unchanged, so passes in blocks do not fault fresh pages per block).
+void NormalizeInto(const Dataset& data, const InputMap& map, int64_t first, int64_t count,
+                   RowMatrix* out) {
   const int64_t d = data.d();
   std::vector<double> c(d, 0.0);
   for (size_t j = 0; j < map.center.size(); ++j) c[j] = ToDouble(map.center[j]);
   const int s = map.scale_log2;
-  RowMatrix out(count, d);
-  double* q = out.data();
+  out->resize(count, d);
+  double* q = out->data();
   // Multiplying by 2^−s is ldexp(·, −s) (both exact here, checked above) when 2^−s is normal.
   if (s <= -1000 || s >= 1000) {
     for (int64_t i = 0; i < count; ++i)
       for (int64_t j = 0; j < d; ++j) q[i * d + j] = std::ldexp(data.x(first + i, j) - c[j], -s);
-    return out;
+    return;
   }
   const double factor = std::ldexp(1.0, -s);
   if (data.x.type() == DataMatrix::Type::kU8) {
@@ -975,6 +996,13 @@ RowMatrix NormalizedBlock(const Dataset& data, const InputMap& map, int64_t firs
     for (int64_t i = 0; i < count; ++i, p += d, q += d)
       for (int64_t j = 0; j < d; ++j) q[j] = (p[j] - c[j]) * factor;
   }
+}
+
+}  // namespace
+
+RowMatrix NormalizedBlock(const Dataset& data, const InputMap& map, int64_t first, int64_t count) {
+  RowMatrix out;
+  NormalizeInto(data, map, first, count, &out);
   return out;
 }
 
@@ -988,9 +1016,10 @@ void ForEachNormalizedBlock(const Dataset& data, const InputMap& map,
   // A multiple of 8 rows, so blocked matrix–vector products group rows as the whole one does;
   // 2^22 values (32 MB): smaller blocks make the products' parallel setup cost more than them.
   const int64_t rows = block_rows > 0 ? block_rows : data.x.RowsPerBlock(int64_t(1) << 22);
+  RowMatrix block;
   for (int64_t first = 0; first < data.n(); first += rows) {
-    const int64_t count = std::min(rows, data.n() - first);
-    fn(first, NormalizedBlock(data, map, first, count));
+    NormalizeInto(data, map, first, std::min(rows, data.n() - first), &block);
+    fn(first, block);
   }
 }
 
@@ -1110,43 +1139,67 @@ std::vector<Integer> ProjectExact(const RowMatrix& xn, const std::vector<int64_t
   return ProjectExactWithBits(xn, v_num, *frac_bits);
 }
 
+namespace {
+
+// Bit length of |v|.
+int BitsOf(int64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(uint64_t(v < 0 ? -v : v)); }
+
+}  // namespace
+
+bool ProjectExactInt128(const RowMatrix& xn, const std::vector<int64_t>& v_num, int f,
+                        int128* out) {
+  MNEMO_CHECK(int64_t(v_num.size()) == xn.cols());
+  const int64_t d = xn.cols();
+  std::vector<int> v_bits(d);
+  for (int64_t j = 0; j < d; ++j) v_bits[j] = BitsOf(v_num[j]);
+  // Every term below 2^limit, d terms: |partial sum| < d·2^limit ≤ 2^126.
+  const int limit = 126 - BitsOf(d);
+  bool fits = true;
+#pragma omp parallel for schedule(static) reduction(&& : fits)
+  for (int64_t i = 0; i < xn.rows(); ++i) {
+    const double* row = xn.data() + i * d;
+    int128 acc = 0;
+    for (int64_t j = 0; j < d && fits; ++j) {
+      if (row[j] == 0 || v_num[j] == 0) continue;
+      // x = ±m·2^(e − 1075) exactly; x·2^f = ±m·2^sh is an integer, so a negative sh drops
+      // only zero bits of m.
+      const uint64_t b = std::bit_cast<uint64_t>(row[j]);
+      const int e = int((b >> 52) & 0x7ff);
+      uint64_t m = b & ((uint64_t(1) << 52) - 1);
+      if (e != 0) m |= uint64_t(1) << 52;
+      int sh = std::max(e, 1) - 1075 + f;
+      if (sh < 0) m >>= std::min(-sh, 63), sh = 0;
+      if (sh + BitsOf(int64_t(m)) + v_bits[j] > limit) {
+        fits = false;
+        break;
+      }
+      const int128 t = (int128(m) << sh) * int128(v_num[j]);
+      acc += (b >> 63) ? -t : t;
+    }
+    out[i] = acc;
+  }
+  return fits;
+}
+
 std::vector<Integer> ProjectExactWithBits(const RowMatrix& xn, const std::vector<int64_t>& v_num,
                                           int f) {
   MNEMO_CHECK(int64_t(v_num.size()) == xn.cols());
-  // Bounds from exponents (no ldexp that could overflow): |x·2^f| < 2^(ilogb|x| + 1 + f).
-  int64_t x_bits = 0;
-  double max_v = 0;
-  for (int64_t v : v_num) max_v = std::max(max_v, std::fabs(double(v)));
-  for (int64_t i = 0; i < xn.size(); ++i)
-    if (xn.data()[i] != 0) x_bits = std::max<int64_t>(x_bits, std::ilogb(xn.data()[i]) + 1 + int64_t(f));
-  const int v_bits = max_v > 0 ? std::ilogb(max_v) + 1 : 0;
-  const int d_bits = 64 - __builtin_clzll(uint64_t(xn.cols()) | 1);
   std::vector<Integer> out(xn.rows());
-  if (x_bits + v_bits + d_bits <= 52) {  // every product and partial sum is exact in binary64
-    Eigen::VectorXd v(xn.cols());
-    for (int64_t j = 0; j < xn.cols(); ++j) v[j] = double(v_num[j]);
-    Eigen::VectorXd p = xn * v;
-    for (int64_t i = 0; i < xn.rows(); ++i) out[i] = Integer(std::ldexp(p[i], f));
-  } else if (x_bits <= 63 && x_bits + v_bits + d_bits <= 126) {
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < xn.rows(); ++i) {
-      int128 acc = 0;
-      for (int64_t j = 0; j < xn.cols(); ++j)
-        acc += int128(v_num[j]) * int128(int64_t(std::ldexp(xn(i, j), f)));
-      out[i] = FromInt128(acc);
+  std::vector<int128> q(xn.rows());
+  if (ProjectExactInt128(xn, v_num, f, q.data())) {
+    for (int64_t i = 0; i < xn.rows(); ++i) out[i] = FromInt128(q[i]);
+    return out;
+  }
+  for (int64_t i = 0; i < xn.rows(); ++i) {
+    Integer acc = 0;
+    for (int64_t j = 0; j < xn.cols(); ++j) {
+      Rational x = RationalFromDouble(xn(i, j));  // exact; x·2^f is an integer
+      Integer num = x.get_num();
+      mpz_mul_2exp(num.get_mpz_t(), num.get_mpz_t(), mp_bitcnt_t(f));
+      mpz_divexact(num.get_mpz_t(), num.get_mpz_t(), x.get_den_mpz_t());
+      acc += Integer(v_num[j]) * num;
     }
-  } else {
-    for (int64_t i = 0; i < xn.rows(); ++i) {
-      Integer acc = 0;
-      for (int64_t j = 0; j < xn.cols(); ++j) {
-        Rational x = RationalFromDouble(xn(i, j));  // exact; x·2^f is an integer
-        Integer num = x.get_num();
-        mpz_mul_2exp(num.get_mpz_t(), num.get_mpz_t(), mp_bitcnt_t(f));
-        mpz_divexact(num.get_mpz_t(), num.get_mpz_t(), x.get_den_mpz_t());
-        acc += Integer(v_num[j]) * num;
-      }
-      out[i] = acc;
-    }
+    out[i] = acc;
   }
   return out;
 }

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "mnemo/error.h"
+#include "mnemo/memory.h"
 #include "mnemo/onnx_export.h"
 #include "mnemo/options.h"
 
@@ -588,9 +589,17 @@ IdxArray ReadIdx(const std::string& path) {
   IdxArray a = ParseIdxHeader(head, path, in.gzip() ? INT64_MAX / 2 : in.file_size());
   int64_t count = 1;
   for (int64_t v : a.shape) count *= v;
+  // A count the file can hold (plain: checked against its size; gzip: deflate expands at most
+  // 1032:1) is refused up front when it will not fit; a larger one is a truncated file below.
+  if (!in.gzip() || count / 1032 <= in.file_size())
+    CheckMemory(count, path, fmt::format("{} bytes of IDX values", count),
+                "use a smaller file (IDX is read whole)");
   int64_t got = 0;
+  // First piece: what the file plausibly holds (gzip: 4× its size), so a whole file is
+  // usually one allocation with no copy.
+  const int64_t first = std::max<int64_t>(int64_t(1) << 24, 4 * in.file_size());
   while (got < count) {
-    a.data.resize(size_t(std::min(count, std::max<int64_t>(int64_t(1) << 24, 2 * got))));
+    a.data.resize(size_t(std::min(count, std::max(first, 2 * got))));
     size_t n = in.Read(reinterpret_cast<char*>(a.data.data()) + got, a.data.size() - size_t(got));
     got += int64_t(n);
     if (n == 0) break;
