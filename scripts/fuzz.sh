@@ -41,11 +41,11 @@ while [ $# -gt 0 ]; do
 done
 harnesses=(csv npy idx network synthetic options)
 [ -n "$only" ] && harnesses=("$only")
-mkdir -p "$work/crashes"
-work="$(cd "$work" && pwd)"
+work="$(realpath -m "$work")"
 case "$work/" in
   "$root/fuzz/"*) echo "fuzz.sh: --work $work is inside fuzz/: libFuzzer would write there" >&2; exit 2 ;;
 esac
+mkdir -p "$work/crashes"
 
 # build DIR SANITIZER: the harnesses in build directory DIR.
 build() {
