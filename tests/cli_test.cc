@@ -332,6 +332,25 @@ TEST(CliTest, VerifyOnOtherDataReportsMismatchesWithExitCode1) {
   ExpectBadInput({"verify", net, "synthetic:ball?n=30&d=3"}, "the network reads 2 inputs but the data has 3 columns");
 }
 
+TEST(CliTest, VerifyModeBothPrintsTheFloatDisagreement) {
+  TempDir tmp;
+  SaveNetwork(testing::CancellingNetwork(), tmp.Path("net.json"));
+  WriteText(tmp.Path("data.csv"), "x,y\n0,7\n1,7\n2,7\n3,7\n");
+  CliResult r = RunCli({"verify", tmp.Path("net.json"), tmp.Path("data.csv"),
+                                          "--mode", "both"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("float64 disagrees with exact on 3 points"));
+  EXPECT_THAT(r.out, HasSubstr("float64 disagrees at row 1: exact 7, float64 none"));
+  r = RunCli({"verify", tmp.Path("net.json"), tmp.Path("data.csv"), "--mode", "both",
+                       "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["float_disagreements"], 3);
+  EXPECT_EQ(j["all_correct"], true);
+  r = RunCli({"verify", tmp.Path("net.json"), tmp.Path("data.csv"), "--mode", "float64"});
+  EXPECT_EQ(r.exit_code, 1);
+}
+
 TEST(CliTest, SameSeedGivesByteIdenticalNetworkFiles) {
   TempDir tmp;
   for (const char* data : {"synthetic:gaussian-clusters?n=1500&d=6&classes=4",

@@ -10,6 +10,9 @@
 
 #include <fmt/format.h>
 
+#include "mnemo/exact.h"
+#include "mnemo/network.h"
+
 namespace mnemo::testing {
 namespace {
 
@@ -89,6 +92,19 @@ std::optional<Network> BuildWith(const std::string& name, const Dataset& data,
   RunResult r = RunConstruction(name, params, data, run);
   *report = std::move(r.report);
   return std::move(r.network);
+}
+
+Network CancellingNetwork() {
+  Network net;
+  Integer big = Pow2(60);
+  net.layers.push_back(MakeLayer(1, 2, {{0, 0, Rational(big)}, {1, 0, Rational(big)}},
+                                 {Rational(1), Rational(0)}, Activation{Activation::kIdentity, {}}));
+  net.layers.push_back(MakeLayer(2, 1, {{0, 0, Rational(1)}, {0, 1, Rational(-1)}},
+                                 {Rational(-1)}, Activation{Activation::kIdentity, {}}));
+  net.output = OutputKind::kValue;
+  net.classification = true;
+  net.class_values = {7};
+  return net;
 }
 
 }  // namespace mnemo::testing

@@ -58,6 +58,11 @@ std::string ErrorOf(F f) {
   return "";
 }
 
+/// out = (2^60·x + 1) − 2^60·x − 1 = 0 exactly, but float64 rounds 2^60·x + 1 to 2^60·x at
+/// x ≠ 0 and answers −1 ("no class"): a network that exact verification accepts (label 7) and
+/// float64 gets wrong on every x ≠ 0.
+Network CancellingNetwork();
+
 /// Number of lines in `text`.
 int CountLines(const std::string& text);
 

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include "mnemo/error.h"
-#include "mnemo/io.h"
 #include "tests/test_util.h"
 
 namespace mnemo {
@@ -20,23 +19,8 @@ Dataset Data1D(const std::vector<double>& xs, const std::vector<double>& labels)
   return MakeDataset("test", x, labels);
 }
 
-// out = (2^60·x + 1) − 2^60·x − 1 = 0 exactly, but float64 rounds 2^60·x + 1 to 2^60·x at x ≠ 0
-// and answers −1 ("no class").
-Network CancellingNetwork() {
-  Network net;
-  Integer big = Pow2(60);
-  net.layers.push_back(MakeLayer(1, 2, {{0, 0, Rational(big)}, {1, 0, Rational(big)}},
-                                 {Rational(1), Rational(0)}, Activation{Activation::kIdentity, {}}));
-  net.layers.push_back(MakeLayer(2, 1, {{0, 0, Rational(1)}, {0, 1, Rational(-1)}},
-                                 {Rational(-1)}, Activation{Activation::kIdentity, {}}));
-  net.output = OutputKind::kValue;
-  net.classification = true;
-  net.class_values = {7};
-  return net;
-}
-
 TEST(VerifyTest, FloatDisagreementIsReportedWhileExactIsCorrect) {
-  Network net = CancellingNetwork();
+  Network net = testing::CancellingNetwork();
   Dataset data = Data1D({0, 1, 2, 3}, {7, 7, 7, 7});
   VerifyOptions opt;
   opt.mode = VerifyMode::kBoth;
@@ -60,25 +44,6 @@ TEST(VerifyTest, FloatDisagreementIsReportedWhileExactIsCorrect) {
   EXPECT_FALSE(f.all_correct());
   opt.mode = VerifyMode::kExact;
   EXPECT_TRUE(Verify(net, data, opt).all_correct());
-}
-
-TEST(VerifyTest, CliVerifyModeBothPrintsTheDisagreement) {
-  testing::TempDir tmp;
-  SaveNetwork(CancellingNetwork(), tmp.Path("net.json"));
-  testing::WriteText(tmp.Path("data.csv"), "x,y\n0,7\n1,7\n2,7\n3,7\n");
-  testing::CliResult r = testing::RunCli({"verify", tmp.Path("net.json"), tmp.Path("data.csv"),
-                                          "--mode", "both"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("float64 disagrees with exact on 3 points"));
-  EXPECT_THAT(r.out, HasSubstr("float64 disagrees at row 1: exact 7, float64 none"));
-  r = testing::RunCli({"verify", tmp.Path("net.json"), tmp.Path("data.csv"), "--mode", "both",
-                       "--json"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  nlohmann::json j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["float_disagreements"], 3);
-  EXPECT_EQ(j["all_correct"], true);
-  r = testing::RunCli({"verify", tmp.Path("net.json"), tmp.Path("data.csv"), "--mode", "float64"});
-  EXPECT_EQ(r.exit_code, 1);
 }
 
 TEST(VerifyTest, MismatchesNameOriginalRowsAndLabels) {
@@ -159,7 +124,7 @@ TEST(VerifyTest, ArgmaxAndBitsOutputsAreDecodedExactly) {
 }
 
 TEST(VerifyTest, InputSpaceMismatchThrowsNamingIt) {
-  Network net = CancellingNetwork();
+  Network net = testing::CancellingNetwork();
   RowMatrix x(2, 2);
   x << 0, 1, 2, 3;
   Dataset data = MakeDataset("two.csv", x, {7, 7});
