@@ -360,12 +360,14 @@ void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
         base.cap = in.cap;
         if (decoder == 1 && n > 1) base.delta = true, base.f = in.delta->For(n).first;
         if (decoder == 1 && n == 1 && in.decode == 2) continue;  // label-only: done by match
-        // Decode-only lower bound on depth: skip hopeless n.
-        if (n > 1) {
-          BitextractSizes ps = BitextractPlanSizes(base, in.rho, in.c);  // A = 1, L′ = 0
-          if (ps.depth > l_max) break;
-          if (ps.width > w_max) continue;
-        }
+        // Lower bound on depth for this n (L′ = 0, the fewest super-blocks that hold more than
+        // one point; no shape of this n is shallower, larger n are deeper): skip hopeless n.
+        // Without it a depth below every layout's walks every width up to MinWidth's cap.
+        BitextractConfig shallowest = base;
+        shallowest.a = n == 1 && n_pts > 1 ? 2 : 1;
+        BitextractSizes ps = BitextractPlanSizes(shallowest, in.rho, in.c);
+        if (ps.depth > l_max) break;
+        if (n > 1 && ps.width > w_max) continue;
         EnumerateShapes(in, base, w_max, l_max, all_a, f);
       }
     }
