@@ -57,18 +57,21 @@ int TriesPerPass(int64_t n, int tries, int64_t projected_values) {
   return int(std::clamp<int64_t>(projected_values / std::max<int64_t>(1, n), 1, tries));
 }
 
-void SortAndGap(DyadicProjection* c) {
-  const int64_t n = int64_t(c->p.size());
-  c->order.resize(n);
-  std::iota(c->order.begin(), c->order.end(), 0);
-  std::sort(c->order.begin(), c->order.end(),
-            [&](int64_t a, int64_t b) { return c->p[a] < c->p[b]; });
-  c->min_gap = 0;
+// The points by increasing key p and the smallest gap between neighbours (0 when N ≤ 1).
+template <class T>
+void SortByKey(const std::vector<T>& p, std::vector<int64_t>* order, T* min_gap) {
+  const int64_t n = int64_t(p.size());
+  order->resize(n);
+  std::iota(order->begin(), order->end(), 0);
+  std::sort(order->begin(), order->end(), [&](int64_t a, int64_t b) { return p[a] < p[b]; });
+  *min_gap = T(0);
   for (int64_t k = 1; k < n; ++k) {
-    Integer g = c->p[c->order[k]] - c->p[c->order[k - 1]];
-    if (k == 1 || g < c->min_gap) c->min_gap = g;
+    T g = p[(*order)[k]] - p[(*order)[k - 1]];
+    if (k == 1 || g < *min_gap) *min_gap = g;
   }
 }
+
+void SortAndGap(DyadicProjection* c) { SortByKey(c->p, &c->order, &c->min_gap); }
 
 }  // namespace
 
@@ -119,18 +122,11 @@ void ProjectExactSorted(const RowBlocks& xn, int frac, DyadicProjection* c) {
     SortAndGap(c);
     return;
   }
-  const int64_t n = xn.rows();
-  c->order.resize(n);
-  std::iota(c->order.begin(), c->order.end(), 0);
-  std::sort(c->order.begin(), c->order.end(), [&](int64_t a, int64_t b) { return q[a] < q[b]; });
-  int128 gap = 0;
-  for (int64_t k = 1; k < n; ++k) {
-    const int128 g = q[c->order[k]] - q[c->order[k - 1]];
-    if (k == 1 || g < gap) gap = g;
-  }
+  int128 gap;
+  SortByKey(q, &c->order, &gap);
   c->min_gap = FromInt128(gap);
-  c->p.resize(n);
-  for (int64_t i = 0; i < n; ++i) c->p[i] = FromInt128(q[i]);
+  c->p.resize(q.size());
+  for (size_t i = 0; i < q.size(); ++i) c->p[i] = FromInt128(q[i]);
 }
 
 // Smallest gap of one exact column (doubles holding integers: differences are exact).
