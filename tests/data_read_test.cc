@@ -214,6 +214,20 @@ TEST(DataReadTest, IdxAndUint8NpyAreStoredAsBytes) {
   EXPECT_EQ(fm.x.bytes(), fm.n() * 784);
   // The fingerprint and normalization the binary64 storage gave (mnemo before compact storage).
   EXPECT_EQ(fm.Fingerprint().hash, "9f72ac562a6995aa");
+  // ... computed while the images were gunzipped (the reader's digest), the same as from x.
+  EXPECT_TRUE(fm.x_digest.has_value());
+  Dataset recomputed = fm;
+  recomputed.x_digest.reset();
+  EXPECT_EQ(recomputed.Fingerprint().hash, "9f72ac562a6995aa");
+  // With --limit the digest covers the rows kept.
+  DataOptions first;
+  first.limit = 1234;
+  Dataset part = LoadDataset("fashion-mnist:test", first);
+  ASSERT_TRUE(part.x_digest.has_value());
+  Dataset part_recomputed = part;
+  part_recomputed.x_digest.reset();
+  EXPECT_EQ(part.Fingerprint().hash, part_recomputed.Fingerprint().hash);
+  EXPECT_NE(part.Fingerprint().hash, fm.Fingerprint().hash);
   EXPECT_EQ(ComputeNormalization(fm).scale_log2, 12);
   TempDir tmp;
   std::string npy = NpyBytes({3, 2}, {1, 2, 3, 4, 5, 6});  // a float64 header, made uint8

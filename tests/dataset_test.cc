@@ -192,6 +192,28 @@ TEST(DatasetTest, IdxLoadsWithLabelsFoundBeside) {
   EXPECT_EQ(ds.original_rows, 50);
   EXPECT_EQ(ds.d(), 784);
   EXPECT_EQ(ds.input_exponent, 0);
+  // The fingerprint the reader computed while reading is the one of the same points in memory.
+  auto in_memory = [](const std::string& img, const std::string& lab, int64_t n) {
+    RowMatrix x(n, 784);
+    std::vector<double> y(n);
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < 784; ++j) x(i, j) = uint8_t(img[16 + i * 784 + j]);
+      y[i] = uint8_t(lab[8 + i]);
+    }
+    return MakeDataset("memory", x, y).Fingerprint().hash;
+  };
+  EXPECT_TRUE(ds.x_digest.has_value());
+  EXPECT_EQ(ds.Fingerprint().hash, in_memory(img, lab, 50));
+  // Image 49 made a copy of image 3 (same label): merged, and the digest is not the reader's.
+  std::string dup = img, duplab = lab;
+  dup.replace(16 + 49 * 784, 784, img.substr(16 + 3 * 784, 784));
+  duplab[8 + 49] = lab[8 + 3];
+  WriteText(tmp.Path("dup-images-idx3-ubyte"), dup);
+  WriteText(tmp.Path("dup-labels-idx1-ubyte"), duplab);
+  Dataset merged = LoadDataset(tmp.Path("dup-images-idx3-ubyte"));
+  EXPECT_EQ(merged.merged_duplicates, 1);
+  EXPECT_FALSE(merged.x_digest.has_value());
+  EXPECT_EQ(merged.Fingerprint().hash, in_memory(dup, duplab, 50));
   // Truncated raw IDX data.
   WriteText(tmp.Path("small-images-idx3-ubyte"), img.substr(0, img.size() - 100));
   EXPECT_THAT(ErrorOf([&] { LoadDataset(tmp.Path("small-images-idx3-ubyte")); }),

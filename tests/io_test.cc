@@ -182,6 +182,35 @@ TEST(IoTest, CorruptShapesThatOverflowTheElementCountAreTruncationErrors) {
               HasSubstr("big-images-idx3-ubyte: truncated IDX data"));
 }
 
+TEST(IoTest, AnIdxObserverSeesEveryByteInOrderWhileTheFileIsRead) {
+  // The Fashion-MNIST test images: 7.8 MB gunzipped, several pieces of the follower thread.
+  const std::string images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+  std::vector<uint8_t> seen;
+  int calls = 0;
+  IdxArray a = ReadIdx(images, [&](const std::vector<int64_t>& shape, const uint8_t* data,
+                                   int64_t begin, int64_t end) {
+    EXPECT_EQ(shape, (std::vector<int64_t>{10000, 28, 28}));
+    EXPECT_EQ(begin, int64_t(seen.size()));
+    seen.insert(seen.end(), data + begin, data + end);
+    ++calls;
+  });
+  EXPECT_EQ(seen, a.data);
+  EXPECT_GT(calls, 1);  // it followed the reading, piece by piece
+  // A file cut short: the error, and the observer thread stops (no hang, no crash).
+  TempDir tmp;
+  std::string gz = ReadFile(images);
+  testing::WriteText(tmp.Path("cut-images-idx3-ubyte.gz"), gz.substr(0, gz.size() / 2));
+  int64_t last = 0;
+  EXPECT_THAT(ErrorOf([&] {
+                ReadIdx(tmp.Path("cut-images-idx3-ubyte.gz"),
+                        [&](const std::vector<int64_t>&, const uint8_t*, int64_t, int64_t end) {
+                          last = end;
+                        });
+              }),
+              HasSubstr("truncated"));
+  EXPECT_LT(last, 10000 * 784);
+}
+
 TEST(IoTest, ReadMaybeGzipPassesPlainFilesThrough) {
   TempDir tmp;
   testing::WriteText(tmp.Path("p.txt"), "plain\n");

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,9 @@ struct Dataset {
   std::string csv_path;                  ///< CSV: the file (for messages)
   std::vector<int64_t> row_lines;        ///< CSV: the file line of each original row
   std::vector<int64_t> feature_columns;  ///< CSV: the 1-based file column of each feature
+  std::optional<uint64_t> x_digest;      ///< the digest of n, d and x that Fingerprint() goes
+                                         ///< on from, when the reader computed it while reading
+                                         ///< (IDX); unset: computed from x. Reset it if x changes
 
   int64_t n() const { return x.rows(); }
   int64_t d() const { return x.cols(); }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -150,8 +151,14 @@ struct IdxArray {
   std::vector<int64_t> shape;
   std::vector<uint8_t> data;
 };
+/// Sees the bytes of an IDX array while they are read: the shape, the array's bytes and a range
+/// [begin, end) of them that has just arrived; called in order, on a second thread, while the
+/// reader inflates what follows (so a digest costs no time of its own). Must not throw.
+using IdxObserver = std::function<void(const std::vector<int64_t>& shape, const uint8_t* data,
+                                       int64_t begin, int64_t end)>;
 /// Reads (and gunzips on the fly) straight into the array: one copy of the bytes in memory.
-IdxArray ReadIdx(const std::string& path);
+/// `observe`, when given, sees every byte in order before ReadIdx returns.
+IdxArray ReadIdx(const std::string& path, const IdxObserver& observe = {});
 /// The shape from an IDX header at the start of `raw` (data empty); `size` bounds the element
 /// count (the file's size) so a corrupt header cannot overflow it.
 IdxArray ParseIdxHeader(const std::string& raw, const std::string& path, int64_t size);

@@ -10,9 +10,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "mnemo/error.h"
 #include "mnemo/memory.h"
@@ -575,7 +579,65 @@ NpyArray ParseNpy(const std::string& raw, const std::string& path) {
 
 // ---------------------------------------------------------------- idx reader
 
-IdxArray ReadIdx(const std::string& path) {
+namespace {
+
+// Runs an IdxObserver on a second thread over the bytes the reader has published so far, so the
+// observer works behind the inflating. Finish() waits until it has seen every published byte;
+// destroying it unfinished (the read failed) stops it at once.
+class IdxFollower {
+ public:
+  IdxFollower(const IdxObserver& observe, const std::vector<int64_t>& shape, const uint8_t* data)
+      : observe_(observe), shape_(shape), data_(data), thread_([this] { Run(); }) {}
+  ~IdxFollower() {
+    if (!thread_.joinable()) return;
+    Close(/*abort=*/true);
+    thread_.join();
+  }
+  void Publish(int64_t ready) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ready_ = ready;
+    changed_.notify_one();
+  }
+  void Finish() {
+    Close(/*abort=*/false);
+    thread_.join();
+  }
+
+ private:
+  void Close(bool abort) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    abort_ = abort;
+    changed_.notify_one();
+  }
+  void Run() {
+    int64_t done = 0;
+    for (;;) {
+      int64_t ready;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return ready_ != done || closed_; });
+        if (abort_ || (closed_ && ready_ == done)) return;
+        ready = ready_;
+      }
+      observe_(shape_, data_, done, ready);
+      done = ready;
+    }
+  }
+
+  const IdxObserver& observe_;
+  const std::vector<int64_t>& shape_;
+  const uint8_t* data_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int64_t ready_ = 0;
+  bool closed_ = false, abort_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+}  // namespace
+
+IdxArray ReadIdx(const std::string& path, const IdxObserver& observe) {
   FileReader in(path);
   std::string head(4, '\0');
   head.resize(in.Read(head.data(), 4));
@@ -591,22 +653,33 @@ IdxArray ReadIdx(const std::string& path) {
   for (int64_t v : a.shape) count *= v;
   // A count the file can hold (plain: checked against its size; gzip: deflate expands at most
   // 1032:1) is refused up front when it will not fit; a larger one is a truncated file below.
-  if (!in.gzip() || count / 1032 <= in.file_size())
+  const bool plausible = !in.gzip() || count / 1032 <= in.file_size();
+  if (plausible)
     CheckMemory(count, path, fmt::format("{} bytes of IDX values", count),
                 "use a smaller file (IDX is read whole)");
   int64_t got = 0;
   // First piece: what the file plausibly holds (gzip: 4× its size), so a whole file is
   // usually one allocation with no copy.
   const int64_t first = std::max<int64_t>(int64_t(1) << 24, 4 * in.file_size());
+  a.data.resize(size_t(std::min(count, first)));
+  // An observer follows the reading when the buffer will not move (one allocation), else it
+  // sees the bytes at the end.
+  std::optional<IdxFollower> follower;
+  if (observe && int64_t(a.data.size()) == count) follower.emplace(observe, a.shape, a.data.data());
+  constexpr int64_t kPiece = int64_t(1) << 22;
   while (got < count) {
-    a.data.resize(size_t(std::min(count, std::max(first, 2 * got))));
-    size_t n = in.Read(reinterpret_cast<char*>(a.data.data()) + got, a.data.size() - size_t(got));
+    if (got == int64_t(a.data.size())) a.data.resize(size_t(std::min(count, 2 * got)));
+    const int64_t want = std::min<int64_t>(int64_t(a.data.size()) - got, follower ? kPiece : count);
+    size_t n = in.Read(reinterpret_cast<char*>(a.data.data()) + got, size_t(want));
     got += int64_t(n);
     if (n == 0) break;
+    if (follower) follower->Publish(got);
   }
   if (got < count)
     Fail("{}: truncated IDX data: header promises {} bytes, file has {}", path, count, got);
   in.Finish();  // a gzip file's trailer (its CRC) is checked at its end
+  if (follower) follower->Finish();
+  else if (observe) observe(a.shape, a.data.data(), 0, count);
   return a;
 }
 
