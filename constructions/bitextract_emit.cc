@@ -104,30 +104,34 @@ void Emitter::Groups() {
   big_m_ = Pow2(int(payload_bits_) + 1);
 }
 
-// Delta payloads: groups of ≤ n points whose key differences fit f bits; fields MSB first:
-// [δ_0 = y_0 + C][κ_0] then per slot s ≥ 1 [δ_s = y_s − y_{s−1} + C][κ_s − κ_{s−1}]
-// (c + 1 and ρ, then c + 1 and f bits; an empty slot: δ = C, difference 0).
+// Delta payloads: groups of ≤ n slots whose threshold differences fit f bits; fields MSB first:
+// [δ_0 = y_0 + C][θ_0] then per slot s ≥ 1 [δ_s = y_s − y_{s−1} + C][θ_s − θ_{s−1}]
+// (c + 1 and ρ − z, then c + 1 and f bits; an empty slot: δ = C, difference 0). A slot is a
+// point (θ: its key) or, coarse, a run of equal labels (θ: the key of its first point >> z).
 void Emitter::DeltaGroups(int64_t groups) {
   const std::vector<int64_t>& order = keys_.projection.order;
-  const std::vector<int64_t> starts = DeltaGrouping(keys_).Starts(k_.n, k_.f);
+  const DeltaGrouping grouping(keys_, k_.coarse ? &label_ : nullptr);
+  const std::vector<int64_t> starts = grouping.Starts(k_.n, k_.f, k_.z);
+  const std::vector<int64_t>& slot = grouping.SlotStarts();
   MNEMO_CHECK(int64_t(starts.size()) <= groups, "{} delta groups > {}", starts.size(), groups);
   const int cl = c_ + 1;
-  payload_bits_ = cl + keys_.rho + (k_.n - 1) * (cl + k_.f);
+  payload_bits_ = cl + keys_.rho - k_.z + (k_.n - 1) * (cl + k_.f);
   thr_.assign(groups, keys_.t_max + 1);  // empty groups never fire
   pay_.assign(groups, 0);
   const Integer cc(static_cast<long>(classes_));
+  auto point = [&](int64_t r) { return order[slot[r]]; };
+  auto theta = [&](int64_t r) -> Integer { return keys_.key[point(r)] >> k_.z; };
   for (size_t g = 0; g < starts.size(); ++g) {
     const int64_t first = starts[g];
-    const int64_t end = g + 1 < starts.size() ? starts[g + 1] : int64_t(order.size());
-    thr_[g] = keys_.t[order[first]];
-    Integer p = Integer(static_cast<long>(label_[order[first]])) + cc;
-    p = p * Pow2(keys_.rho) + keys_.key[order[first]];
+    const int64_t end = g + 1 < starts.size() ? starts[g + 1] : int64_t(slot.size());
+    thr_[g] = keys_.t[point(first)];
+    Integer p = Integer(static_cast<long>(label_[point(first)])) + cc;
+    p = p * Pow2(keys_.rho - k_.z) + theta(first);
     for (int64_t s = 1; s < k_.n; ++s) {
       Integer delta = cc, diff = 0;
       if (first + s < end) {
-        const int64_t i = order[first + s], prev = order[first + s - 1];
-        delta += Integer(static_cast<long>(label_[i] - label_[prev]));
-        diff = keys_.key[i] - keys_.key[prev];
+        delta += Integer(static_cast<long>(label_[point(first + s)] - label_[point(first + s - 1)]));
+        diff = theta(first + s) - theta(first + s - 1);
       }
       p = (p * Pow2(cl) + delta) * Pow2(k_.f) + diff;
     }
@@ -316,14 +320,14 @@ Form Emitter::PeelBit(std::vector<Form*> carried) {
   return digit;
 }
 
-// Delta decoder: w = relu(t + 1 − 2^m·κ_s) is kept by subtracting each key bit as it is peeled
-// (relu(relu(a) − b) = relu(a − b) for b ≥ 0, so w clamps at 0 once t < 2^m·κ_s and stays
-// there); step_s = 1[κ(t) ≥ κ_s] = w − relu(w − 1), and out += step_s·(δ_s − C) through one
+// Delta decoder: w = relu(t + 1 − 2^(m+z)·θ_s) is kept by subtracting each key bit as it is peeled
+// (relu(relu(a) − b) = relu(a − b) for b ≥ 0, so w clamps at 0 once t < 2^(m+z)·θ_s and stays
+// there); step_s = 1[t ≥ 2^(m+z)·θ_s] = w − relu(w − 1), and out += step_s·(δ_s − C) through one
 // gate neuron and the out neuron relu(out + C − C·step) (out is a label ≥ 1 throughout).
 void Emitter::DecodeDelta() {
   x_ = acc_;
   pos_ = payload_bits_;
-  const Integer unit = Pow2(keys_.m);
+  const Integer unit = Pow2(keys_.m + k_.z);  // threshold θ at position 2^(m+z)·θ
   const Rational cc(Integer(static_cast<long>(classes_)));
   Form w = t_ + Rational(1), out, lab;
   auto label_field = [&] {
@@ -342,7 +346,7 @@ void Emitter::DecodeDelta() {
   label_field();
   out = lab - cc;  // slot 0 always passes: out = y_0
   lab = Form();
-  key_field(keys_.rho);
+  key_field(keys_.rho - k_.z);
   for (int64_t s = 1; s < k_.n; ++s) {
     label_field();
     key_field(k_.f);
