@@ -379,7 +379,7 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
     in.decode = o.decode == "delta" ? 1 : 2;
   }
   if (o.decode == "coarse" || (automatic && minimize_built)) {
-    coarse.emplace(*keys, &label);
+    coarse.emplace(*keys, &label, det.c);
     in.coarse = &*coarse;
     in.decode = o.decode == "coarse" ? 3 : 4;
   }

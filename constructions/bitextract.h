@@ -178,10 +178,12 @@ struct BitextractKeys {
 /// threshold is its key; f(n) is the smallest f that adds at most N/(20n) groups to ⌈N/n⌉.
 /// Coarse (`labels` given, --decode coarse): a slot is a run of equal labels and its threshold
 /// is key >> z for the run's first point; a group is also split where a run's threshold equals
-/// the previous point's key >> z; (f, z) minimize f with at most S/(20n) forced splits (S slots).
+/// the previous point's key >> z; (f, z) minimize (S/n + forced splits) × (decoder depth), S
+/// slots, c bits per label.
 class DeltaGrouping {
  public:
-  explicit DeltaGrouping(const BitextractKeys& keys, const std::vector<int64_t>* labels = nullptr);
+  explicit DeltaGrouping(const BitextractKeys& keys, const std::vector<int64_t>* labels = nullptr,
+                         int c = 0);
   struct Choice {
     int f = 0, z = 0;
     int64_t groups = 0;
@@ -200,8 +202,8 @@ class DeltaGrouping {
   /// threshold equals the previous point's key >> z (plain: z = 0 only).
   std::vector<std::vector<uint8_t>> diff_bits_;
   std::vector<std::vector<int64_t>> longer_than_;  ///< [z][f]: differences of more than f bits
-  std::vector<int64_t> collide_;                   ///< [z]: boundaries with equal thresholds
   int64_t points_ = 0;
+  int rho_ = 0, c_ = 0;
   mutable std::map<int64_t, Choice> memo_;
 };
 

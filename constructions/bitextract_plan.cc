@@ -159,7 +159,8 @@ bool TwoLayerPeelNeeded(int64_t p, int qq, int cap) {
 
 std::vector<int> Chunks(int nb, int q) { return ChunkSizes(nb, q); }
 
-DeltaGrouping::DeltaGrouping(const BitextractKeys& keys, const std::vector<int64_t>* labels) {
+DeltaGrouping::DeltaGrouping(const BitextractKeys& keys, const std::vector<int64_t>* labels, int c)
+    : rho_(keys.rho), c_(c) {
   const std::vector<int64_t>& order = keys.projection.order;
   points_ = int64_t(order.size());
   for (int64_t i = 0; i < points_; ++i)
@@ -168,13 +169,12 @@ DeltaGrouping::DeltaGrouping(const BitextractKeys& keys, const std::vector<int64
   const int zs = labels ? keys.rho : 1;
   diff_bits_.assign(zs, {});
   longer_than_.assign(zs, std::vector<int64_t>(keys.rho + 2, 0));
-  collide_.assign(zs, 0);
   for (int z = 0; z < zs; ++z) {
     for (size_t r = 1; r < slot_start_.size(); ++r) {
       const Integer th = keys.key[order[slot_start_[r]]] >> z;
       const Integer prev = keys.key[order[slot_start_[r - 1]]] >> z;
       int b = BitLength(th - prev);
-      if (th == (keys.key[order[slot_start_[r] - 1]] >> z)) b = 255, ++collide_[z];
+      if (th == (keys.key[order[slot_start_[r] - 1]] >> z)) b = 255;
       diff_bits_[z].push_back(uint8_t(std::min(b, 255)));
       for (int f = 0; f < b && f < int(longer_than_[z].size()); ++f) ++longer_than_[z][f];
     }
@@ -199,18 +199,22 @@ std::vector<int64_t> DeltaGrouping::Starts(int64_t n, int f, int z) const {
 DeltaGrouping::Choice DeltaGrouping::For(int64_t n) const {
   auto it = memo_.find(n);
   if (it != memo_.end()) return it->second;
-  // Plain: the points; coarse: the slots (runs), each z until the collisions alone split more
-  // than the budget (they only grow with z).
-  const int64_t slots = int64_t(slot_start_.size()), budget_of = diff_bits_.size() > 1 ? slots : points_;
   const int f_top = int(longer_than_[0].size()) - 1;
-  Choice best{f_top, 0, 0};
-  bool found = false;
-  for (int z = 0; z < int(diff_bits_.size()) && collide_[z] * 20 * n <= budget_of; ++z) {
-    int f = 1;
-    while (f < f_top && Forced(f, z) * 20 * n > budget_of) ++f;
-    if (found && (f > best.f || (f == best.f && Forced(f, z) >= Forced(best.f, best.z)))) continue;
-    best = {f, z, 0};
-    found = true;
+  Choice best{1, 0, 0};
+  if (diff_bits_.size() == 1) {  // plain: the smallest f with at most N/(20n) forced splits
+    while (best.f < f_top && Forced(best.f, 0) * 20 * n > points_) ++best.f;
+  } else {
+    // Coarse: the (f, z) with the fewest group-decoder layers, (groups) × (decoder depth), the
+    // product the shape search balances (README, Limits); groups ≈ S/n + forced splits.
+    const double slots = double(slot_start_.size()), cl = c_ + 1;
+    double best_cost = 0;
+    for (int z = 0; z < int(diff_bits_.size()); ++z) {
+      for (int f = 1; f <= f_top; ++f) {
+        const double groups = slots / double(n) + double(Forced(f, z));
+        const double cost = groups * (cl + (rho_ - z) + double(n - 1) * (cl + f + 2));
+        if (best.groups == 0 || cost < best_cost) best = {f, z, 1}, best_cost = cost;
+      }
+    }
   }
   best.groups = int64_t(Starts(n, best.f, best.z).size());
   memo_.emplace(n, best);
