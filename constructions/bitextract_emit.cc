@@ -31,7 +31,7 @@ class Emitter {
   void Projection();
   void SuperBlocks();
   void RoundsExact();
-  void RoundsFloatSafe();
+  void RoundsThreeStage();
   void Decode();
   void DeltaGroups(int64_t groups);
   void DecodeDelta();
@@ -193,26 +193,39 @@ void Emitter::RoundsExact() {
   }
 }
 
-// Float-safe rounds: ramp a in round l, r = relu(1 − a) in round l + 1, the gate
-// relu(±Δ − M·r) in round l + 2.
-void Emitter::RoundsFloatSafe() {
+// Three-stage rounds: the ramp a = relu(t − Θ_l(e) + 1) in round l (one threshold table per
+// step), r = relu(1 − a) in round l + 1, so the step is s = 1 − r (exact: t and Θ are
+// integers), the gate of s in round l + 2. Float-safe: the two-neuron gate relu(±Δ − M·r).
+// Else (the coarse decoder's networks): the one-neuron gate of RoundsExact,
+// relu(2^B − Δ(e) − M·r) = (2^B − Δ)·s with + 2^B·s in the accumulator (one super-block: Δ·s
+// is linear) — one round layer more than RoundsExact and A + 1 fewer weights per step.
+void Emitter::RoundsThreeStage() {
+  const Integer half = Pow2(int(payload_bits_));
+  const bool one_neuron = !k_.float_safe;
   const int64_t rounds = k_.lprime > 0 ? k_.lprime + 2 : 1;
   std::vector<Node> ramps, rests;
   for (int64_t l = 0; l < rounds; ++l, ++layer_) {
-    const Form acc = Form(a_.Relu(acc_, layer_));
+    Form acc_in = acc_;
+    for (int64_t j = 0; one_neuron && j < int64_t(rests.size()); ++j)
+      acc_in += (k_.a == 1 ? PayloadStep(l - 2, 0, j) : half) * (Form::Constant(1) - Form(rests[j]));
+    const Form acc = Form(a_.Relu(acc_in, layer_));
     std::vector<Form> e_now = e_;
     if (l == 0 && k_.lprime >= 1 && k_.a > 1)  // (one super-block: e_0 = 1, tables are biases)
       for (Form& e : e_) e = Form(a_.Relu(e, layer_));
-    std::swap(e_now, e_);
+    std::swap(e_now, e_);  // tables read the previous layer's e
     std::vector<Node> next_ramps, next_rests;
     for (int64_t j = 0; l < k_.lprime && j < wp_; ++j)
       next_ramps.push_back(
           a_.Relu(t_ - Table([&](int64_t a) { return Threshold(l, a, j); }) + Rational(1), layer_));
     for (Node ramp : ramps) next_rests.push_back(a_.Relu(Form::Constant(1) - Form(ramp), layer_));
     Form gates;
-    for (int64_t j = 0; j < int64_t(rests.size()); ++j) {
+    for (int64_t j = 0; (!one_neuron || k_.a > 1) && j < int64_t(rests.size()); ++j) {
       const Form dv = Table([&](int64_t a) { return PayloadStep(l - 2, a, j); });
-      gates += Gate(a_, dv, Form::Constant(1) - Form(rests[j]), big_m_, layer_);
+      const Form s = Form::Constant(1) - Form(rests[j]);
+      if (one_neuron)
+        gates -= GateNonNegative(a_, Form::Constant(Rational(half)) - dv, s, big_m_, layer_);
+      else
+        gates += Gate(a_, dv, s, big_m_, layer_);
     }
     std::swap(e_now, e_);
     acc_ = acc + gates;
@@ -374,7 +387,7 @@ Network Emitter::Run() {
   } else {
     Projection();
     SuperBlocks();
-    if (k_.float_safe) RoundsFloatSafe();
+    if (k_.float_safe || k_.coarse) RoundsThreeStage();
     else RoundsExact();
     if (k_.n > 1 && k_.delta) DecodeDelta();
     else if (k_.n > 1) Decode();

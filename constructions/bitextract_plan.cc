@@ -35,6 +35,7 @@ void StageCSizes(const BitextractConfig& k, bool decode, Tally* tally) {
   const int64_t a = k.a, w = k.lprime > 0 ? k.wprime : 0, lp = k.lprime;
   const int64_t p = k.separate ? 1 : 0;
   const int64_t r0 = p + (k.float_safe ? 3 : 2);
+  const bool ramp = !k.float_safe && k.coarse;  // RoundsThreeStage with one-neuron gates
   // Last layer that reads t (label-only); t is relayed across layers before it.
   int64_t t_last = kInf;
   if (!decode) t_last = lp >= 1 ? r0 + lp - 1 : (k.separate ? p + 1 : 1);
@@ -48,11 +49,17 @@ void StageCSizes(const BitextractConfig& k, bool decode, Tally* tally) {
     tally->Layer((a - 1) + t_live(p + 2));
   }
   // Rounds: special rounds only (the middle ones repeat round 2's width).
-  const int64_t rounds = k.float_safe ? (lp > 0 ? lp + 2 : 1) : lp + 1;
+  const int64_t rounds = k.float_safe || ramp ? (lp > 0 ? lp + 2 : 1) : lp + 1;
   const int64_t sel = a > 1 ? a : 0;  // one super-block: e_0 = 1 is a constant, not a neuron
   auto round_width = [&](int64_t l) {
     int64_t e = 0, work = 1;  // the accumulator
-    if (!k.float_safe) {
+    if (ramp) {
+      // Ramps, rests of the previous round's ramps, one gate per rest of the round before
+      // (none with one super-block).
+      e = lp >= 1 && l <= lp ? sel : 0;
+      work += (l < lp ? w : 0) + (l >= 1 && l <= lp ? w : 0) +
+              (l >= 2 && l <= lp + 1 && a > 1 ? w : 0);
+    } else if (!k.float_safe) {
       // One gate neuron per step of the previous round (none with one super-block).
       e = lp >= 1 && l <= lp - 1 ? sel : 0;
       work += (l < lp ? 2 * w : 0) + (l >= 1 && a > 1 ? w : 0);

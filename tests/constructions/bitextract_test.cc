@@ -502,7 +502,8 @@ TEST(Bitextract, DeltaDecoderOnFashionMnistSubset) {
 
 // The coarse delta decoder: a slot per run of equal labels, thresholds key >> z. Exact on random
 // data, on δ-grids and on few-class data (long runs), sized as the closed forms say (A = 1: width
-// max(2W′ + 2, 6), depth L′ + 3 + (c + 1) + (ρ − z) + (n − 1)(c + 1 + f + 2)), holding fewer
+// max(2W′ + 2, 6), depth L′ + 4 + (c + 1) + (ρ − z) + (n − 1)(c + 1 + f + 2): the three-stage
+// rounds take one layer more), holding fewer
 // slots than points where labels repeat, and refused where the delta decoder is.
 TEST(Bitextract, CoarseDecoderVerifiesAndMatchesItsSizes) {
   const std::vector<std::string> sources = {
@@ -534,7 +535,7 @@ TEST(Bitextract, CoarseDecoderVerifiesAndMatchesItsSizes) {
       if (d.a == 1 && !d.separate_projection) {
         EXPECT_EQ(b.report.network.width, std::max<int64_t>(2 * d.wprime + 2, 6)) << src;
         EXPECT_EQ(b.report.network.depth,
-                  d.lprime + 3 + (d.c + 1) + d.rho - z + (n - 1) * (d.c + 1 + f + 2)) << src;
+                  d.lprime + 4 + (d.c + 1) + d.rho - z + (n - 1) * (d.c + 1 + f + 2)) << src;
       }
     }
   }
