@@ -223,6 +223,9 @@ std::optional<Plan> ChoosePlan(const BitextractOptions& o, const PlanInputs& in,
   return internal::AutoPlan(in);
 }
 
+// Shapes of the parameter model built per delta decoder under --minimize params|bits.
+constexpr size_t kModelCandidates = 4;
+
 // --minimize params|bits: builds the narrowest layout at each depth of a geometric grid (under
 // the caps) and keeps the smallest network; every shape tried is in the details.
 std::optional<std::pair<Plan, Network>> MinimizeBuilt(const BitextractOptions& o,
@@ -243,6 +246,13 @@ std::optional<std::pair<Plan, Network>> MinimizeBuilt(const BitextractOptions& o
     PlanInputs one = in;
     one.decode = decoder;
     for (const Plan& p : internal::CandidatePlans(one, w_cap, l_cap)) plans.push_back(p);
+    for (const Plan& p : internal::ModelCandidatePlans(one, w_cap, l_cap, kModelCandidates)) {
+      const std::string key = internal::BitextractConfigString(p.cfg);
+      if (std::none_of(plans.begin(), plans.end(), [&](const Plan& q) {
+            return internal::BitextractConfigString(q.cfg) == key;
+          }))
+        plans.push_back(p);
+    }
   }
   for (const Plan& p : plans) {
     Network net = internal::EmitBitextract(keys, label, classes, in.c, p.cfg, int32_t(in.d));

@@ -247,6 +247,10 @@ Plan AutoPlan(const PlanInputs& in);
 /// --minimize params|bits: the narrowest layout at each depth of a geometric grid up to
 /// `l_cap` (and width ≤ w_cap), one per distinct shape; the caller builds them all.
 std::vector<Plan> CandidatePlans(const PlanInputs& in, int64_t w_cap, int64_t l_cap);
+/// --minimize params|bits, coarse decoder: the `keep` shapes (width ≤ w_cap, depth ≤ l_cap) a
+/// parameter model ranks first — wide selector tables the narrowest layouts never reach.
+std::vector<Plan> ModelCandidatePlans(const PlanInputs& in, int64_t w_cap, int64_t l_cap,
+                                      size_t keep);
 
 /// Lays out the network for `keys`, labels 1..C (0 = empty slot) in point order, and `config`.
 Network EmitBitextract(const BitextractKeys& keys, const std::vector<int64_t>& label,

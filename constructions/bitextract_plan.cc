@@ -538,6 +538,48 @@ std::vector<Plan> CandidatePlans(const PlanInputs& in, int64_t w_cap, int64_t l_
   return out;
 }
 
+// --minimize params|bits beside the narrowest layouts (coarse decoder): the shapes a parameter
+// model ranks first. Per step of a round the three-stage rounds cost 2A + 8 weights and biases
+// (A = 1: 5), per round layer A + 2 more (the selector and t), the decoder ≈ 15 per layer and
+// the projection d + 1: the narrowest layout at a depth keeps A small, while a table entry is
+// 2 parameters per group once A is large.
+std::vector<Plan> ModelCandidatePlans(const PlanInputs& in, int64_t w_cap, int64_t l_cap,
+                                      size_t keep) {
+  if (in.decode != 3) return {};  // the coarse decoder's three-stage rounds
+  const int64_t n_pts = std::max<int64_t>(in.n_points, 1);
+  const int64_t n_max = std::min<int64_t>(n_pts, int64_t(std::sqrt(double(n_pts))) + 2);
+  std::vector<std::pair<double, BitextractConfig>> ranked;
+  for (int64_t n = 2; n <= n_max; ++n) {
+    BitextractConfig base;
+    base.n = n;
+    SetDelta(in, true, &base);
+    const int64_t groups = GroupingOf(in, base).For(n).groups;
+    const int cl = in.c + 1;
+    const double decoder = 15.0 * double(cl + in.rho - base.z + (n - 1) * (cl + base.f + 2));
+    for (int64_t a = 1; a <= groups && a <= 1024; a *= 2) {
+      for (int64_t wp = 1; wp <= 64; wp *= 2) {
+        const int64_t lp = std::max<int64_t>(1, (CeilDiv(groups, a) - 1 + wp - 1) / wp);
+        const double step = a > 1 ? 2 * a + 8 : 5;
+        const double est = double(lp) * double(wp) * step + double(lp + 2) * double(a + 2) +
+                           decoder + double(in.d + 1);
+        BitextractConfig k = base;
+        k.a = a;
+        k.wprime = wp;
+        ranked.emplace_back(est, k);
+      }
+    }
+  }
+  std::sort(ranked.begin(), ranked.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<Plan> out;
+  for (const auto& [est, k] : ranked) {
+    if (out.size() >= keep) break;
+    std::optional<Plan> p = MakePlan(in, k, k.a, k.wprime);
+    if (p && p->sizes.width <= w_cap && p->sizes.depth <= l_cap) out.push_back(*p);
+  }
+  return out;
+}
+
 Plan AutoPlan(const PlanInputs& in) {
   std::optional<Plan> plan;
   for (int64_t l = 4; l <= 4096; l = l * 5 / 4 + 1) {
