@@ -105,7 +105,8 @@ void Emitter::Groups() {
 }
 
 // Delta payloads: groups of ≤ n slots whose threshold differences fit f bits; fields MSB first:
-// [δ_0 = y_0 + C][θ_0] then per slot s ≥ 1 [δ_s = y_s − y_{s−1} + C][θ_s − θ_{s−1}]
+// [δ_0 = y_0 + C][θ_0] (coarse: [θ_0][δ_0], so that P_g grows with g) then per slot s ≥ 1
+// [δ_s = y_s − y_{s−1} + C][θ_s − θ_{s−1}]
 // (c + 1 and ρ − z, then c + 1 and f bits; an empty slot: δ = C, difference 0). A slot is a
 // point (θ: its key) or, coarse, a run of equal labels (θ: the key of its first point >> z).
 void Emitter::DeltaGroups(int64_t groups) {
@@ -125,8 +126,9 @@ void Emitter::DeltaGroups(int64_t groups) {
     const int64_t first = starts[g];
     const int64_t end = g + 1 < starts.size() ? starts[g + 1] : int64_t(slot.size());
     thr_[g] = keys_.t[point(first)];
-    Integer p = Integer(static_cast<long>(label_[point(first)])) + cc;
-    p = p * Pow2(keys_.rho - k_.z) + theta(first);
+    const Integer y0 = Integer(static_cast<long>(label_[point(first)])) + cc;
+    Integer p = k_.coarse ? theta(first) * Pow2(c_ + 1) + y0  // key first: P_g increases
+                          : y0 * Pow2(keys_.rho - k_.z) + theta(first);
     for (int64_t s = 1; s < k_.n; ++s) {
       Integer delta = cc, diff = 0;
       if (first + s < end) {
@@ -200,13 +202,19 @@ void Emitter::RoundsExact() {
 // relu(2^B − Δ(e) − M·r) = (2^B − Δ)·s with + 2^B·s in the accumulator (one super-block: Δ·s
 // is linear) — one round layer more than RoundsExact and A + 1 fewer weights per step.
 void Emitter::RoundsThreeStage() {
-  const Integer half = Pow2(int(payload_bits_));
   const bool one_neuron = !k_.float_safe;
+  // Payloads that never decrease at a step that can fire (coarse: key first) need no 2^B
+  // offset: the gate is relu(Δ(e) − M·r) = Δ·s directly, Δ shorter than 2^B − Δ by the key
+  // bits the groups share.
+  bool monotone = one_neuron;
+  for (size_t q = 1; monotone && q < pay_.size(); ++q)
+    if (q % per_ != 0 && thr_[q] <= keys_.t_max && pay_[q] < pay_[q - 1]) monotone = false;
+  const Integer half = monotone ? Integer(0) : Pow2(int(payload_bits_));
   const int64_t rounds = k_.lprime > 0 ? k_.lprime + 2 : 1;
   std::vector<Node> ramps, rests;
   for (int64_t l = 0; l < rounds; ++l, ++layer_) {
     Form acc_in = acc_;
-    for (int64_t j = 0; one_neuron && j < int64_t(rests.size()); ++j)
+    for (int64_t j = 0; one_neuron && (k_.a == 1 || !monotone) && j < int64_t(rests.size()); ++j)
       acc_in += (k_.a == 1 ? PayloadStep(l - 2, 0, j) : half) * (Form::Constant(1) - Form(rests[j]));
     const Form acc = Form(a_.Relu(acc_in, layer_));
     std::vector<Form> e_now = e_;
@@ -222,7 +230,9 @@ void Emitter::RoundsThreeStage() {
     for (int64_t j = 0; (!one_neuron || k_.a > 1) && j < int64_t(rests.size()); ++j) {
       const Form dv = Table([&](int64_t a) { return PayloadStep(l - 2, a, j); });
       const Form s = Form::Constant(1) - Form(rests[j]);
-      if (one_neuron)
+      if (monotone)
+        gates += GateNonNegative(a_, dv, s, big_m_, layer_);
+      else if (one_neuron)
         gates -= GateNonNegative(a_, Form::Constant(Rational(half)) - dv, s, big_m_, layer_);
       else
         gates += Gate(a_, dv, s, big_m_, layer_);
@@ -356,10 +366,11 @@ void Emitter::DecodeDelta() {
       w = w - Rational(unit * Pow2(j)) * d;
     }
   };
+  if (k_.coarse) key_field(keys_.rho - k_.z);  // key first: payloads increase with the group
   label_field();
   out = lab - cc;  // slot 0 always passes: out = y_0
   lab = Form();
-  key_field(keys_.rho - k_.z);
+  if (!k_.coarse) key_field(keys_.rho - k_.z);
   for (int64_t s = 1; s < k_.n; ++s) {
     label_field();
     key_field(k_.f);

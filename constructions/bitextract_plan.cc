@@ -144,8 +144,13 @@ void DeltaDecodeSizes(const BitextractConfig& k, int rho_full, int c, Tally* tal
     --pos;
     tally->Layer(2 + (pos > 0 ? 1 : 0) + regs);
   };
-  for (int i = 0; i < cl; ++i) peel(1 /*t*/ + (i >= 1 ? 1 : 0));
-  for (int j = 0; j < rho; ++j) peel(2 /*w, out*/);
+  if (k.coarse) {  // slot 0 key first (monotone payloads): out is not live yet
+    for (int j = 0; j < rho; ++j) peel(1 /*w*/);
+    for (int i = 0; i < cl; ++i) peel(1 /*w*/ + (i >= 1 ? 1 : 0));
+  } else {
+    for (int i = 0; i < cl; ++i) peel(1 /*t*/ + (i >= 1 ? 1 : 0));
+    for (int j = 0; j < rho; ++j) peel(2 /*w, out*/);
+  }
   for (int64_t s = 1; s < k.n; ++s) {
     for (int i = 0; i < cl; ++i) peel(2 + (i >= 1 ? 1 : 0));
     for (int j = 0; j < k.f; ++j) peel(3);
