@@ -182,8 +182,9 @@ struct BitextractKeys {
 /// slots, c bits per label.
 class DeltaGrouping {
  public:
+  /// only_z ≥ 0: only that z is prepared (Starts with it; For is then not available).
   explicit DeltaGrouping(const BitextractKeys& keys, const std::vector<int64_t>* labels = nullptr,
-                         int c = 0);
+                         int c = 0, int only_z = -1);
   struct Choice {
     int f = 0, z = 0;
     int64_t groups = 0;

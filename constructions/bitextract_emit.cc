@@ -111,7 +111,7 @@ void Emitter::Groups() {
 // point (θ: its key) or, coarse, a run of equal labels (θ: the key of its first point >> z).
 void Emitter::DeltaGroups(int64_t groups) {
   const std::vector<int64_t>& order = keys_.projection.order;
-  const DeltaGrouping grouping(keys_, k_.coarse ? &label_ : nullptr, c_);
+  const DeltaGrouping grouping(keys_, k_.coarse ? &label_ : nullptr, c_, k_.z);
   const std::vector<int64_t> starts = grouping.Starts(k_.n, k_.f, k_.z);
   const std::vector<int64_t>& slot = grouping.SlotStarts();
   MNEMO_CHECK(int64_t(starts.size()) <= groups, "{} delta groups > {}", starts.size(), groups);

@@ -171,7 +171,8 @@ bool TwoLayerPeelNeeded(int64_t p, int qq, int cap) {
 
 std::vector<int> Chunks(int nb, int q) { return ChunkSizes(nb, q); }
 
-DeltaGrouping::DeltaGrouping(const BitextractKeys& keys, const std::vector<int64_t>* labels, int c)
+DeltaGrouping::DeltaGrouping(const BitextractKeys& keys, const std::vector<int64_t>* labels, int c,
+                             int only_z)
     : rho_(keys.rho), c_(c) {
   const std::vector<int64_t>& order = keys.projection.order;
   points_ = int64_t(order.size());
@@ -182,6 +183,7 @@ DeltaGrouping::DeltaGrouping(const BitextractKeys& keys, const std::vector<int64
   diff_bits_.assign(zs, {});
   longer_than_.assign(zs, std::vector<int64_t>(keys.rho + 2, 0));
   for (int z = 0; z < zs; ++z) {
+    if (only_z >= 0 && z != only_z) continue;
     for (size_t r = 1; r < slot_start_.size(); ++r) {
       const Integer th = keys.key[order[slot_start_[r]]] >> z;
       const Integer prev = keys.key[order[slot_start_[r - 1]]] >> z;
