@@ -5,6 +5,7 @@
 #include "constructions/bitextract.h"
 
 #include <array>
+#include <functional>
 #include <limits>
 #include <random>
 #include <string>
@@ -443,6 +444,39 @@ TEST(Bitextract, MinimizeReturnsTheSmallestTried) {
                Error);
 }
 
+// Every source × shape built with the decoder `decode` and verified exactly; `check` sees each
+// network that decodes (n > 1).
+void ForEachDecoding(const std::vector<std::string>& sources, const std::vector<ParamMap>& shapes,
+                     const std::string& decode,
+                     const std::function<void(const Built&, const Dataset&, const std::string&)>& check) {
+  for (const std::string& src : sources) {
+    Dataset data = LoadDataset(src);
+    for (const ParamMap& p : shapes) {
+      ParamMap q = p;
+      q["decode"] = decode;
+      Built b = BuildAndVerify(data, q);
+      ExpectVerified(b, src);
+      if (b.net && Details(b.report).points_per_group > 1) check(b, data, src);
+    }
+  }
+}
+
+// Refused with a bit budget (float-safe gadgets), q > 1 or pipelining; width 5 holds no delta
+// decoder: infeasible with the reason named.
+void ExpectDeltaFamilyLimits(const Dataset& data, const std::string& decode) {
+  Report r;
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", decode}, {"max-weight-bits", "53"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", decode}, {"bits-per-layer", "3"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", decode}, {"pipeline", "on"}}, 1, &r), Error);
+  Built narrow = BuildAndVerify(data, {{"width", "5"}, {"decode", decode}, {"depth", "400"}});
+  EXPECT_EQ(narrow.report.status, Status::kInfeasible) << decode;
+}
+
+const std::vector<ParamMap> kDecoderShapes = {{{"a", "1"}, {"wprime", "2"}, {"lprime", "6"}},
+                                              {{"a", "3"}, {"wprime", "1"}, {"lprime", "4"}},
+                                              {{"width", "6"}},
+                                              {{"depth", "200"}}};
+
 // The delta decoder: exact on random data, on a δ-grid and on real images, sized as the closed
 // forms say (A = 1: width max(2W′ + 2, 6), depth L′ + 3 + (c+1) + ρ + (n − 1)(c + 1 + f + 2)),
 // every group's key differences within f bits, and refused where it does not apply.
@@ -450,54 +484,26 @@ TEST(Bitextract, DeltaDecoderVerifiesAndMatchesItsSizes) {
   const std::vector<std::string> sources = {
       "synthetic:ball?n=800&d=6&classes=10&seed=2", "synthetic:grid?n=400&d=2&classes=3&delta=0.001&seed=1",
       "synthetic:ball?n=300&d=4&classes=2&seed=9"};
-  for (const std::string& src : sources) {
-    Dataset data = LoadDataset(src);
-    for (const ParamMap& p :
-         std::vector<ParamMap>{{{"a", "1"}, {"wprime", "2"}, {"lprime", "6"}},
-                               {{"a", "3"}, {"wprime", "1"}, {"lprime", "4"}},
-                               {{"width", "6"}},
-                               {{"depth", "200"}}}) {
-      ParamMap q = p;
-      q["decode"] = "delta";
-      Built b = BuildAndVerify(data, q);
-      ExpectVerified(b, src);
-      const BitextractDetails& d = Details(b.report);
-      if (d.points_per_group == 1) continue;
-      EXPECT_TRUE(d.delta) << src;
-      if (d.a == 1) {
-        const int64_t n = d.points_per_group, f = d.key_difference_bits;
-        EXPECT_EQ(b.report.network.width, std::max<int64_t>(2 * d.wprime + 2, 6)) << src;
-        EXPECT_EQ(b.report.network.depth,
-                  d.lprime + 3 + (d.c + 1) + d.rho + (n - 1) * (d.c + 1 + f + 2)) << src;
-        EXPECT_EQ(d.payload_bits, (d.c + 1 + d.rho) + (n - 1) * (d.c + 1 + f)) << src;
-      }
+  ForEachDecoding(sources, kDecoderShapes, "delta", [](const Built& b, const Dataset&,
+                                                         const std::string& src) {
+    const BitextractDetails& d = Details(b.report);
+    EXPECT_TRUE(d.delta) << src;
+    if (d.a == 1) {
+      const int64_t n = d.points_per_group, f = d.key_difference_bits;
+      EXPECT_EQ(b.report.network.width, std::max<int64_t>(2 * d.wprime + 2, 6)) << src;
+      EXPECT_EQ(b.report.network.depth,
+                d.lprime + 3 + (d.c + 1) + d.rho + (n - 1) * (d.c + 1 + f + 2)) << src;
+      EXPECT_EQ(d.payload_bits, (d.c + 1 + d.rho) + (n - 1) * (d.c + 1 + f)) << src;
     }
-  }
+  });
   // Groups: at most n points, consecutive key differences inside a group below 2^f.
   Dataset data = LoadDataset("synthetic:ball?n=2000&d=5&classes=10&seed=4");
   Built b = BuildAndVerify(data, {{"width", "6"}, {"decode", "delta"}});
   ExpectVerified(b, "width 6");
   EXPECT_EQ(b.report.network.width, 6);
-  // Refused: with a bit budget (float-safe gadgets), and an unknown decoder.
+  ExpectDeltaFamilyLimits(data, "delta");
   Report r;
-  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "delta"}, {"max-weight-bits", "53"}}, 1, &r), Error);
   EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "keys"}}, 1, &r), Error);
-  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "delta"}, {"bits-per-layer", "3"}}, 1, &r), Error);
-  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "delta"}, {"pipeline", "on"}}, 1, &r), Error);
-  // Width 5 holds no delta decoder: infeasible with the reason named.
-  Built narrow = BuildAndVerify(data, {{"width", "5"}, {"decode", "delta"}, {"depth", "400"}});
-  EXPECT_EQ(narrow.report.status, Status::kInfeasible);
-}
-
-// Real images: the first 2,000 Fashion-MNIST test images, exact, with the delta decoder; the
-// grouping keeps every in-group key difference within f bits (checked by the emitter).
-TEST(Bitextract, DeltaDecoderOnFashionMnistSubset) {
-  DataOptions first;
-  first.limit = 2000;
-  Dataset data = LoadDataset("fashion-mnist:test", first);
-  Built b = BuildAndVerify(data, {{"minimize", "params"}, {"decode", "delta"}});
-  ExpectVerified(b, "fashion-mnist:test 2000");
-  EXPECT_TRUE(Details(b.report).delta || Details(b.report).points_per_group == 1);
 }
 
 // The coarse delta decoder: a slot per run of equal labels, thresholds key >> z. Exact on random
@@ -512,50 +518,38 @@ TEST(Bitextract, CoarseDecoderVerifiesAndMatchesItsSizes) {
       "synthetic:grid?n=500&d=3&classes=10&delta=0.0001&seed=5",
       "synthetic:ball?n=600&d=4&classes=2&seed=9"};
   bool dropped = false, merged = false;
-  for (const std::string& src : sources) {
-    Dataset data = LoadDataset(src);
-    for (const ParamMap& p :
-         std::vector<ParamMap>{{{"a", "1"}, {"wprime", "2"}, {"lprime", "6"}},
-                               {{"a", "3"}, {"wprime", "1"}, {"lprime", "4"}},
-                               {{"width", "6"}},
-                               {{"depth", "200"}},
-                               {{"minimize", "params"}}}) {
-      ParamMap q = p;
-      q["decode"] = "coarse";
-      Built b = BuildAndVerify(data, q);
-      ExpectVerified(b, src);
-      const BitextractDetails& d = Details(b.report);
-      if (d.points_per_group == 1) continue;
-      EXPECT_TRUE(d.delta && d.coarse) << src;
-      EXPECT_EQ(b.report.extras.at("decode"), "coarse") << src;
-      dropped |= d.dropped_key_bits > 0;
-      merged |= d.capacity < data.n();
-      const int64_t n = d.points_per_group, f = d.key_difference_bits, z = d.dropped_key_bits;
-      EXPECT_EQ(d.payload_bits, (d.c + 1 + d.rho - z) + (n - 1) * (d.c + 1 + f)) << src;
-      if (d.a == 1 && !d.separate_projection) {
-        EXPECT_EQ(b.report.network.width, std::max<int64_t>(2 * d.wprime + 2, 6)) << src;
-        EXPECT_EQ(b.report.network.depth,
-                  d.lprime + 4 + (d.c + 1) + d.rho - z + (n - 1) * (d.c + 1 + f + 2)) << src;
-      }
+  std::vector<ParamMap> shapes = kDecoderShapes;
+  shapes.push_back({{"minimize", "params"}});
+  ForEachDecoding(sources, shapes, "coarse", [&](const Built& b, const Dataset& data,
+                                                 const std::string& src) {
+    const BitextractDetails& d = Details(b.report);
+    EXPECT_TRUE(d.delta && d.coarse) << src;
+    EXPECT_EQ(b.report.extras.at("decode"), "coarse") << src;
+    dropped |= d.dropped_key_bits > 0;
+    merged |= d.capacity < data.n();
+    const int64_t n = d.points_per_group, f = d.key_difference_bits, z = d.dropped_key_bits;
+    EXPECT_EQ(d.payload_bits, (d.c + 1 + d.rho - z) + (n - 1) * (d.c + 1 + f)) << src;
+    if (d.a == 1 && !d.separate_projection) {
+      EXPECT_EQ(b.report.network.width, std::max<int64_t>(2 * d.wprime + 2, 6)) << src;
+      EXPECT_EQ(b.report.network.depth,
+                d.lprime + 4 + (d.c + 1) + d.rho - z + (n - 1) * (d.c + 1 + f + 2)) << src;
     }
-  }
+  });
   EXPECT_TRUE(dropped) << "no data set let the thresholds drop a key bit";
   EXPECT_TRUE(merged) << "no data set had a shape with fewer slots than points";
-  // Refused like the delta decoder; width 5 holds no delta decoder: infeasible.
-  Dataset data = LoadDataset("synthetic:ball?n=2000&d=5&classes=10&seed=4");
-  Report r;
-  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "coarse"}, {"max-weight-bits", "53"}}, 1, &r), Error);
-  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "coarse"}, {"pipeline", "on"}}, 1, &r), Error);
-  Built narrow = BuildAndVerify(data, {{"width", "5"}, {"decode", "coarse"}, {"depth", "400"}});
-  EXPECT_EQ(narrow.report.status, Status::kInfeasible);
+  ExpectDeltaFamilyLimits(LoadDataset("synthetic:ball?n=2000&d=5&classes=10&seed=4"), "coarse");
 }
 
-// Real images, exact: the first 2,000 Fashion-MNIST test images with the coarse decoder, and
-// --minimize params (decode auto) trying all three decoders and returning the smallest.
-TEST(Bitextract, CoarseDecoderOnFashionMnistSubset) {
+// Real images, exact: the first 2,000 Fashion-MNIST test images with the delta decoder (the
+// grouping keeps every in-group key difference within f bits, checked by the emitter), the
+// coarse decoder, and --minimize params (decode auto) trying all three, returning the smallest.
+TEST(Bitextract, DeltaDecodersOnFashionMnistSubset) {
   DataOptions first;
   first.limit = 2000;
   Dataset data = LoadDataset("fashion-mnist:test", first);
+  Built delta = BuildAndVerify(data, {{"minimize", "params"}, {"decode", "delta"}});
+  ExpectVerified(delta, "fashion-mnist:test 2000");
+  EXPECT_TRUE(Details(delta.report).delta || Details(delta.report).points_per_group == 1);
   Built b = BuildAndVerify(data, {{"minimize", "params"}, {"decode", "coarse"}});
   ExpectVerified(b, "fashion-mnist:test 2000 coarse");
   EXPECT_TRUE(Details(b.report).coarse);
