@@ -1,6 +1,7 @@
 // bitextract benchmarks: build and exact verification for synthetic N = 10³..10⁶ (d = 32) and
 // the full Fashion-MNIST training set (depths 20..3000, the trade-off; the delta decoder at
-// 300..3000); --minimize params|bits (both decoders, and the match decoder alone);
+// 300..3000); --minimize params|bits (all decoders; the match, delta and coarse decoders
+// alone; on the full Fashion-MNIST training set);
 // exact vs float64 verification throughput on the same network. Counters: W, L, W²L²,
 // W²L²/(N log2 1/δ), params, bits, build and verify seconds.
 #include <benchmark/benchmark.h>
@@ -80,8 +81,9 @@ BENCHMARK(BM_FashionMnistDeltaBuildVerify)
 // --minimize params|bits: every candidate shape is built (the projection once); counters are
 // the sizes of the network returned.
 void BM_Minimize(benchmark::State& state, const std::string& objective,
-                 const std::string& decode = "auto") {
-  const Dataset& data = CachedData("synthetic:ball?n=10000&d=32&classes=10&seed=1");
+                 const std::string& decode = "auto",
+                 const std::string& source = "synthetic:ball?n=10000&d=32&classes=10&seed=1") {
+  const Dataset& data = CachedData(source);
   for (auto _ : state) {
     Report r =
         RunConstruction("bitextract", {{"minimize", objective}, {"decode", decode}}, data).report;
@@ -103,6 +105,22 @@ void BM_MinimizeParamsMatchOnly(benchmark::State& state) { BM_Minimize(state, "p
 BENCHMARK(BM_MinimizeParams)->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK(BM_MinimizeBits)->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK(BM_MinimizeParamsMatchOnly)->Unit(benchmark::kSecond)->Iterations(1);
+// The coarse delta decoder alone, and the candidates --minimize tried before it (match, delta).
+void BM_MinimizeParamsCoarseOnly(benchmark::State& state) { BM_Minimize(state, "params", "coarse"); }
+void BM_MinimizeParamsBeforeCoarse(benchmark::State& state) {
+  BM_Minimize(state, "params", "delta");
+}
+BENCHMARK(BM_MinimizeParamsCoarseOnly)->Unit(benchmark::kSecond)->Iterations(1);
+BENCHMARK(BM_MinimizeParamsBeforeCoarse)->Unit(benchmark::kSecond)->Iterations(1);
+// The full Fashion-MNIST training set (the README's --minimize rows), build + exact verify.
+void BM_FashionMnistMinimizeParams(benchmark::State& state) {
+  BM_Minimize(state, "params", "auto", "fashion-mnist");
+}
+void BM_FashionMnistMinimizeBits(benchmark::State& state) {
+  BM_Minimize(state, "bits", "auto", "fashion-mnist");
+}
+BENCHMARK(BM_FashionMnistMinimizeParams)->Unit(benchmark::kSecond)->Iterations(1);
+BENCHMARK(BM_FashionMnistMinimizeBits)->Unit(benchmark::kSecond)->Iterations(1);
 
 // Exact vs float64 evaluation throughput on one float-safe network (exact in float64).
 void Throughput(benchmark::State& state, bool exact) {

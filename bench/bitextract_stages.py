@@ -30,7 +30,9 @@ def stage_layers(extras, depth):
     if extras["A"] == 1 and lprime == 0 and extras["points_per_group"] == 1:
         return [("E output", depth)]  # a single point: a constant network
     blocks = 2 if float_safe else 1
-    rounds = (lprime + 2 if lprime > 0 else 1) if float_safe else lprime + 1
+    # three-stage rounds (ramp, rest, gate): float-safe and the coarse decoder's networks
+    three = float_safe or extras.get("decode") == "coarse"
+    rounds = (lprime + 2 if lprime > 0 else 1) if three else lprime + 1
     decode = depth - separate - blocks - rounds - 1
     first = "B super-block steps" if separate else "B layer 1 (t, super-block steps)"
     return [("A projection", separate), (first, blocks),

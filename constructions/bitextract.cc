@@ -223,6 +223,9 @@ std::optional<Plan> ChoosePlan(const BitextractOptions& o, const PlanInputs& in,
   return internal::AutoPlan(in);
 }
 
+// Shapes of the parameter model built per delta decoder under --minimize params|bits.
+constexpr size_t kModelCandidates = 4;
+
 // --minimize params|bits: builds the narrowest layout at each depth of a geometric grid (under
 // the caps) and keeps the smallest network; every shape tried is in the details.
 std::optional<std::pair<Plan, Network>> MinimizeBuilt(const BitextractOptions& o,
@@ -237,12 +240,19 @@ std::optional<std::pair<Plan, Network>> MinimizeBuilt(const BitextractOptions& o
   det->request = fmt::format("minimize {} (width ≤ {}, depth ≤ {})", o.minimize, w_cap, l_cap);
   std::optional<std::pair<Plan, Network>> best;
   int64_t best_value = 0;
-  // Both decoders (--decode auto): the narrowest layout of each at every depth of the grid.
+  // Every decoder (--decode auto): the narrowest layout of each at every depth of the grid.
   std::vector<Plan> plans;
-  for (int decoder : in.decode == 2 ? std::vector<int>{0, 1} : std::vector<int>{in.decode}) {
+  for (int decoder : internal::BitextractDecoders(in.decode)) {
     PlanInputs one = in;
     one.decode = decoder;
     for (const Plan& p : internal::CandidatePlans(one, w_cap, l_cap)) plans.push_back(p);
+    for (const Plan& p : internal::ModelCandidatePlans(one, w_cap, l_cap, kModelCandidates)) {
+      const std::string key = internal::BitextractConfigString(p.cfg);
+      if (std::none_of(plans.begin(), plans.end(), [&](const Plan& q) {
+            return internal::BitextractConfigString(q.cfg) == key;
+          }))
+        plans.push_back(p);
+    }
   }
   for (const Plan& p : plans) {
     Network net = internal::EmitBitextract(keys, label, classes, in.c, p.cfg, int32_t(in.d));
@@ -301,8 +311,10 @@ void Describe(const Plan& plan, const BitextractDetails& det, const NetworkStats
   report->SetExtra("pipelined", k.pipeline);
   report->SetExtra("separate_projection", k.separate);
   report->SetExtra("float_safe", k.float_safe);
-  report->SetExtra("decode", k.n == 1 ? "none" : k.delta ? "delta" : "match");
+  report->SetExtra("decode", k.n == 1 ? "none" : k.coarse ? "coarse" : k.delta ? "delta" : "match");
   if (k.delta) report->SetExtra("key_difference_bits", k.f);
+  if (k.coarse) report->SetExtra("dropped_key_bits", k.z);
+  if (k.coarse) report->SetExtra("slots", det.slots);
   report->SetExtra("groups", det.groups);
   report->SetExtra("capacity", det.capacity);
   report->SetExtra("payload_bits_B", det.payload_bits);
@@ -363,16 +375,24 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
   in.projection = Tri(o.projection, "fused");
   // The delta decoder's grouping: planned with --decode delta, and beside the match decoder
   // under --decode auto (exact networks, planned shapes only).
-  std::optional<internal::DeltaGrouping> grouping;
+  // The coarse one (--decode coarse): planned with it, and beside both under --decode auto with
+  // --minimize params|bits.
+  std::vector<int64_t> label(ctx.data.n());
+  for (int64_t i = 0; i < ctx.data.n(); ++i) label[i] = int64_t(ctx.data.y[i]) + 1;  // 0: empty
+  std::optional<internal::DeltaGrouping> grouping, coarse;
   const bool minimize_built = o.minimize == "params" || o.minimize == "bits";
   const bool one_bit = (o.bits_per_layer == "auto" || o.bits_per_layer == "1") && o.pipeline != "on";
-  if (o.decode == "delta" || (o.decode == "auto" && !in.fs && !o.a && one_bit)) {
+  const bool automatic = o.decode == "auto" && !in.fs && !o.a && one_bit;
+  if (o.decode == "delta" || automatic) {
     grouping.emplace(*keys);
     in.delta = &*grouping;
     in.decode = o.decode == "delta" ? 1 : 2;
   }
-  std::vector<int64_t> label(ctx.data.n());
-  for (int64_t i = 0; i < ctx.data.n(); ++i) label[i] = int64_t(ctx.data.y[i]) + 1;  // 0: empty
+  if (o.decode == "coarse" || (automatic && minimize_built)) {
+    coarse.emplace(*keys, &label, det.c);
+    in.coarse = &*coarse;
+    in.decode = o.decode == "coarse" ? 3 : 4;
+  }
   const auto t1 = Clock::now();
   std::optional<Plan> plan;
   std::optional<Network> net;
@@ -401,11 +421,14 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
   det.float_safe = k.float_safe;
   det.delta = k.delta;
   det.key_difference_bits = k.delta ? k.f : 0;
+  det.coarse = k.coarse;
+  det.dropped_key_bits = k.z;
   det.weight_bits_budget = in.cap;
   det.groups = k.a * (det.wprime * k.lprime + 1);
   det.capacity = internal::BitextractCapacity(k);
+  det.slots = k.coarse ? int64_t(coarse->SlotStarts().size()) : ctx.data.n();
   det.payload_bits = k.n == 1   ? det.c
-                     : k.delta ? (det.c + 1 + keys->rho) + (k.n - 1) * (det.c + 1 + k.f)
+                     : k.delta ? (det.c + 1 + keys->rho - k.z) + (k.n - 1) * (det.c + 1 + k.f)
                                : k.n * (keys->rho + det.c);
   const auto t2 = Clock::now();
   if (!net) net = internal::EmitBitextract(*keys, label, classes, det.c, k, int32_t(ctx.data.d()));
@@ -416,7 +439,7 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
   MNEMO_CHECK(st.width <= plan->sizes.width && st.depth == plan->sizes.depth,
               "built {}x{} but planned {}x{} for {}", st.width, st.depth, plan->sizes.width,
               plan->sizes.depth, det.config);
-  MNEMO_CHECK(det.capacity >= ctx.data.n(), "capacity {} < {}", det.capacity, ctx.data.n());
+  MNEMO_CHECK(det.capacity >= det.slots, "capacity {} < {}", det.capacity, det.slots);
   if (k.float_safe)
     MNEMO_CHECK(st.max_weight_bits <= in.cap, "float-safe network has {}-bit weights > {}",
                 st.max_weight_bits, in.cap);
@@ -435,6 +458,7 @@ bool BitextractOptions::IsValid(std::string* why) const {
   positive("width", width);
   positive("depth", depth);
   const bool any = a || wprime || lprime, all = a && wprime && lprime;
+  const bool delta_family = decode == "delta" || decode == "coarse";
   if (!why->empty()) return false;
   if (tries < 1 || tries > 1000) *why = fmt::format("--tries: expected 1..1000, got {}", tries);
   else if (any && !all) *why = "--a, --wprime, --lprime: give all three (or none)";
@@ -453,11 +477,13 @@ bool BitextractOptions::IsValid(std::string* why) const {
            minimize != "width")
     *why = fmt::format("--minimize: expected params, bits, depth or width, got \"{}\"", minimize);
   else if (minimize != "none" && any) *why = "--minimize: not together with --a/--wprime/--lprime";
-  else if (decode != "auto" && decode != "match" && decode != "delta")
-    *why = fmt::format("--decode: expected auto, match or delta, got \"{}\"", decode);
-  else if (decode == "delta" && max_weight_bits) *why = "--decode delta: not available with --max-weight-bits";
-  else if (decode == "delta" && ((bits_per_layer != "auto" && bits_per_layer != "1") || pipeline == "on"))
-    *why = "--decode delta: peels one bit per layer (not with --bits-per-layer q > 1 or --pipeline on)";
+  else if (decode != "auto" && decode != "match" && decode != "delta" && decode != "coarse")
+    *why = fmt::format("--decode: expected auto, match, delta or coarse, got \"{}\"", decode);
+  else if (delta_family && max_weight_bits)
+    *why = fmt::format("--decode {}: not available with --max-weight-bits", decode);
+  else if (delta_family && ((bits_per_layer != "auto" && bits_per_layer != "1") || pipeline == "on"))
+    *why = fmt::format("--decode {}: peels one bit per layer (not with --bits-per-layer q > 1 or "
+                       "--pipeline on)", decode);
   else if (bits_per_layer != "auto") {
     char* end = nullptr;
     long q = std::strtol(bits_per_layer.c_str(), &end, 10);

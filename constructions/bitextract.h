@@ -45,7 +45,7 @@ struct BitextractOptions {
   std::optional<int64_t> a, wprime, lprime;  ///< explicit shape (all three)
   int tries = 20;
   std::string minimize = "none";  ///< none | params | bits | depth | width
-  std::string decode = "auto";    ///< auto | match | delta
+  std::string decode = "auto";    ///< auto | match | delta | coarse
 
 
   template <class V>
@@ -62,10 +62,11 @@ struct BitextractOptions {
     v("tries", &tries, "T", "random projection directions tried (the best separated is kept)");
     v("minimize", &minimize, "params|bits|depth|width",
       "search the shapes, return the smallest network for this measure (--width, --depth: caps)");
-    v("decode", &decode, "auto|match|delta",
+    v("decode", &decode, "auto|match|delta|coarse",
       "decoder: match each slot's key against t, or subtract key differences from a clamped "
       "position register (width 6, fewer bits; auto: both, the smaller W²L² or the smaller "
-      "--minimize measure; explicit --a/--wprime/--lprime: match)");
+      "--minimize measure, which also tries coarse; explicit --a/--wprime/--lprime: match); "
+      "coarse: delta with a threshold only where the label changes, its low z key bits dropped");
   }
   bool IsValid(std::string* why) const;
 };
@@ -86,9 +87,12 @@ struct BitextractDetails {
   bool pipelined = false, separate_projection = false, float_safe = false;
   bool delta = false;           ///< delta decoder (slots hold key differences)
   int key_difference_bits = 0;  ///< f: bits per key difference (delta decoder)
+  bool coarse = false;          ///< coarse delta decoder: slots are runs of equal labels
+  int dropped_key_bits = 0;     ///< z: low key bits dropped from the thresholds (coarse)
   int weight_bits_budget = 0;  ///< --max-weight-bits (0: none)
   int64_t groups = 0;          ///< G = A(W′L′ + 1)
-  int64_t capacity = 0;        ///< points the shape holds: G·n
+  int64_t capacity = 0;        ///< points (coarse: label runs) the shape holds: G·n
+  int64_t slots = 0;           ///< slots to hold: N, or the label runs in T order (coarse)
   int64_t payload_bits = 0;    ///< B: c (label-only) or n(ρ + c)
   int rho = 0;                 ///< bits per key
   int c = 0;                   ///< bits per label (labels 1..C, 0 = empty slot)
@@ -127,6 +131,10 @@ struct BitextractConfig {
   int cap = 0;             ///< bit budget of weights and partial sums (float_safe only)
   bool delta = false;      ///< delta decoder: slots hold key differences of ≤ f bits
   int f = 0;               ///< bits per key difference (delta only)
+  /// Coarse delta decoder (delta too): a slot is a run of equal labels, its threshold the key
+  /// of the run's first point with the low z bits dropped (key >> z).
+  bool coarse = false;
+  int z = 0;
 };
 
 struct BitextractSizes {
@@ -165,20 +173,39 @@ struct BitextractKeys {
   Integer Offset() const;
 };
 
-/// Delta decoder grouping: consecutive points (by T) in groups of at most n whose key differences
-/// inside a group fit f bits; f(n) is the smallest f that adds at most N/(20n) groups to ⌈N/n⌉.
+/// Delta decoder grouping: consecutive slots (by T) in groups of at most n whose threshold
+/// differences inside a group fit f bits. Plain (--decode delta): every point is a slot and its
+/// threshold is its key; f(n) is the smallest f that adds at most N/(20n) groups to ⌈N/n⌉.
+/// Coarse (`labels` given, --decode coarse): a slot is a run of equal labels and its threshold
+/// is key >> z for the run's first point; a group is also split where a run's threshold equals
+/// the previous point's key >> z; (f, z) minimize (S/n + forced splits) × (decoder depth), S
+/// slots, c bits per label.
 class DeltaGrouping {
  public:
-  explicit DeltaGrouping(const BitextractKeys& keys);
-  /// f(n) and the number of groups it gives.
-  std::pair<int, int64_t> For(int64_t n) const;
-  /// Index (in T order) of the first point of each group.
-  std::vector<int64_t> Starts(int64_t n, int f) const;
+  /// only_z ≥ 0: only that z is prepared (Starts with it; For is then not available).
+  explicit DeltaGrouping(const BitextractKeys& keys, const std::vector<int64_t>* labels = nullptr,
+                         int c = 0, int only_z = -1);
+  struct Choice {
+    int f = 0, z = 0;
+    int64_t groups = 0;
+  };
+  /// (f, z) for n slots per group and the number of groups it gives.
+  Choice For(int64_t n) const;
+  /// Slot index of the first slot of each group.
+  std::vector<int64_t> Starts(int64_t n, int f, int z) const;
+  /// T-order index of the first point of each slot.
+  const std::vector<int64_t>& SlotStarts() const { return slot_start_; }
 
  private:
-  std::vector<int> diff_bits_;  ///< bitlength of key[i+1] − key[i] in T order
-  std::vector<int64_t> longer_than_;  ///< [f]: differences of more than f bits
-  mutable std::map<int64_t, std::pair<int, int64_t>> memo_;
+  int64_t Forced(int f, int z) const;  ///< boundaries that must split at (f, z)
+  std::vector<int64_t> slot_start_;
+  /// [z][r − 1]: bitlength of threshold(r) − threshold(r − 1) at z, or 255 when slot r's
+  /// threshold equals the previous point's key >> z (plain: z = 0 only).
+  std::vector<std::vector<uint8_t>> diff_bits_;
+  std::vector<std::vector<int64_t>> longer_than_;  ///< [z][f]: differences of more than f bits
+  int64_t points_ = 0;
+  int rho_ = 0, c_ = 0;
+  mutable std::map<int64_t, Choice> memo_;
 };
 
 /// What the planner needs about the data and the options.
@@ -190,9 +217,15 @@ struct PlanInputs {
   int q_fixed = 0;      ///< 0 = auto
   int pipeline = -1;    ///< −1 auto, 0 off, 1 on
   int projection = -1;  ///< −1 auto, 0 fused, 1 separate
-  const DeltaGrouping* delta = nullptr;  ///< the delta decoder's grouping (decode ≥ 1)
-  int decode = 0;  ///< 0 match decoder, 1 delta decoder, 2 both (the smaller W²L² wins)
+  const DeltaGrouping* delta = nullptr;   ///< the delta decoder's grouping
+  const DeltaGrouping* coarse = nullptr;  ///< the coarse delta decoder's grouping
+  /// 0 match decoder, 1 delta decoder, 2 match and delta (the smaller W²L² wins), 3 coarse
+  /// delta decoder, 4 all three.
+  int decode = 0;
 };
+
+/// The decoders PlanInputs::decode stands for (0 match, 1 delta, 3 coarse).
+std::vector<int> BitextractDecoders(int decode);
 
 struct Plan {
   BitextractConfig cfg;
@@ -215,6 +248,10 @@ Plan AutoPlan(const PlanInputs& in);
 /// --minimize params|bits: the narrowest layout at each depth of a geometric grid up to
 /// `l_cap` (and width ≤ w_cap), one per distinct shape; the caller builds them all.
 std::vector<Plan> CandidatePlans(const PlanInputs& in, int64_t w_cap, int64_t l_cap);
+/// --minimize params|bits, coarse decoder: the `keep` shapes (width ≤ w_cap, depth ≤ l_cap) a
+/// parameter model ranks first — wide selector tables the narrowest layouts never reach.
+std::vector<Plan> ModelCandidatePlans(const PlanInputs& in, int64_t w_cap, int64_t l_cap,
+                                      size_t keep);
 
 /// Lays out the network for `keys`, labels 1..C (0 = empty slot) in point order, and `config`.
 Network EmitBitextract(const BitextractKeys& keys, const std::vector<int64_t>& label,

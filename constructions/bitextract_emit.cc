@@ -31,7 +31,7 @@ class Emitter {
   void Projection();
   void SuperBlocks();
   void RoundsExact();
-  void RoundsFloatSafe();
+  void RoundsThreeStage();
   void Decode();
   void DeltaGroups(int64_t groups);
   void DecodeDelta();
@@ -104,30 +104,36 @@ void Emitter::Groups() {
   big_m_ = Pow2(int(payload_bits_) + 1);
 }
 
-// Delta payloads: groups of ≤ n points whose key differences fit f bits; fields MSB first:
-// [δ_0 = y_0 + C][κ_0] then per slot s ≥ 1 [δ_s = y_s − y_{s−1} + C][κ_s − κ_{s−1}]
-// (c + 1 and ρ, then c + 1 and f bits; an empty slot: δ = C, difference 0).
+// Delta payloads: groups of ≤ n slots whose threshold differences fit f bits; fields MSB first:
+// [δ_0 = y_0 + C][θ_0] (coarse: [θ_0][δ_0], so that P_g grows with g) then per slot s ≥ 1
+// [δ_s = y_s − y_{s−1} + C][θ_s − θ_{s−1}]
+// (c + 1 and ρ − z, then c + 1 and f bits; an empty slot: δ = C, difference 0). A slot is a
+// point (θ: its key) or, coarse, a run of equal labels (θ: the key of its first point >> z).
 void Emitter::DeltaGroups(int64_t groups) {
   const std::vector<int64_t>& order = keys_.projection.order;
-  const std::vector<int64_t> starts = DeltaGrouping(keys_).Starts(k_.n, k_.f);
+  const DeltaGrouping grouping(keys_, k_.coarse ? &label_ : nullptr, c_, k_.z);
+  const std::vector<int64_t> starts = grouping.Starts(k_.n, k_.f, k_.z);
+  const std::vector<int64_t>& slot = grouping.SlotStarts();
   MNEMO_CHECK(int64_t(starts.size()) <= groups, "{} delta groups > {}", starts.size(), groups);
   const int cl = c_ + 1;
-  payload_bits_ = cl + keys_.rho + (k_.n - 1) * (cl + k_.f);
+  payload_bits_ = cl + keys_.rho - k_.z + (k_.n - 1) * (cl + k_.f);
   thr_.assign(groups, keys_.t_max + 1);  // empty groups never fire
   pay_.assign(groups, 0);
   const Integer cc(static_cast<long>(classes_));
+  auto point = [&](int64_t r) { return order[slot[r]]; };
+  auto theta = [&](int64_t r) -> Integer { return keys_.key[point(r)] >> k_.z; };
   for (size_t g = 0; g < starts.size(); ++g) {
     const int64_t first = starts[g];
-    const int64_t end = g + 1 < starts.size() ? starts[g + 1] : int64_t(order.size());
-    thr_[g] = keys_.t[order[first]];
-    Integer p = Integer(static_cast<long>(label_[order[first]])) + cc;
-    p = p * Pow2(keys_.rho) + keys_.key[order[first]];
+    const int64_t end = g + 1 < starts.size() ? starts[g + 1] : int64_t(slot.size());
+    thr_[g] = keys_.t[point(first)];
+    const Integer y0 = Integer(static_cast<long>(label_[point(first)])) + cc;
+    Integer p = k_.coarse ? theta(first) * Pow2(c_ + 1) + y0  // key first: P_g increases
+                          : y0 * Pow2(keys_.rho - k_.z) + theta(first);
     for (int64_t s = 1; s < k_.n; ++s) {
       Integer delta = cc, diff = 0;
       if (first + s < end) {
-        const int64_t i = order[first + s], prev = order[first + s - 1];
-        delta += Integer(static_cast<long>(label_[i] - label_[prev]));
-        diff = keys_.key[i] - keys_.key[prev];
+        delta += Integer(static_cast<long>(label_[point(first + s)] - label_[point(first + s - 1)]));
+        diff = theta(first + s) - theta(first + s - 1);
       }
       p = (p * Pow2(cl) + delta) * Pow2(k_.f) + diff;
     }
@@ -189,26 +195,47 @@ void Emitter::RoundsExact() {
   }
 }
 
-// Float-safe rounds: ramp a in round l, r = relu(1 − a) in round l + 1, the gate
-// relu(±Δ − M·r) in round l + 2.
-void Emitter::RoundsFloatSafe() {
+// Three-stage rounds: the ramp a = relu(t − Θ_l(e) + 1) in round l (one threshold table per
+// step), r = relu(1 − a) in round l + 1, so the step is s = 1 − r (exact: t and Θ are
+// integers), the gate of s in round l + 2. Float-safe: the two-neuron gate relu(±Δ − M·r).
+// Else (the coarse decoder's networks): the one-neuron gate of RoundsExact,
+// relu(2^B − Δ(e) − M·r) = (2^B − Δ)·s with + 2^B·s in the accumulator (one super-block: Δ·s
+// is linear) — one round layer more than RoundsExact and A + 1 fewer weights per step.
+void Emitter::RoundsThreeStage() {
+  const bool one_neuron = !k_.float_safe;
+  // Payloads that never decrease at a step that can fire (coarse: key first) need no 2^B
+  // offset: the gate is relu(Δ(e) − M·r) = Δ·s directly, Δ shorter than 2^B − Δ by the key
+  // bits the groups share.
+  bool monotone = one_neuron;
+  for (size_t q = 1; monotone && q < pay_.size(); ++q)
+    if (q % per_ != 0 && thr_[q] <= keys_.t_max && pay_[q] < pay_[q - 1]) monotone = false;
+  const Integer half = monotone ? Integer(0) : Pow2(int(payload_bits_));
   const int64_t rounds = k_.lprime > 0 ? k_.lprime + 2 : 1;
   std::vector<Node> ramps, rests;
   for (int64_t l = 0; l < rounds; ++l, ++layer_) {
-    const Form acc = Form(a_.Relu(acc_, layer_));
+    Form acc_in = acc_;
+    for (int64_t j = 0; one_neuron && (k_.a == 1 || !monotone) && j < int64_t(rests.size()); ++j)
+      acc_in += (k_.a == 1 ? PayloadStep(l - 2, 0, j) : half) * (Form::Constant(1) - Form(rests[j]));
+    const Form acc = Form(a_.Relu(acc_in, layer_));
     std::vector<Form> e_now = e_;
     if (l == 0 && k_.lprime >= 1 && k_.a > 1)  // (one super-block: e_0 = 1, tables are biases)
       for (Form& e : e_) e = Form(a_.Relu(e, layer_));
-    std::swap(e_now, e_);
+    std::swap(e_now, e_);  // tables read the previous layer's e
     std::vector<Node> next_ramps, next_rests;
     for (int64_t j = 0; l < k_.lprime && j < wp_; ++j)
       next_ramps.push_back(
           a_.Relu(t_ - Table([&](int64_t a) { return Threshold(l, a, j); }) + Rational(1), layer_));
     for (Node ramp : ramps) next_rests.push_back(a_.Relu(Form::Constant(1) - Form(ramp), layer_));
     Form gates;
-    for (int64_t j = 0; j < int64_t(rests.size()); ++j) {
+    for (int64_t j = 0; (!one_neuron || k_.a > 1) && j < int64_t(rests.size()); ++j) {
       const Form dv = Table([&](int64_t a) { return PayloadStep(l - 2, a, j); });
-      gates += Gate(a_, dv, Form::Constant(1) - Form(rests[j]), big_m_, layer_);
+      const Form s = Form::Constant(1) - Form(rests[j]);
+      if (monotone)
+        gates += GateNonNegative(a_, dv, s, big_m_, layer_);
+      else if (one_neuron)
+        gates -= GateNonNegative(a_, Form::Constant(Rational(half)) - dv, s, big_m_, layer_);
+      else
+        gates += Gate(a_, dv, s, big_m_, layer_);
     }
     std::swap(e_now, e_);
     acc_ = acc + gates;
@@ -316,14 +343,14 @@ Form Emitter::PeelBit(std::vector<Form*> carried) {
   return digit;
 }
 
-// Delta decoder: w = relu(t + 1 − 2^m·κ_s) is kept by subtracting each key bit as it is peeled
-// (relu(relu(a) − b) = relu(a − b) for b ≥ 0, so w clamps at 0 once t < 2^m·κ_s and stays
-// there); step_s = 1[κ(t) ≥ κ_s] = w − relu(w − 1), and out += step_s·(δ_s − C) through one
+// Delta decoder: w = relu(t + 1 − 2^(m+z)·θ_s) is kept by subtracting each key bit as it is peeled
+// (relu(relu(a) − b) = relu(a − b) for b ≥ 0, so w clamps at 0 once t < 2^(m+z)·θ_s and stays
+// there); step_s = 1[t ≥ 2^(m+z)·θ_s] = w − relu(w − 1), and out += step_s·(δ_s − C) through one
 // gate neuron and the out neuron relu(out + C − C·step) (out is a label ≥ 1 throughout).
 void Emitter::DecodeDelta() {
   x_ = acc_;
   pos_ = payload_bits_;
-  const Integer unit = Pow2(keys_.m);
+  const Integer unit = Pow2(keys_.m + k_.z);  // threshold θ at position 2^(m+z)·θ
   const Rational cc(Integer(static_cast<long>(classes_)));
   Form w = t_ + Rational(1), out, lab;
   auto label_field = [&] {
@@ -339,10 +366,11 @@ void Emitter::DecodeDelta() {
       w = w - Rational(unit * Pow2(j)) * d;
     }
   };
+  if (k_.coarse) key_field(keys_.rho - k_.z);  // key first: payloads increase with the group
   label_field();
   out = lab - cc;  // slot 0 always passes: out = y_0
   lab = Form();
-  key_field(keys_.rho);
+  if (!k_.coarse) key_field(keys_.rho - k_.z);
   for (int64_t s = 1; s < k_.n; ++s) {
     label_field();
     key_field(k_.f);
@@ -370,7 +398,7 @@ Network Emitter::Run() {
   } else {
     Projection();
     SuperBlocks();
-    if (k_.float_safe) RoundsFloatSafe();
+    if (k_.float_safe || k_.coarse) RoundsThreeStage();
     else RoundsExact();
     if (k_.n > 1 && k_.delta) DecodeDelta();
     else if (k_.n > 1) Decode();

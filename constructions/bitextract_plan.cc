@@ -35,6 +35,7 @@ void StageCSizes(const BitextractConfig& k, bool decode, Tally* tally) {
   const int64_t a = k.a, w = k.lprime > 0 ? k.wprime : 0, lp = k.lprime;
   const int64_t p = k.separate ? 1 : 0;
   const int64_t r0 = p + (k.float_safe ? 3 : 2);
+  const bool ramp = !k.float_safe && k.coarse;  // RoundsThreeStage with one-neuron gates
   // Last layer that reads t (label-only); t is relayed across layers before it.
   int64_t t_last = kInf;
   if (!decode) t_last = lp >= 1 ? r0 + lp - 1 : (k.separate ? p + 1 : 1);
@@ -48,11 +49,17 @@ void StageCSizes(const BitextractConfig& k, bool decode, Tally* tally) {
     tally->Layer((a - 1) + t_live(p + 2));
   }
   // Rounds: special rounds only (the middle ones repeat round 2's width).
-  const int64_t rounds = k.float_safe ? (lp > 0 ? lp + 2 : 1) : lp + 1;
+  const int64_t rounds = k.float_safe || ramp ? (lp > 0 ? lp + 2 : 1) : lp + 1;
   const int64_t sel = a > 1 ? a : 0;  // one super-block: e_0 = 1 is a constant, not a neuron
   auto round_width = [&](int64_t l) {
     int64_t e = 0, work = 1;  // the accumulator
-    if (!k.float_safe) {
+    if (ramp) {
+      // Ramps, rests of the previous round's ramps, one gate per rest of the round before
+      // (none with one super-block).
+      e = lp >= 1 && l <= lp ? sel : 0;
+      work += (l < lp ? w : 0) + (l >= 1 && l <= lp ? w : 0) +
+              (l >= 2 && l <= lp + 1 && a > 1 ? w : 0);
+    } else if (!k.float_safe) {
       // One gate neuron per step of the previous round (none with one super-block).
       e = lp >= 1 && l <= lp - 1 ? sel : 0;
       work += (l < lp ? 2 * w : 0) + (l >= 1 && a > 1 ? w : 0);
@@ -130,15 +137,20 @@ void DecodeSizes(const BitextractConfig& k, int rho, int c, Tally* tally) {
 // Stage D of the delta decoder; mirrors EmitDecodeDelta. Per layer: the two peel ReLUs, the
 // kept remainder while bits remain, and the live registers (t until the first key bit, w, out,
 // the label).
-void DeltaDecodeSizes(const BitextractConfig& k, int rho, int c, Tally* tally) {
-  const int cl = c + 1;
+void DeltaDecodeSizes(const BitextractConfig& k, int rho_full, int c, Tally* tally) {
+  const int cl = c + 1, rho = rho_full - k.z;
   int64_t pos = cl + rho + (k.n - 1) * (cl + k.f);
   auto peel = [&](int64_t regs) {
     --pos;
     tally->Layer(2 + (pos > 0 ? 1 : 0) + regs);
   };
-  for (int i = 0; i < cl; ++i) peel(1 /*t*/ + (i >= 1 ? 1 : 0));
-  for (int j = 0; j < rho; ++j) peel(2 /*w, out*/);
+  if (k.coarse) {  // slot 0 key first (monotone payloads): out is not live yet
+    for (int j = 0; j < rho; ++j) peel(1 /*w*/);
+    for (int i = 0; i < cl; ++i) peel(1 /*w*/ + (i >= 1 ? 1 : 0));
+  } else {
+    for (int i = 0; i < cl; ++i) peel(1 /*t*/ + (i >= 1 ? 1 : 0));
+    for (int j = 0; j < rho; ++j) peel(2 /*w, out*/);
+  }
   for (int64_t s = 1; s < k.n; ++s) {
     for (int i = 0; i < cl; ++i) peel(2 + (i >= 1 ? 1 : 0));
     for (int j = 0; j < k.f; ++j) peel(3);
@@ -159,36 +171,74 @@ bool TwoLayerPeelNeeded(int64_t p, int qq, int cap) {
 
 std::vector<int> Chunks(int nb, int q) { return ChunkSizes(nb, q); }
 
-DeltaGrouping::DeltaGrouping(const BitextractKeys& keys) {
+DeltaGrouping::DeltaGrouping(const BitextractKeys& keys, const std::vector<int64_t>* labels, int c,
+                             int only_z)
+    : rho_(keys.rho), c_(c) {
   const std::vector<int64_t>& order = keys.projection.order;
-  for (size_t i = 1; i < order.size(); ++i) {
-    const Integer d = keys.key[order[i]] - keys.key[order[i - 1]];
-    diff_bits_.push_back(BitLength(d));
+  points_ = int64_t(order.size());
+  for (int64_t i = 0; i < points_; ++i)
+    if (i == 0 || !labels || (*labels)[order[i]] != (*labels)[order[i - 1]])
+      slot_start_.push_back(i);
+  const int zs = labels ? keys.rho : 1;
+  diff_bits_.assign(zs, {});
+  longer_than_.assign(zs, std::vector<int64_t>(keys.rho + 2, 0));
+  for (int z = 0; z < zs; ++z) {
+    if (only_z >= 0 && z != only_z) continue;
+    for (size_t r = 1; r < slot_start_.size(); ++r) {
+      const Integer th = keys.key[order[slot_start_[r]]] >> z;
+      const Integer prev = keys.key[order[slot_start_[r - 1]]] >> z;
+      int b = BitLength(th - prev);
+      if (th == (keys.key[order[slot_start_[r] - 1]] >> z)) b = 255;
+      diff_bits_[z].push_back(uint8_t(std::min(b, 255)));
+      for (int f = 0; f < b && f < int(longer_than_[z].size()); ++f) ++longer_than_[z][f];
+    }
   }
-  longer_than_.assign(keys.rho + 2, 0);
-  for (int b : diff_bits_)
-    for (int f = 0; f < b && f < int(longer_than_.size()); ++f) ++longer_than_[f];
 }
 
-std::vector<int64_t> DeltaGrouping::Starts(int64_t n, int f) const {
+int64_t DeltaGrouping::Forced(int f, int z) const {
+  return longer_than_[z][std::min<size_t>(f, longer_than_[z].size() - 1)];
+}
+
+std::vector<int64_t> DeltaGrouping::Starts(int64_t n, int f, int z) const {
+  const std::vector<uint8_t>& bits = diff_bits_[z];
   std::vector<int64_t> starts = {0};
-  for (size_t i = 1, in_group = 1; i <= diff_bits_.size(); ++i, ++in_group) {
-    if (int64_t(in_group) < n && diff_bits_[i - 1] <= f) continue;
+  for (size_t i = 1, in_group = 1; i <= bits.size(); ++i, ++in_group) {
+    if (int64_t(in_group) < n && bits[i - 1] <= f) continue;
     starts.push_back(int64_t(i));
     in_group = 0;
   }
   return starts;
 }
 
-std::pair<int, int64_t> DeltaGrouping::For(int64_t n) const {
+DeltaGrouping::Choice DeltaGrouping::For(int64_t n) const {
   auto it = memo_.find(n);
   if (it != memo_.end()) return it->second;
-  const int64_t points = int64_t(diff_bits_.size()) + 1;
-  int f = 1;
-  while (f + 1 < int(longer_than_.size()) && longer_than_[f] * 20 * n > points) ++f;
-  const std::pair<int, int64_t> r{f, int64_t(Starts(n, f).size())};
-  memo_.emplace(n, r);
-  return r;
+  const int f_top = int(longer_than_[0].size()) - 1;
+  Choice best{1, 0, 0};
+  if (diff_bits_.size() == 1) {  // plain: the smallest f with at most N/(20n) forced splits
+    while (best.f < f_top && Forced(best.f, 0) * 20 * n > points_) ++best.f;
+  } else {
+    // Coarse: the (f, z) with the fewest group-decoder layers, (groups) × (decoder depth), the
+    // product the shape search balances (README, Limits); groups ≈ S/n + forced splits.
+    const double slots = double(slot_start_.size()), cl = c_ + 1;
+    double best_cost = 0;
+    for (int z = 0; z < int(diff_bits_.size()); ++z) {
+      for (int f = 1; f <= f_top; ++f) {
+        const double groups = slots / double(n) + double(Forced(f, z));
+        const double cost = groups * (cl + (rho_ - z) + double(n - 1) * (cl + f + 2));
+        if (best.groups == 0 || cost < best_cost) best = {f, z, 1}, best_cost = cost;
+      }
+    }
+  }
+  best.groups = int64_t(Starts(n, best.f, best.z).size());
+  memo_.emplace(n, best);
+  return best;
+}
+
+std::vector<int> BitextractDecoders(int decode) {
+  if (decode == 2) return {0, 1};
+  if (decode == 4) return {0, 1, 3};
+  return {decode};
 }
 
 int64_t BitextractCapacity(const BitextractConfig& k) {
@@ -204,9 +254,10 @@ BitextractSizes BitextractPlanSizes(const BitextractConfig& k, int rho, int c) {
   if (k.n > 1) {
     // The decoder depends on (n, q, pipelining, budget, ρ, c) only; the search asks for the same
     // one for many shapes, so it is counted once.
-    thread_local std::map<std::tuple<int64_t, int, bool, bool, int, int, int, int>, Tally> memo;
+    thread_local std::map<std::tuple<int64_t, int, bool, bool, int, int, int, int, int>, Tally>
+        memo;
     const auto key = std::make_tuple(k.n, k.q, k.pipeline, k.float_safe, k.cap, rho, c,
-                                     k.delta ? k.f : -1);
+                                     k.delta ? k.f : -1, k.z);
     auto it = memo.find(key);
     if (it == memo.end()) {
       if (memo.size() > 100000) memo.clear();
@@ -223,8 +274,11 @@ BitextractSizes BitextractPlanSizes(const BitextractConfig& k, int rho, int c) {
 }
 
 std::string BitextractConfigString(const BitextractConfig& k) {
+  const std::string delta = !k.delta   ? ""
+                            : k.coarse ? fmt::format(" coarse({} bits, z={})", k.f, k.z)
+                                       : fmt::format(" delta({} bits)", k.f);
   return fmt::format("A={} W'={} L'={} n={} q={}{}{}{}{}", k.a, k.lprime > 0 ? k.wprime : 0,
-                     k.lprime, k.n, k.q, k.delta ? fmt::format(" delta({} bits)", k.f) : "",
+                     k.lprime, k.n, k.q, delta,
                      k.pipeline ? " pipelined" : "",
                      k.float_safe ? fmt::format(" float-safe({} bits)", k.cap) : "",
                      k.separate ? " separate-projection" : "");
@@ -249,8 +303,24 @@ bool Better(const Plan& a, const Plan& b) {
   return a.sizes.depth < b.sizes.depth;
 }
 
+// The delta decoders (plain and coarse) peel one bit per layer, unpipelined.
+bool DeltaFamily(int decode) { return decode == 1 || decode == 3; }
+
+const DeltaGrouping& GroupingOf(const PlanInputs& in, const BitextractConfig& k) {
+  return *(k.coarse ? in.coarse : in.delta);
+}
+
+// (f, z) of the delta grouping for n slots per group.
+void SetDelta(const PlanInputs& in, bool coarse, BitextractConfig* k) {
+  k->delta = true;
+  k->coarse = coarse;
+  const DeltaGrouping::Choice ch = GroupingOf(in, *k).For(k->n);
+  k->f = ch.f;
+  k->z = ch.z;
+}
+
 std::vector<int> QValues(const PlanInputs& in) {
-  if (in.decode == 1) return {1};
+  if (DeltaFamily(in.decode)) return {1};
   if (in.q_fixed > 0) return {in.q_fixed};
   std::vector<int> qs;
   for (int q = 1; q <= std::min(10, std::max(in.rho, in.c)); ++q) qs.push_back(q);
@@ -258,7 +328,7 @@ std::vector<int> QValues(const PlanInputs& in) {
 }
 
 std::vector<bool> PipeValues(const PlanInputs& in) {
-  if (in.fs || in.decode == 1 || in.pipeline == 0) return {false};
+  if (in.fs || DeltaFamily(in.decode) || in.pipeline == 0) return {false};
   if (in.pipeline == 1) return {true};
   return {false, true};
 }
@@ -271,7 +341,7 @@ std::optional<Plan> MakePlan(const PlanInputs& in, const BitextractConfig& base,
   k.a = a;
   k.wprime = wp;
   k.separate = SeparateFor(in, a);
-  const int64_t groups = k.delta ? in.delta->For(k.n).second
+  const int64_t groups = k.delta ? GroupingOf(in, k).For(k.n).groups
                                  : CeilDiv(std::max<int64_t>(in.n_points, 1), k.n);
   const int64_t need = CeilDiv(groups, a) - 1;  // W′L′ ≥ need
   if (wp == 0) {
@@ -342,7 +412,7 @@ void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
   const int64_t n_pts = std::max<int64_t>(in.n_points, 1);
   const int64_t n_limit =
       l_max >= kInf ? int64_t(std::sqrt(double(n_pts))) + 2 : std::min<int64_t>(n_pts, l_max);
-  for (int decoder : in.decode == 2 ? std::vector<int>{0, 1} : std::vector<int>{in.decode}) {
+  for (int decoder : BitextractDecoders(in.decode)) {
   PlanInputs one = in;
   one.decode = decoder;
   const std::vector<int> qs = QValues(one);
@@ -358,8 +428,8 @@ void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
         base.pipeline = n > 1 && pipe;
         base.float_safe = in.fs;
         base.cap = in.cap;
-        if (decoder == 1 && n > 1) base.delta = true, base.f = in.delta->For(n).first;
-        if (decoder == 1 && n == 1 && in.decode == 2) continue;  // label-only: done by match
+        if (DeltaFamily(decoder) && n > 1) SetDelta(in, decoder == 3, &base);
+        if (DeltaFamily(decoder) && n == 1 && in.decode != decoder) continue;  // done by match
         // Lower bound on depth for this n (L′ = 0, the fewest super-blocks that hold more than
         // one point; no shape of this n is shallower, larger n are deeper): skip hopeless n.
         // Without it a depth below every layout's walks every width up to MinWidth's cap.
@@ -390,10 +460,10 @@ Plan PlanForShape(const PlanInputs& in, int64_t a, int64_t wprime, int64_t lprim
   k.lprime = lprime;
   const int64_t groups = a * (wprime * lprime + 1);
   k.n = CeilDiv(std::max<int64_t>(in.n_points, 1), groups);
-  if (in.decode == 1 && k.n > 1) {  // the fewest points per group whose grouping fits
-    while (in.delta->For(k.n).second > groups) ++k.n;
-    k.delta = true;
-    k.f = in.delta->For(k.n).first;
+  if (DeltaFamily(in.decode) && k.n > 1) {  // the fewest slots per group whose grouping fits
+    k.coarse = in.decode == 3;
+    while (GroupingOf(in, k).For(k.n).groups > groups) ++k.n;
+    SetDelta(in, k.coarse, &k);
   }
   k.float_safe = in.fs;
   k.cap = in.cap;
@@ -471,6 +541,48 @@ std::vector<Plan> CandidatePlans(const PlanInputs& in, int64_t w_cap, int64_t l_
     if (std::none_of(out.begin(), out.end(),
                      [&](const Plan& q) { return BitextractConfigString(q.cfg) == key; }))
       out.push_back(*p);
+  }
+  return out;
+}
+
+// --minimize params|bits beside the narrowest layouts (coarse decoder): the shapes a parameter
+// model ranks first. Per step of a round the three-stage rounds cost 2A + 8 weights and biases
+// (A = 1: 5), per round layer A + 2 more (the selector and t), the decoder ≈ 15 per layer and
+// the projection d + 1: the narrowest layout at a depth keeps A small, while a table entry is
+// 2 parameters per group once A is large.
+std::vector<Plan> ModelCandidatePlans(const PlanInputs& in, int64_t w_cap, int64_t l_cap,
+                                      size_t keep) {
+  if (in.decode != 3) return {};  // the coarse decoder's three-stage rounds
+  const int64_t n_pts = std::max<int64_t>(in.n_points, 1);
+  const int64_t n_max = std::min<int64_t>(n_pts, int64_t(std::sqrt(double(n_pts))) + 2);
+  std::vector<std::pair<double, BitextractConfig>> ranked;
+  for (int64_t n = 2; n <= n_max; ++n) {
+    BitextractConfig base;
+    base.n = n;
+    SetDelta(in, true, &base);
+    const int64_t groups = GroupingOf(in, base).For(n).groups;
+    const int cl = in.c + 1;
+    const double decoder = 15.0 * double(cl + in.rho - base.z + (n - 1) * (cl + base.f + 2));
+    for (int64_t a = 1; a <= groups && a <= 1024; a *= 2) {
+      for (int64_t wp = 1; wp <= 64; wp *= 2) {
+        const int64_t lp = std::max<int64_t>(1, (CeilDiv(groups, a) - 1 + wp - 1) / wp);
+        const double step = a > 1 ? 2 * a + 8 : 5;
+        const double est = double(lp) * double(wp) * step + double(lp + 2) * double(a + 2) +
+                           decoder + double(in.d + 1);
+        BitextractConfig k = base;
+        k.a = a;
+        k.wprime = wp;
+        ranked.emplace_back(est, k);
+      }
+    }
+  }
+  std::sort(ranked.begin(), ranked.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<Plan> out;
+  for (const auto& [est, k] : ranked) {
+    if (out.size() >= keep) break;
+    std::optional<Plan> p = MakePlan(in, k, k.a, k.wprime);
+    if (p && p->sizes.width <= w_cap && p->sizes.depth <= l_cap) out.push_back(*p);
   }
   return out;
 }

@@ -5,6 +5,8 @@
 #include "constructions/bitextract.h"
 
 #include <array>
+#include <functional>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -65,6 +67,7 @@ BitextractConfig ConfigOf(const BitextractDetails& d) {
   k.q = d.bits_per_layer, k.pipeline = d.pipelined, k.float_safe = d.float_safe;
   k.separate = d.separate_projection, k.cap = d.weight_bits_budget;
   k.delta = d.delta, k.f = d.key_difference_bits;
+  k.coarse = d.coarse, k.z = d.dropped_key_bits;
   return k;
 }
 
@@ -79,7 +82,10 @@ void ExpectVerified(const Built& b, const std::string& what) {
   EXPECT_LE(st.width, planned.width) << what << " " << d.config;
   EXPECT_GE(st.width, planned.width - d.a) << what << " " << d.config;
   EXPECT_EQ(st.depth, planned.depth) << what << " " << d.config;
-  EXPECT_GE(d.capacity, b.net->dataset.n) << what;
+  // (coarse: the slots are runs of equal labels, at most one per point)
+  EXPECT_GE(d.capacity, d.coarse ? d.slots : b.net->dataset.n) << what;
+  EXPECT_LE(d.slots, b.net->dataset.n) << what;
+  if (!d.coarse) EXPECT_EQ(d.slots, b.net->dataset.n) << what;
 }
 
 // §14.2 of bit_extraction.md: with q = 1 and no pipelining the depth follows the exact formula
@@ -438,6 +444,39 @@ TEST(Bitextract, MinimizeReturnsTheSmallestTried) {
                Error);
 }
 
+// Every source × shape built with the decoder `decode` and verified exactly; `check` sees each
+// network that decodes (n > 1).
+void ForEachDecoding(const std::vector<std::string>& sources, const std::vector<ParamMap>& shapes,
+                     const std::string& decode,
+                     const std::function<void(const Built&, const Dataset&, const std::string&)>& check) {
+  for (const std::string& src : sources) {
+    Dataset data = LoadDataset(src);
+    for (const ParamMap& p : shapes) {
+      ParamMap q = p;
+      q["decode"] = decode;
+      Built b = BuildAndVerify(data, q);
+      ExpectVerified(b, src);
+      if (b.net && Details(b.report).points_per_group > 1) check(b, data, src);
+    }
+  }
+}
+
+// Refused with a bit budget (float-safe gadgets), q > 1 or pipelining; width 5 holds no delta
+// decoder: infeasible with the reason named.
+void ExpectDeltaFamilyLimits(const Dataset& data, const std::string& decode) {
+  Report r;
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", decode}, {"max-weight-bits", "53"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", decode}, {"bits-per-layer", "3"}}, 1, &r), Error);
+  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", decode}, {"pipeline", "on"}}, 1, &r), Error);
+  Built narrow = BuildAndVerify(data, {{"width", "5"}, {"decode", decode}, {"depth", "400"}});
+  EXPECT_EQ(narrow.report.status, Status::kInfeasible) << decode;
+}
+
+const std::vector<ParamMap> kDecoderShapes = {{{"a", "1"}, {"wprime", "2"}, {"lprime", "6"}},
+                                              {{"a", "3"}, {"wprime", "1"}, {"lprime", "4"}},
+                                              {{"width", "6"}},
+                                              {{"depth", "200"}}};
+
 // The delta decoder: exact on random data, on a δ-grid and on real images, sized as the closed
 // forms say (A = 1: width max(2W′ + 2, 6), depth L′ + 3 + (c+1) + ρ + (n − 1)(c + 1 + f + 2)),
 // every group's key differences within f bits, and refused where it does not apply.
@@ -445,54 +484,88 @@ TEST(Bitextract, DeltaDecoderVerifiesAndMatchesItsSizes) {
   const std::vector<std::string> sources = {
       "synthetic:ball?n=800&d=6&classes=10&seed=2", "synthetic:grid?n=400&d=2&classes=3&delta=0.001&seed=1",
       "synthetic:ball?n=300&d=4&classes=2&seed=9"};
-  for (const std::string& src : sources) {
-    Dataset data = LoadDataset(src);
-    for (const ParamMap& p :
-         std::vector<ParamMap>{{{"a", "1"}, {"wprime", "2"}, {"lprime", "6"}},
-                               {{"a", "3"}, {"wprime", "1"}, {"lprime", "4"}},
-                               {{"width", "6"}},
-                               {{"depth", "200"}}}) {
-      ParamMap q = p;
-      q["decode"] = "delta";
-      Built b = BuildAndVerify(data, q);
-      ExpectVerified(b, src);
-      const BitextractDetails& d = Details(b.report);
-      if (d.points_per_group == 1) continue;
-      EXPECT_TRUE(d.delta) << src;
-      if (d.a == 1) {
-        const int64_t n = d.points_per_group, f = d.key_difference_bits;
-        EXPECT_EQ(b.report.network.width, std::max<int64_t>(2 * d.wprime + 2, 6)) << src;
-        EXPECT_EQ(b.report.network.depth,
-                  d.lprime + 3 + (d.c + 1) + d.rho + (n - 1) * (d.c + 1 + f + 2)) << src;
-        EXPECT_EQ(d.payload_bits, (d.c + 1 + d.rho) + (n - 1) * (d.c + 1 + f)) << src;
-      }
+  ForEachDecoding(sources, kDecoderShapes, "delta", [](const Built& b, const Dataset&,
+                                                         const std::string& src) {
+    const BitextractDetails& d = Details(b.report);
+    EXPECT_TRUE(d.delta) << src;
+    if (d.a == 1) {
+      const int64_t n = d.points_per_group, f = d.key_difference_bits;
+      EXPECT_EQ(b.report.network.width, std::max<int64_t>(2 * d.wprime + 2, 6)) << src;
+      EXPECT_EQ(b.report.network.depth,
+                d.lprime + 3 + (d.c + 1) + d.rho + (n - 1) * (d.c + 1 + f + 2)) << src;
+      EXPECT_EQ(d.payload_bits, (d.c + 1 + d.rho) + (n - 1) * (d.c + 1 + f)) << src;
     }
-  }
+  });
   // Groups: at most n points, consecutive key differences inside a group below 2^f.
   Dataset data = LoadDataset("synthetic:ball?n=2000&d=5&classes=10&seed=4");
   Built b = BuildAndVerify(data, {{"width", "6"}, {"decode", "delta"}});
   ExpectVerified(b, "width 6");
   EXPECT_EQ(b.report.network.width, 6);
-  // Refused: with a bit budget (float-safe gadgets), and an unknown decoder.
+  ExpectDeltaFamilyLimits(data, "delta");
   Report r;
-  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "delta"}, {"max-weight-bits", "53"}}, 1, &r), Error);
   EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "keys"}}, 1, &r), Error);
-  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "delta"}, {"bits-per-layer", "3"}}, 1, &r), Error);
-  EXPECT_THROW(testing::BuildWith("bitextract", data, {{"decode", "delta"}, {"pipeline", "on"}}, 1, &r), Error);
-  // Width 5 holds no delta decoder: infeasible with the reason named.
-  Built narrow = BuildAndVerify(data, {{"width", "5"}, {"decode", "delta"}, {"depth", "400"}});
-  EXPECT_EQ(narrow.report.status, Status::kInfeasible);
 }
 
-// Real images: the first 2,000 Fashion-MNIST test images, exact, with the delta decoder; the
-// grouping keeps every in-group key difference within f bits (checked by the emitter).
-TEST(Bitextract, DeltaDecoderOnFashionMnistSubset) {
+// The coarse delta decoder: a slot per run of equal labels, thresholds key >> z. Exact on random
+// data, on δ-grids and on few-class data (long runs), sized as the closed forms say (A = 1: width
+// max(2W′ + 2, 6), depth L′ + 4 + (c + 1) + (ρ − z) + (n − 1)(c + 1 + f + 2): the three-stage
+// rounds take one layer more), holding fewer
+// slots than points where labels repeat, and refused where the delta decoder is.
+TEST(Bitextract, CoarseDecoderVerifiesAndMatchesItsSizes) {
+  const std::vector<std::string> sources = {
+      "synthetic:ball?n=800&d=6&classes=10&seed=2",
+      "synthetic:grid?n=400&d=2&classes=3&delta=0.001&seed=1",
+      "synthetic:grid?n=500&d=3&classes=10&delta=0.0001&seed=5",
+      "synthetic:ball?n=600&d=4&classes=2&seed=9"};
+  bool dropped = false, merged = false;
+  std::vector<ParamMap> shapes = kDecoderShapes;
+  shapes.push_back({{"minimize", "params"}});
+  ForEachDecoding(sources, shapes, "coarse", [&](const Built& b, const Dataset& data,
+                                                 const std::string& src) {
+    const BitextractDetails& d = Details(b.report);
+    EXPECT_TRUE(d.delta && d.coarse) << src;
+    EXPECT_EQ(b.report.extras.at("decode"), "coarse") << src;
+    dropped |= d.dropped_key_bits > 0;
+    merged |= d.capacity < data.n();
+    const int64_t n = d.points_per_group, f = d.key_difference_bits, z = d.dropped_key_bits;
+    EXPECT_EQ(d.payload_bits, (d.c + 1 + d.rho - z) + (n - 1) * (d.c + 1 + f)) << src;
+    if (d.a == 1 && !d.separate_projection) {
+      EXPECT_EQ(b.report.network.width, std::max<int64_t>(2 * d.wprime + 2, 6)) << src;
+      EXPECT_EQ(b.report.network.depth,
+                d.lprime + 4 + (d.c + 1) + d.rho - z + (n - 1) * (d.c + 1 + f + 2)) << src;
+    }
+  });
+  EXPECT_TRUE(dropped) << "no data set let the thresholds drop a key bit";
+  EXPECT_TRUE(merged) << "no data set had a shape with fewer slots than points";
+  ExpectDeltaFamilyLimits(LoadDataset("synthetic:ball?n=2000&d=5&classes=10&seed=4"), "coarse");
+}
+
+// Real images, exact: the first 2,000 Fashion-MNIST test images with the delta decoder (the
+// grouping keeps every in-group key difference within f bits, checked by the emitter), the
+// coarse decoder, and --minimize params (decode auto) trying all three, returning the smallest.
+TEST(Bitextract, DeltaDecodersOnFashionMnistSubset) {
   DataOptions first;
   first.limit = 2000;
   Dataset data = LoadDataset("fashion-mnist:test", first);
-  Built b = BuildAndVerify(data, {{"minimize", "params"}, {"decode", "delta"}});
-  ExpectVerified(b, "fashion-mnist:test 2000");
-  EXPECT_TRUE(Details(b.report).delta || Details(b.report).points_per_group == 1);
+  Built delta = BuildAndVerify(data, {{"minimize", "params"}, {"decode", "delta"}});
+  ExpectVerified(delta, "fashion-mnist:test 2000");
+  EXPECT_TRUE(Details(delta.report).delta || Details(delta.report).points_per_group == 1);
+  Built b = BuildAndVerify(data, {{"minimize", "params"}, {"decode", "coarse"}});
+  ExpectVerified(b, "fashion-mnist:test 2000 coarse");
+  EXPECT_TRUE(Details(b.report).coarse);
+  Built all = BuildAndVerify(data, {{"minimize", "params"}});
+  ExpectVerified(all, "fashion-mnist:test 2000 auto");
+  int coarse_tried = 0, delta_tried = 0;
+  int64_t smallest = std::numeric_limits<int64_t>::max();
+  for (const BitextractCandidate& c : Details(all.report).tried) {
+    coarse_tried += c.config.find("coarse(") != std::string::npos;
+    delta_tried += c.config.find("delta(") != std::string::npos;
+    smallest = std::min(smallest, c.params_nonzero);
+  }
+  EXPECT_GT(coarse_tried, 0);
+  EXPECT_GT(delta_tried, 0);
+  EXPECT_EQ(all.report.network.params_nonzero, smallest);
+  EXPECT_LE(all.report.network.params_nonzero, b.report.network.params_nonzero);
 }
 
 // `mnemo build` of a 600-point ball with bitextract and `args`, exact; its JSON report row.
@@ -532,7 +605,8 @@ TEST(Bitextract, DecodeThroughTheCli) {
   for (const auto& [decode, knob, value, want] :
        std::vector<std::array<std::string, 4>>{{"match", "--depth", "150", "match"},
                                                {"auto", "--depth", "60", "match"},
-                                               {"auto", "--width", "6", "delta"}})
+                                               {"auto", "--width", "6", "delta"},
+                                               {"coarse", "--width", "6", "coarse"}})
     EXPECT_EQ(CliRow(dir, {"--decode", decode, knob, value})["extras"]["decode"], want)
         << decode << knob;
   testing::CliResult bad = testing::RunCli({"build", "synthetic:ball?n=60&d=2&classes=2", "-c",
