@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "mnemo/error.h"
+#include "mnemo/project_int128.h"
 
 namespace mnemo::internal {
 namespace {
@@ -145,6 +146,49 @@ void ProjectExact(const RowBlocks& xn, int frac, DyadicProjection* c, std::vecto
   SortAndGap(c);
 }
 
+// Candidate tries projected ahead in int128, several per pass over the data
+// (ProjectExactInt128Many: each value decomposed once for all of them), with their smallest
+// gaps (the sorts on both cores).
+struct Ahead {
+  std::vector<std::vector<int128>> q;  // per try; empty: not projected ahead
+  std::vector<Integer> gap;
+  bool failed = false;  // a term did not fit int128: the tries are projected one by one
+};
+
+// The candidates from `from` on, as many as half the doubles budget holds, into *ahead.
+void ProjectAhead(const RowBlocks& xn, int frac, const std::vector<std::vector<int64_t>>& dirs,
+                  const std::vector<bool>& candidate, int from, int64_t projected_values,
+                  Ahead* ahead) {
+  const int tries = int(dirs.size());
+  const int group = TriesPerPass(xn.rows(), tries, projected_values / 2);
+  ahead->q.resize(tries);
+  ahead->gap.resize(tries);
+  std::vector<int> take;
+  std::vector<const std::vector<int64_t>*> v;
+  for (int t = from; t < tries && int(take.size()) < group; ++t) {
+    if (!candidate[t]) continue;
+    take.push_back(t);
+    v.push_back(&dirs[t]);
+    ahead->q[t].resize(xn.rows());
+  }
+  bool fits = true;
+  xn.ForEach([&](int64_t first, const RowMatrix& b) {
+    std::vector<int128*> out;
+    for (int t : take) out.push_back(ahead->q[t].data() + first);
+    fits = fits && ProjectExactInt128Many(b, v, frac, out);
+  });
+  if (!fits) {
+    for (int t : take) ahead->q[t] = {};
+    ahead->failed = true;
+    return;
+  }
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t i = 0; i < take.size(); ++i) {
+    std::vector<int128> sorted = ahead->q[take[i]];
+    ahead->gap[take[i]] = FromInt128(SortedGap(&sorted));
+  }
+}
+
 // c->p and c->order from the int128 projections ProjectExact left in q.
 void TakeInt128(const std::vector<int128>& q, DyadicProjection* c) {
   int128 gap;
@@ -265,6 +309,7 @@ DyadicProjection ChooseProjection(const RowBlocks& xn, int tries, Rng& rng, int 
                      : CandidateTries(xn, frac, dirs, projected_values);
   DyadicProjection best;
   std::vector<int128> q, best_q;  // int128 projections of the try and of the best (ProjectExact)
+  Ahead ahead;                    // all candidates are projected unless the first distinct stops
   bool have = false;
   int used = 0;
   for (int t = 0; t < tries; ++t) {
@@ -274,7 +319,15 @@ DyadicProjection ChooseProjection(const RowBlocks& xn, int tries, Rng& rng, int 
     c.v = dirs[t];
     c.dir_bits = dir_bits;
     c.frac_bits = frac;
-    ProjectExact(xn, frac, &c, &q);
+    if (!first_distinct && !ahead.failed && (ahead.q.empty() || ahead.q[t].empty()))
+      ProjectAhead(xn, frac, dirs, candidate, t, projected_values, &ahead);
+    if (!ahead.failed && !ahead.q.empty() && !ahead.q[t].empty()) {
+      q = std::move(ahead.q[t]);
+      ahead.q[t] = {};
+      c.min_gap = ahead.gap[t];
+    } else {
+      ProjectExact(xn, frac, &c, &q);
+    }
     if (!have || c.min_gap > best.min_gap) {
       best = std::move(c);
       best_q.swap(q);
