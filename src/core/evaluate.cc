@@ -508,8 +508,6 @@ struct Workspace {
   std::vector<uint32_t> stamp;
   uint32_t epoch = 0;
   std::vector<int32_t> touched;
-  std::vector<int32_t> nz_col;  // DenseColumnLayer: the nonzero activations, their values
-  std::vector<uint128> nz_val;
   int64_t dense = 0;            // layers this workspace evaluated with DenseColumnLayer
   std::vector<Integer> out;
   Integer tmp;
@@ -993,33 +991,26 @@ bool SmallColumnLayer(const LayerPlan& lp, Workspace& ws) {
 }
 
 // A column-major layer at a point where one bound covers every row: with top the largest of
-// bits(h_k) + ⌈log2 |w_jk|⌉ over the point's nonzero activations and every bias's bit length,
-// each row has |Z_j| < 2^(top + ⌈log2(terms_j + 1)⌉) (as RowLimbs), so when
-// top + max ⌈log2(terms + 1)⌉ + 1 ≤ 128 every row's sum modulo 2^128, started from its bias, is
-// exact. Work: one pass over the columns, one product per nonzero term, one activation per row,
-// with no per-row bound. False (nothing written) when the bound does not fit.
+// bits(h_k) + ⌈log2 |w_jk|⌉ over the point's nonzero activations (each with its column's
+// largest weight) and every bias's bit length, each row has |Z_j| < 2^(top + ⌈log2(terms_j +
+// 1)⌉) (as RowLimbs), so when top + max ⌈log2(terms + 1)⌉ + 1 ≤ 128 every row's sum modulo
+// 2^128, started from its bias, is exact. Work: one pass over the columns (the sums and the
+// bound together), one product per term of a nonzero activation, one activation per row, no
+// per-row bound. False (nothing written to the activations) when the bound does not fit.
 bool DenseColumnLayer(const LayerPlan& lp, Workspace& ws) {
   if (lp.idle.empty()) return false;
-  ws.nz_col.clear();
-  ws.nz_val.clear();
-  int64_t top = lp.max_bbits;
-  for (int32_t k = 0; k < lp.in; ++k) {
-    int64_t hb;
-    const uint128 v = Activation128(ws, k, &hb);
-    if (hb == 0 || lp.col_wlog[k] < 0) continue;  // no term
-    top = std::max(top, hb + lp.col_wlog[k]);
-    ws.nz_col.push_back(k);
-    ws.nz_val.push_back(v);
-  }
-  if (top + lp.max_row_lg + 1 > 128) return false;
   ws.z.resize(lp.out);
   uint128* z = reinterpret_cast<uint128*>(ws.z.data());
   for (int32_t j = 0; j < lp.out; ++j) z[j] = uint128(lp.b_small[j]);
-  for (size_t i = 0; i < ws.nz_col.size(); ++i) {
-    const int32_t k = ws.nz_col[i];
-    const uint128 v = ws.nz_val[i];
+  int64_t top = lp.max_bbits;
+  for (int32_t k = 0; k < lp.in; ++k) {
+    int64_t hb;
+    const uint128 v = Activation128(ws, k, &hb);  // wrapped when hb > 128: then top is too big
+    if (hb == 0 || lp.col_wlog[k] < 0) continue;  // no term
+    top = std::max(top, hb + lp.col_wlog[k]);
     for (int64_t p = lp.col_ptr[k]; p < lp.col_ptr[k + 1]; ++p) z[lp.row[p]] += uint128(lp.csc_small[p]) * v;
   }
+  if (top + lp.max_row_lg + 1 > 128) return false;
   for (int32_t j = 0; j < lp.out; ++j) ws.z[j] = Activate(lp.act, int128(z[j]));
   std::swap(ws.h, ws.z);
   ws.limbs = false;
