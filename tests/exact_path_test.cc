@@ -199,16 +199,19 @@ TEST(ExactPathTest, RampPrefixEqualsPlainOnBreakpointsAndFallsBack) {
 // x → 81 relu neurons → a wide layer (rows of 81 terms: column-major) → 2 identity outputs.
 // Neuron 80 is relu(2^100·(x_0 − threshold)), so the proven bounds of the wide layer need limbs;
 // at a point where it is 0 one int128 bound covers every row (the dense column kernel), where
-// it is positive the point falls back to the per-row kernels.
+// it is positive the point falls back to the per-row kernels. Neuron 79, relu(2^40·x_1), is
+// beyond int64 where positive (the kernel's int128 products) and within its bound.
 Network WideNetwork(std::mt19937_64& rng, int32_t d, const Rational& threshold, Activation::Kind act) {
   const int32_t hidden = 81, wide = 7;
   auto small = [&](int64_t r) { return Rational(int64_t(rng() % uint64_t(2 * r + 1)) - r); };
   std::vector<LayerEntry> first, second, read;
   std::vector<Rational> b1, b2;
-  for (int32_t i = 0; i + 1 < hidden; ++i) {
+  for (int32_t i = 0; i + 2 < hidden; ++i) {
     for (int32_t k = 0; k < d; ++k) first.push_back({i, k, small(4)});
     b1.push_back(small(2) / 4);
   }
+  first.push_back({hidden - 2, 1, Rational(Pow2(40))});  // beyond int64 where positive
+  b1.push_back(0);
   first.push_back({hidden - 1, 0, Rational(Pow2(100))});
   b1.push_back(-Rational(Pow2(100)) * threshold);
   for (int32_t j = 0; j < wide; ++j) {

@@ -125,6 +125,8 @@ struct LayerPlan {
   // point (DenseColumnLayer).
   std::vector<int64_t> col_wlog;
   int64_t max_bbits = 0, max_row_lg = 0;
+  std::vector<int64_t> csc64;  // csc_small when every weight fits int64 (else empty): half
+                               // the memory, one 64×64-bit product per term of an int64 activation
   std::vector<int128> csc_small;
   std::vector<WeightLimbs> csc_wl;
   std::vector<Limb> pool;           // magnitudes, then (index, limb) pairs of weights
@@ -414,6 +416,8 @@ void FillColumns(const Layer& layer, LayerPlan* lp) {
       lp->col_wlog[k] = std::max(lp->col_wlog[k], lp->csc_wlog[p]);
   lp->max_bbits = *std::max_element(lp->bbits.begin(), lp->bbits.end());
   lp->max_row_lg = *std::max_element(lp->row_lg.begin(), lp->row_lg.end());
+  if (std::all_of(lp->csc_wlog.begin(), lp->csc_wlog.end(), [](int64_t l) { return l <= 62; }))  // |w| ≤ 2^62
+    lp->csc64.assign(lp->csc_small.begin(), lp->csc_small.end());
 }
 
 // The layer's weights in the form its integer kernel reads (ChooseKernel).
@@ -1008,7 +1012,13 @@ bool DenseColumnLayer(const LayerPlan& lp, Workspace& ws) {
     const uint128 v = Activation128(ws, k, &hb);  // wrapped when hb > 128: then top is too big
     if (hb == 0 || lp.col_wlog[k] < 0) continue;  // no term
     top = std::max(top, hb + lp.col_wlog[k]);
-    for (int64_t p = lp.col_ptr[k]; p < lp.col_ptr[k + 1]; ++p) z[lp.row[p]] += uint128(lp.csc_small[p]) * v;
+    const int64_t begin = lp.col_ptr[k], end = lp.col_ptr[k + 1];
+    if (!lp.csc64.empty() && int128(v) == int128(int64_t(v))) {  // one 64×64-bit product per term
+      const int64_t v64 = int64_t(v);
+      for (int64_t p = begin; p < end; ++p) z[lp.row[p]] += uint128(int128(lp.csc64[p]) * v64);
+    } else {
+      for (int64_t p = begin; p < end; ++p) z[lp.row[p]] += uint128(lp.csc_small[p]) * v;
+    }
   }
   if (top + lp.max_row_lg + 1 > 128) return false;
   for (int32_t j = 0; j < lp.out; ++j) ws.z[j] = Activate(lp.act, int128(z[j]));
