@@ -62,8 +62,9 @@ BitextractKeys MakeKeys(internal::DyadicProjection proj) {
   k.t.resize(n);
   k.key.resize(n);
   Integer max_key = 0;
+  const Integer up = Pow2(k.up), base = Pow2(k.m + 1);
   for (int64_t i = 0; i < n; ++i) {
-    k.t[i] = (proj.p[i] - p_min) * Pow2(k.up) + Pow2(k.m + 1);
+    k.t[i] = (proj.p[i] - p_min) * up + base;
     mpz_fdiv_q_2exp(k.key[i].get_mpz_t(), k.t[i].get_mpz_t(), k.m);
     k.t_max = std::max(k.t_max, k.t[i]);
     max_key = std::max(max_key, k.key[i]);

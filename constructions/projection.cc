@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "mnemo/error.h"
+#include "mnemo/project_int128.h"
 
 namespace mnemo::internal {
 namespace {
@@ -57,6 +58,18 @@ int TriesPerPass(int64_t n, int tries, int64_t projected_values) {
   return int(std::clamp<int64_t>(projected_values / std::max<int64_t>(1, n), 1, tries));
 }
 
+// The smallest difference between neighbours of n values in increasing order, at(k) the k-th
+// (0 when n ≤ 1).
+template <class T, class At>
+T MinNeighbourGap(int64_t n, const At& at) {
+  T gap = T(0);
+  for (int64_t k = 1; k < n; ++k) {
+    T g = at(k) - at(k - 1);
+    if (k == 1 || g < gap) gap = g;
+  }
+  return gap;
+}
+
 // The points by increasing key p and the smallest gap between neighbours (0 when N ≤ 1).
 template <class T>
 void SortByKey(const std::vector<T>& p, std::vector<int64_t>* order, T* min_gap) {
@@ -64,11 +77,15 @@ void SortByKey(const std::vector<T>& p, std::vector<int64_t>* order, T* min_gap)
   order->resize(n);
   std::iota(order->begin(), order->end(), 0);
   std::sort(order->begin(), order->end(), [&](int64_t a, int64_t b) { return p[a] < p[b]; });
-  *min_gap = T(0);
-  for (int64_t k = 1; k < n; ++k) {
-    T g = p[(*order)[k]] - p[(*order)[k - 1]];
-    if (k == 1 || g < *min_gap) *min_gap = g;
-  }
+  *min_gap = MinNeighbourGap<T>(n, [&](int64_t k) { return p[(*order)[k]]; });
+}
+
+// The smallest gap between neighbours of the values, which are sorted in place: the gap
+// alone, without the order of the points (an indirect sort costs several times more).
+template <class T>
+T SortedGap(std::vector<T>* values) {
+  std::sort(values->begin(), values->end());
+  return MinNeighbourGap<T>(int64_t(values->size()), [&](int64_t k) { return (*values)[k]; });
 }
 
 void SortAndGap(DyadicProjection* c) { SortByKey(c->p, &c->order, &c->min_gap); }
@@ -105,40 +122,94 @@ Eigen::MatrixXd ProjectAll(const RowBlocks& xn, int frac,
   return proj;
 }
 
-// The exact projections onto v, block by block, sorted with their smallest gap: in int128
-// when every block fits (ProjectExactInt128), else in mpz.
-void ProjectExactSorted(const RowBlocks& xn, int frac, DyadicProjection* c) {
-  std::vector<int128> q(xn.rows());
+// The exact projections onto c->v, block by block, into *q when every block fits int128
+// (ProjectExactInt128; c->min_gap set, c->p and c->order left for TakeInt128), else in mpz,
+// sorted, with their smallest gap (q cleared). Only the winning try needs the sorted order and
+// the Integers, so an int128 candidate costs one projection and one sort of its values.
+void ProjectExact(const RowBlocks& xn, int frac, DyadicProjection* c, std::vector<int128>* q) {
+  q->resize(xn.rows());
   bool fits = true;
   xn.ForEach([&](int64_t first, const RowMatrix& b) {
-    fits = fits && ProjectExactInt128(b, c->v, frac, q.data() + first);
+    fits = fits && ProjectExactInt128(b, c->v, frac, q->data() + first);
   });
-  if (!fits) {
-    c->p.assign(xn.rows(), Integer());
-    xn.ForEach([&](int64_t first, const RowMatrix& b) {
-      std::vector<Integer> p = ProjectExactWithBits(b, c->v, frac);
-      std::move(p.begin(), p.end(), c->p.begin() + first);
-    });
-    SortAndGap(c);
+  if (fits) {
+    std::vector<int128> sorted = *q;
+    c->min_gap = FromInt128(SortedGap(&sorted));
     return;
   }
+  q->clear();
+  c->p.assign(xn.rows(), Integer());
+  xn.ForEach([&](int64_t first, const RowMatrix& b) {
+    std::vector<Integer> p = ProjectExactWithBits(b, c->v, frac);
+    std::move(p.begin(), p.end(), c->p.begin() + first);
+  });
+  SortAndGap(c);
+}
+
+// Candidate tries projected ahead in int128, several per pass over the data
+// (ProjectExactInt128Many: each value decomposed once for all of them), with their smallest
+// gaps (the sorts on both cores).
+struct Ahead {
+  std::vector<std::vector<int128>> q;  // per try; empty: not projected ahead
+  std::vector<Integer> gap;
+  bool failed = false;  // a term did not fit int128: the tries are projected one by one
+};
+
+// The candidates from `from` on, as many as half the doubles budget holds, into *ahead.
+void ProjectAhead(const RowBlocks& xn, int frac, const std::vector<std::vector<int64_t>>& dirs,
+                  const std::vector<bool>& candidate, int from, int64_t projected_values,
+                  Ahead* ahead) {
+  const int tries = int(dirs.size());
+  const int group = TriesPerPass(xn.rows(), tries, projected_values / 2);
+  ahead->q.resize(tries);
+  ahead->gap.resize(tries);
+  std::vector<int> take;
+  std::vector<const std::vector<int64_t>*> v;
+  for (int t = from; t < tries && int(take.size()) < group; ++t) {
+    if (!candidate[t]) continue;
+    take.push_back(t);
+    v.push_back(&dirs[t]);
+    ahead->q[t].resize(xn.rows());
+  }
+  bool fits = true;
+  xn.ForEach([&](int64_t first, const RowMatrix& b) {
+    std::vector<int128*> out;
+    for (int t : take) out.push_back(ahead->q[t].data() + first);
+    fits = fits && ProjectExactInt128Many(b, v, frac, out);
+  });
+  if (!fits) {
+    for (int t : take) ahead->q[t] = {};
+    ahead->failed = true;
+    return;
+  }
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t i = 0; i < take.size(); ++i) {
+    std::vector<int128> sorted = ahead->q[take[i]];
+    ahead->gap[take[i]] = FromInt128(SortedGap(&sorted));
+  }
+}
+
+// c->p and c->order from the int128 projections ProjectExact left in q.
+void TakeInt128(const std::vector<int128>& q, DyadicProjection* c) {
   int128 gap;
   SortByKey(q, &c->order, &gap);
-  c->min_gap = FromInt128(gap);
   c->p.resize(q.size());
   for (size_t i = 0; i < q.size(); ++i) c->p[i] = FromInt128(q[i]);
 }
 
-// Smallest gap of one exact column (doubles holding integers: differences are exact).
+// Smallest gap of one exact column (doubles holding integers: differences are exact), with
+// the points' order when `order` is given.
 double ColumnGap(const Eigen::MatrixXd& proj, int64_t t, std::vector<int64_t>* order) {
   const int64_t n = proj.rows();
+  const double* col = proj.col(t).data();
+  if (!order) {
+    std::vector<double> values(col, col + n);
+    return SortedGap(&values);
+  }
   order->resize(n);
   std::iota(order->begin(), order->end(), 0);
-  const double* col = proj.col(t).data();
   std::sort(order->begin(), order->end(), [&](int64_t a, int64_t b) { return col[a] < col[b]; });
-  double gap = n > 1 ? HUGE_VAL : 0;
-  for (int64_t k = 1; k < n; ++k) gap = std::min(gap, col[(*order)[k]] - col[(*order)[k - 1]]);
-  return gap;
+  return MinNeighbourGap<double>(n, [&](int64_t k) { return col[(*order)[k]]; });
 }
 
 // max_i Σ_j |x'_ij| (rounded; for the bound below).
@@ -161,17 +232,17 @@ std::vector<bool> CandidateTries(const RowBlocks& xn, int frac,
   if (xn.rows() < 2 || tries == 1) return keep;
   const double slack = double(xn.cols() + 2) * 0x1.0p-52 * std::ldexp(MaxRowSum(xn), frac) * 1.01;
   std::vector<double> gap(tries), bound(tries);
-  std::vector<int64_t> order;
   double best = -HUGE_VAL;
   const int group = TriesPerPass(xn.rows(), tries, projected_values);
   for (int first = 0; first < tries; first += group) {
     const int count = std::min(group, tries - first);
     const Eigen::MatrixXd proj = ProjectAll(xn, frac, dirs, first, count);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int t = first; t < first + count; ++t) gap[t] = ColumnGap(proj, t - first, nullptr);
     for (int t = first; t < first + count; ++t) {
       int64_t vmax = 0;
       for (int64_t x : dirs[t]) vmax = std::max<int64_t>(vmax, std::llabs(x));
       bound[t] = slack * double(vmax);
-      gap[t] = ColumnGap(proj, t - first, &order);
       best = std::max(best, gap[t] - 2 * bound[t]);
     }
   }
@@ -237,6 +308,8 @@ DyadicProjection ChooseProjection(const RowBlocks& xn, int tries, Rng& rng, int 
       first_distinct ? std::vector<bool>(tries, true)
                      : CandidateTries(xn, frac, dirs, projected_values);
   DyadicProjection best;
+  std::vector<int128> q, best_q;  // int128 projections of the try and of the best (ProjectExact)
+  Ahead ahead;                    // all candidates are projected unless the first distinct stops
   bool have = false;
   int used = 0;
   for (int t = 0; t < tries; ++t) {
@@ -246,13 +319,23 @@ DyadicProjection ChooseProjection(const RowBlocks& xn, int tries, Rng& rng, int 
     c.v = dirs[t];
     c.dir_bits = dir_bits;
     c.frac_bits = frac;
-    ProjectExactSorted(xn, frac, &c);
+    if (!first_distinct && !ahead.failed && (ahead.q.empty() || ahead.q[t].empty()))
+      ProjectAhead(xn, frac, dirs, candidate, t, projected_values, &ahead);
+    if (!ahead.failed && !ahead.q.empty() && !ahead.q[t].empty()) {
+      q = std::move(ahead.q[t]);
+      ahead.q[t] = {};
+      c.min_gap = ahead.gap[t];
+    } else {
+      ProjectExact(xn, frac, &c, &q);
+    }
     if (!have || c.min_gap > best.min_gap) {
       best = std::move(c);
+      best_q.swap(q);
       have = true;
     }
     if (n <= 1 || (first_distinct && best.min_gap > 0)) break;
   }
+  if (!best_q.empty()) TakeInt128(best_q, &best);
   best.tries = used;
   return best;
 }

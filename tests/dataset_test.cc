@@ -1,6 +1,7 @@
 // Tests for mnemo/dataset.h: loaders and their placed errors, class mapping, duplicate merging,
 // normalization into the unit ball, exact and projected separation, generators.
 #include "mnemo/dataset.h"
+#include "mnemo/project_int128.h"
 
 #include <cmath>
 #include <random>
@@ -498,6 +499,36 @@ TEST(DatasetTest, ProjectExactInt128MatchesRationalProductsOrRefuses) {
   Rational got(p[4], Pow2(FractionBits(x)));
   got.canonicalize();
   EXPECT_EQ(got, dot);
+}
+
+// Several directions in one pass: each equal to its own single-direction projection; refused
+// as a whole when a term of one direction could leave 2^126.
+TEST(DatasetTest, ProjectExactInt128ManyEqualsOneByOneOrRefuses) {
+  std::mt19937_64 rng(8);
+  std::normal_distribution<double> normal;
+  RowMatrix x(50, 4);
+  for (int64_t i = 0; i < x.rows(); ++i)
+    for (int64_t j = 0; j < x.cols(); ++j) x(i, j) = std::ldexp(normal(rng), -int(rng() % 30));
+  x(5, 1) = 0;
+  const int frac = FractionBits(x);
+  std::vector<std::vector<int64_t>> dirs = {{3, -7, 0, 1 << 19}, {0, 0, 0, 0}, {-1, 5, 99, -12345}};
+  std::vector<std::vector<int128>> many(dirs.size(), std::vector<int128>(x.rows()));
+  std::vector<const std::vector<int64_t>*> v;
+  std::vector<int128*> out;
+  for (size_t c = 0; c < dirs.size(); ++c) {
+    v.push_back(&dirs[c]);
+    out.push_back(many[c].data());
+  }
+  ASSERT_TRUE(ProjectExactInt128Many(x, v, frac, out));
+  for (size_t c = 0; c < dirs.size(); ++c) {
+    std::vector<int128> one(x.rows());
+    ASSERT_TRUE(ProjectExactInt128(x, dirs[c], frac, one.data()));
+    for (int64_t i = 0; i < x.rows(); ++i) EXPECT_TRUE(many[c][i] == one[i]) << c << " " << i;
+  }
+  ASSERT_LE(frac + 2 + 20 + 3, 126);  // |x| < 4, |v| < 2^20, d < 2^3: every term fits
+  ASSERT_GT(frac + 1 + 62, 126 - 3);  // a weight 2^62 on a nonzero column does not
+  dirs[1][2] = int64_t(1) << 62;
+  EXPECT_FALSE(ProjectExactInt128Many(x, v, frac, out));
 }
 
 }  // namespace

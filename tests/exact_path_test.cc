@@ -26,6 +26,7 @@ int64_t ExpectPathsAgree(const Network& net, const RowMatrix& x, const std::stri
   ExactOutputs plain = EvaluateExact(net, x, false, ExactPath::kPlain);
   EXPECT_EQ(plain.shortcut_layers, 0) << what;
   EXPECT_EQ(plain.prefix_layers, 0) << what;
+  EXPECT_EQ(plain.dense_layers, 0) << what;
   if (prefix) *prefix += fast.prefix_layers;
   for (int64_t r = 0; r < x.rows(); ++r) {
     for (int64_t c = 0; c < fast.cols; ++c)
@@ -193,6 +194,61 @@ TEST(ExactPathTest, RampPrefixEqualsPlainOnBreakpointsAndFallsBack) {
       EXPECT_EQ(prefix, 0) << what << ": a two-term ramp taken as a ramp";
     }
   EXPECT_EQ(kernels, (std::set<ExactKernel>{ExactKernel::kInt128, ExactKernel::kLimbs}));
+}
+
+// x → 81 relu neurons → a wide layer (rows of 81 terms: column-major) → 2 identity outputs.
+// Neuron 80 is relu(2^100·(x_0 − threshold)), so the proven bounds of the wide layer need limbs;
+// at a point where it is 0 one int128 bound covers every row (the dense column kernel), where
+// it is positive the point falls back to the per-row kernels. Neuron 79, relu(2^40·x_1), is
+// beyond int64 where positive (the kernel's int128 products) and within its bound.
+Network WideNetwork(std::mt19937_64& rng, int32_t d, const Rational& threshold, Activation::Kind act) {
+  const int32_t hidden = 81, wide = 7;
+  auto small = [&](int64_t r) { return Rational(int64_t(rng() % uint64_t(2 * r + 1)) - r); };
+  std::vector<LayerEntry> first, second, read;
+  std::vector<Rational> b1, b2;
+  for (int32_t i = 0; i + 2 < hidden; ++i) {
+    for (int32_t k = 0; k < d; ++k) first.push_back({i, k, small(4)});
+    b1.push_back(small(2) / 4);
+  }
+  first.push_back({hidden - 2, 1, Rational(Pow2(40))});  // beyond int64 where positive
+  b1.push_back(0);
+  first.push_back({hidden - 1, 0, Rational(Pow2(100))});
+  b1.push_back(-Rational(Pow2(100)) * threshold);
+  for (int32_t j = 0; j < wide; ++j) {
+    for (int32_t i = 0; i < hidden; ++i) second.push_back({j, i, small(9)});
+    b2.push_back(small(3));
+  }
+  for (int32_t j = 0; j < wide; ++j) read.push_back({j % 2, j, Rational(1 + j)});
+  Network net;
+  net.layers.push_back(MakeLayer(d, hidden, first, b1, Activation{Activation::kRelu, {}}));
+  net.layers.push_back(MakeLayer(hidden, wide, second, b2, Activation{act, {}}));
+  net.layers.push_back(MakeLayer(wide, 2, read, {0, 1}, Activation{Activation::kIdentity, {}}));
+  net.CheckValid();
+  return net;
+}
+
+TEST(ExactPathTest, DenseColumnKernelEqualsPlainAndFallsBackPerPoint) {
+  Dataset data = LoadDataset("synthetic:ball?n=60&d=3&classes=3&seed=4");
+  const RowMatrix x = data.x.Dense();
+  std::mt19937_64 rng(5);
+  for (Activation::Kind act : {Activation::kRelu, Activation::kStep}) {
+    // Threshold 2: neuron 80 is 0 at every point (|x| ≤ 1); threshold 0: positive at about half.
+    for (int64_t threshold : {2, 0}) {
+      Network net = WideNetwork(rng, 3, Rational(threshold), act);
+      const std::string what = fmt::format("activation {}, threshold {}", int(act), threshold);
+      EXPECT_GT(ExpectPathsAgree(net, x, what), 0) << what << ": the wide layer is not column-major";
+      ExactOutputs fast = EvaluateExact(net, x);
+      EXPECT_EQ(fast.kernels[1], ExactKernel::kLimbs) << what;
+      if (threshold == 2) {
+        EXPECT_EQ(fast.dense_layers, x.rows()) << what << ": the dense column kernel did not run";
+      } else {
+        EXPECT_GT(fast.dense_layers, 0) << what << ": the dense column kernel did not run";
+        EXPECT_LT(fast.dense_layers, x.rows()) << what << ": no point fell back";
+      }
+      std::mt19937_64 mutants(int(act) * 10 + threshold);
+      ExpectMutantsAgree(net, x, what, mutants);
+    }
+  }
 }
 
 }  // namespace

@@ -51,6 +51,9 @@ struct ExactOutputs {
   int64_t separate_rows = 0;         ///< rows evaluated under their own plan (outliers)
   int64_t shortcut_layers = 0;       ///< layers of that plan with paired or column-major terms
   int64_t prefix_layers = 0;         ///< layers of that plan summed from ramp prefix sums
+  /// Layer evaluations (points × layers, every plan) of column-major layers summed in int128
+  /// under one bound for all the layer's rows at the point.
+  int64_t dense_layers = 0;
 
   const Integer& Scale(int64_t r) const { return scales[row_scale[r]]; }
   /// The exact output (reduced).

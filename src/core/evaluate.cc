@@ -120,6 +120,13 @@ struct LayerPlan {
   // When every bias fits int128: per row the activation of its bias alone, the output of a row
   // that no nonzero activation of the point reaches (empty otherwise).
   std::vector<int128> idle;
+  // With idle: per column the largest ⌈log2 |w|⌉ of its nonzero weights (−1: none), and over
+  // all rows the largest bias bit length and ⌈log2(terms + 1)⌉: one bound for every row of a
+  // point (DenseColumnLayer).
+  std::vector<int64_t> col_wlog;
+  int64_t max_bbits = 0, max_row_lg = 0;
+  std::vector<int64_t> csc64;  // csc_small when every weight fits int64 (else empty): half
+                               // the memory, one 64×64-bit product per term of an int64 activation
   std::vector<int128> csc_small;
   std::vector<WeightLimbs> csc_wl;
   std::vector<Limb> pool;           // magnitudes, then (index, limb) pairs of weights
@@ -401,8 +408,16 @@ void FillColumns(const Layer& layer, LayerPlan* lp) {
     lp->csc_small.push_back(lp->w_small[p]);
     lp->csc_wl.push_back(lp->wl[p]);
   }
-  if (std::all_of(lp->bbits.begin(), lp->bbits.end(), [](int64_t b) { return b <= 126; }))
-    for (int32_t j = 0; j < layer.outputs; ++j) lp->idle.push_back(Activate(lp->act, lp->b_small[j]));
+  if (!std::all_of(lp->bbits.begin(), lp->bbits.end(), [](int64_t b) { return b <= 126; })) return;
+  for (int32_t j = 0; j < layer.outputs; ++j) lp->idle.push_back(Activate(lp->act, lp->b_small[j]));
+  lp->col_wlog.assign(layer.inputs, -1);
+  for (int32_t k = 0; k < layer.inputs; ++k)
+    for (int64_t p = lp->col_ptr[k]; p < lp->col_ptr[k + 1]; ++p)
+      lp->col_wlog[k] = std::max(lp->col_wlog[k], lp->csc_wlog[p]);
+  lp->max_bbits = *std::max_element(lp->bbits.begin(), lp->bbits.end());
+  lp->max_row_lg = *std::max_element(lp->row_lg.begin(), lp->row_lg.end());
+  if (std::all_of(lp->csc_wlog.begin(), lp->csc_wlog.end(), [](int64_t l) { return l <= 62; }))  // |w| ≤ 2^62
+    lp->csc64.assign(lp->csc_small.begin(), lp->csc_small.end());
 }
 
 // The layer's weights in the form its integer kernel reads (ChooseKernel).
@@ -497,6 +512,7 @@ struct Workspace {
   std::vector<uint32_t> stamp;
   uint32_t epoch = 0;
   std::vector<int32_t> touched;
+  int64_t dense = 0;            // layers this workspace evaluated with DenseColumnLayer
   std::vector<Integer> out;
   Integer tmp;
 };
@@ -978,6 +994,40 @@ bool SmallColumnLayer(const LayerPlan& lp, Workspace& ws) {
   return true;
 }
 
+// A column-major layer at a point where one bound covers every row: with top the largest of
+// bits(h_k) + ⌈log2 |w_jk|⌉ over the point's nonzero activations (each with its column's
+// largest weight) and every bias's bit length, each row has |Z_j| < 2^(top + ⌈log2(terms_j +
+// 1)⌉) (as RowLimbs), so when top + max ⌈log2(terms + 1)⌉ + 1 ≤ 128 every row's sum modulo
+// 2^128, started from its bias, is exact. Work: one pass over the columns (the sums and the
+// bound together), one product per term of a nonzero activation, one activation per row, no
+// per-row bound. False (nothing written to the activations) when the bound does not fit.
+bool DenseColumnLayer(const LayerPlan& lp, Workspace& ws) {
+  if (lp.idle.empty()) return false;
+  ws.z.resize(lp.out);
+  uint128* z = reinterpret_cast<uint128*>(ws.z.data());
+  for (int32_t j = 0; j < lp.out; ++j) z[j] = uint128(lp.b_small[j]);
+  int64_t top = lp.max_bbits;
+  for (int32_t k = 0; k < lp.in; ++k) {
+    int64_t hb;
+    const uint128 v = Activation128(ws, k, &hb);  // wrapped when hb > 128: then top is too big
+    if (hb == 0 || lp.col_wlog[k] < 0) continue;  // no term
+    top = std::max(top, hb + lp.col_wlog[k]);
+    const int64_t begin = lp.col_ptr[k], end = lp.col_ptr[k + 1];
+    if (!lp.csc64.empty() && int128(v) == int128(int64_t(v))) {  // one 64×64-bit product per term
+      const int64_t v64 = int64_t(v);
+      for (int64_t p = begin; p < end; ++p) z[lp.row[p]] += uint128(int128(lp.csc64[p]) * v64);
+    } else {
+      for (int64_t p = begin; p < end; ++p) z[lp.row[p]] += uint128(lp.csc_small[p]) * v;
+    }
+  }
+  if (top + lp.max_row_lg + 1 > 128) return false;
+  for (int32_t j = 0; j < lp.out; ++j) ws.z[j] = Activate(lp.act, int128(z[j]));
+  std::swap(ws.h, ws.z);
+  ws.limbs = false;
+  ++ws.dense;
+  return true;
+}
+
 void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   std::vector<uint32_t>& off = ws.zoff;
   std::vector<uint32_t>& len = ws.zlen;
@@ -1090,7 +1140,7 @@ void EvaluateLayer(const LayerPlan& lp, Workspace& ws) {
   if (lp.prefix) {
     PrefixLayer(lp, ws);
   } else if (lp.kernel == ExactKernel::kLimbs) {
-    if (lp.csc && SmallColumnLayer(lp, ws)) return;
+    if (lp.csc && (DenseColumnLayer(lp, ws) || SmallColumnLayer(lp, ws))) return;
     ToLimbs(lp.in, ws);
     LimbsLayer(lp, ws);
   } else {
@@ -1194,10 +1244,12 @@ Split SplitRows(const RowMatrix& x) {
 // Visits (row, numerators, index of the plan).
 using PlanVisitor = std::function<void(int64_t, const Integer*, int)>;
 
-void RunPlan(const Plan& plan, int index, const RowMatrix& x, const std::vector<int64_t>& rows,
-             const PlanVisitor& visit, Progress& bar) {
+// Returns the layer evaluations done by DenseColumnLayer.
+int64_t RunPlan(const Plan& plan, int index, const RowMatrix& x, const std::vector<int64_t>& rows,
+                const PlanVisitor& visit, Progress& bar) {
   const int64_t blocks = (int64_t(rows.size()) + kBlock - 1) / kBlock;
-#pragma omp parallel
+  int64_t dense = 0;
+#pragma omp parallel reduction(+ : dense)
   {
     std::vector<Workspace> ws(kBlock);
 #pragma omp for schedule(dynamic, 1)
@@ -1207,7 +1259,9 @@ void RunPlan(const Plan& plan, int index, const RowMatrix& x, const std::vector<
       for (int64_t i = 0; i < count; ++i) visit(rows[start + i], ws[i].out.data(), index);
       bar.Add(count);
     }
+    for (const Workspace& w : ws) dense += w.dense;
   }
+  return dense;
 }
 
 }  // namespace
@@ -1256,11 +1310,11 @@ void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor&
   }
   info->scales.reserve(2);  // stable references while the plans run
   info->scales.push_back(main.out_scale);
-  RunPlan(main, 0, x, split.main, visit, bar);
+  info->dense_layers = RunPlan(main, 0, x, split.main, visit, bar);
   if (!split.rest.empty()) {
     Plan rest = MakePlan(net, split.rest_e, split.rest_bits, path);
     info->scales.push_back(rest.out_scale);
-    RunPlan(rest, 1, x, split.rest, visit, bar);
+    info->dense_layers += RunPlan(rest, 1, x, split.rest, visit, bar);
   }
   info->separate_rows = int64_t(split.rest.size());
   bar.Finish();
