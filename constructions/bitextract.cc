@@ -377,7 +377,7 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
   // The delta decoder's grouping: planned with --decode delta, and beside the match decoder
   // under --decode auto (exact networks, planned shapes only).
   // The coarse one (--decode coarse): planned with it, and beside both under --decode auto with
-  // --minimize params|bits.
+  // --minimize params|bits or a --width/--depth request (the smallest W²L² of the three).
   std::vector<int64_t> label(ctx.data.n());
   for (int64_t i = 0; i < ctx.data.n(); ++i) label[i] = int64_t(ctx.data.y[i]) + 1;  // 0: empty
   std::optional<internal::DeltaGrouping> grouping, coarse;
@@ -389,7 +389,8 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
     in.delta = &*grouping;
     in.decode = o.decode == "delta" ? 1 : 2;
   }
-  if (o.decode == "coarse" || (automatic && minimize_built)) {
+  const bool sized = o.width.has_value() || o.depth.has_value();
+  if (o.decode == "coarse" || (automatic && (minimize_built || sized))) {
     coarse.emplace(*keys, &label, det.c);
     in.coarse = &*coarse;
     in.decode = o.decode == "coarse" ? 3 : 4;

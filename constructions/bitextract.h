@@ -64,8 +64,9 @@ struct BitextractOptions {
       "search the shapes, return the smallest network for this measure (--width, --depth: caps)");
     v("decode", &decode, "auto|match|delta|coarse",
       "decoder: match each slot's key against t, or subtract key differences from a clamped "
-      "position register (width 6, fewer bits; auto: both, the smaller W²L² or the smaller "
-      "--minimize measure, which also tries coarse; explicit --a/--wprime/--lprime: match); "
+      "position register (width 6, fewer bits; auto: both, the smaller W²L², and coarse too "
+      "with --width/--depth or the smaller --minimize measure; explicit --a/--wprime/--lprime: "
+      "match); "
       "coarse: delta with a threshold only where the label changes, its low z key bits dropped");
   }
   bool IsValid(std::string* why) const;

@@ -600,12 +600,15 @@ TEST(Bitextract, DecodeThroughTheCli) {
   const auto row = CliRow(dir, {"--decode", "delta", "--width", "6"});
   EXPECT_EQ(row["extras"]["decode"], "delta");
   EXPECT_EQ(row["network"]["width"], 6);
-  // match: the match decoder; auto: whichever gives the smaller W²L² (here the match decoder
-  // at depth 60, the delta decoder at width 6).
+  // auto at width 6 is shallower than the delta decoder alone (the coarse decoder wins there).
+  EXPECT_LT(CliRow(dir, {"--width", "6"})["network"]["depth"], row["network"]["depth"]);
+  // match: the match decoder; auto: whichever of the three gives the smaller W²L² (here the
+  // match decoder at depth 60, the delta decoder at depth 300, the coarse one at width 6).
   for (const auto& [decode, knob, value, want] :
        std::vector<std::array<std::string, 4>>{{"match", "--depth", "150", "match"},
                                                {"auto", "--depth", "60", "match"},
-                                               {"auto", "--width", "6", "delta"},
+                                               {"auto", "--depth", "300", "delta"},
+                                               {"auto", "--width", "6", "coarse"},
                                                {"coarse", "--width", "6", "coarse"}})
     EXPECT_EQ(CliRow(dir, {"--decode", decode, knob, value})["extras"]["decode"], want)
         << decode << knob;
