@@ -22,10 +22,7 @@ std::vector<Integer> BitextractKeys::Weights() const {
   return w;
 }
 
-Integer BitextractKeys::Offset() const {
-  const Integer p_min = projection.p.empty() ? Integer(0) : projection.p[projection.order[0]];
-  return Pow2(m + 1) - p_min * Pow2(up);
-}
+Integer BitextractKeys::Offset() const { return Pow2(m + 1) - p_min * Pow2(up); }
 
 }  // namespace internal
 
@@ -58,7 +55,8 @@ BitextractKeys MakeKeys(internal::DyadicProjection proj) {
       k.m = 0;
     }
   }
-  const Integer p_min = n > 0 ? proj.p[proj.order[0]] : Integer(0);
+  k.p_min = n > 0 ? proj.p[proj.order[0]] : Integer(0);
+  const Integer& p_min = k.p_min;
   k.t.resize(n);
   k.key.resize(n);
   Integer max_key = 0;
@@ -71,6 +69,7 @@ BitextractKeys MakeKeys(internal::DyadicProjection proj) {
   }
   k.r = max_key + 2;
   k.rho = BitLength(k.r);
+  std::vector<Integer>().swap(proj.p);  // T has them now: free them before the network is made
   k.projection = std::move(proj);
   return k;
 }
@@ -128,10 +127,10 @@ std::optional<BitextractKeys> StageA(const BitextractOptions& o, const BuildCont
                              cap > 0 ? fmt::format(", set by --max-weight-bits {}", cap) : ""));
     return std::nullopt;
   }
+  det->projected_gap = proj.DeltaLower();  // before MakeKeys frees the values p
   BitextractKeys keys = MakeKeys(std::move(proj));
   det->rho = keys.rho;
   det->key_range = ToString(keys.r);
-  det->projected_gap = keys.projection.DeltaLower();
   if (cap > 0) {
     const std::string why = BudgetProblem(keys, ctx.normalized, c, cap);
     if (!why.empty()) {

@@ -158,7 +158,9 @@ std::string BitextractConfigString(const BitextractConfig& config);
 
 /// Stage A: exact integer positions on the line and the keys.
 struct BitextractKeys {
-  DyadicProjection projection;
+  DyadicProjection projection;  ///< without its values p (T holds them; an mpz per point
+                                ///< that the network no longer needs is freed)
+  Integer p_min;                ///< the smallest exact projection P
   int up = 0;                   ///< P is scaled by 2^up (only when the smallest gap is 1)
   int m = 0;                    ///< key = T >> m, with 2^(m+1) ≤ the smallest gap of T
   std::vector<Integer> t;       ///< T_i = (P_i − P_min)·2^up + 2^(m+1) ≥ 2^(m+1)

@@ -2,12 +2,15 @@
 // line constructions choose and every verification report are the same whatever the block size
 // (streaming = in memory); verification in shards (--rows i/n) sums to the whole run, through
 // the binary; data that will not fit is refused with one line before it is read (ulimit -v);
-// build and verify of byte data take no binary64 copy of it (measured peak).
+// build and verify of byte data take no binary64 copy of it (measured peak); saving a network
+// holds no copy of its text and verification about a byte per point (measured peak growth).
 #include <sys/wait.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -265,6 +268,58 @@ TEST(MemoryTest, AvailableMemoryIsPositiveAndFormatted) {
   EXPECT_EQ(FormatBytes(12), "1 kB");
 }
 
+
+// This process's resident memory (VmRSS) or its peak (VmHWM) in kB.
+int64_t StatusKb(const std::string& key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key + ":", 0) == 0) return std::atoll(line.c_str() + key.size() + 1);
+  return 0;
+}
+
+// The growth of the resident peak while `fn` runs: the peak is reset to the current resident
+// memory first (/proc/self/clear_refs).
+int64_t PeakGrowthKb(const std::function<void()>& fn) {
+  { std::ofstream("/proc/self/clear_refs") << "5"; }
+  const int64_t before = StatusKb("VmRSS");
+  fn();
+  return StatusKb("VmHWM") - before;
+}
+
+// Saving a network streams it: the file is written without its text (or a JSON document of a
+// layer) held in memory — the peak grows by far less than the file's size.
+TEST(MemoryTest, SavingANetworkHoldsNoCopyOfItsText) {
+  TempDir tmp;
+  Report report;
+  std::optional<Network> net = testing::BuildWith(
+      "bitextract", LoadDataset("synthetic:ball?n=100000&d=8&classes=10"), {}, 1, &report);
+  ASSERT_TRUE(net);
+  const int64_t growth = PeakGrowthKb([&] { SaveNetwork(*net, tmp.Path("n.json")); });
+  const int64_t file_kb = int64_t(std::filesystem::file_size(tmp.Path("n.json"))) / 1024;
+  EXPECT_GT(file_kb, 4096);
+  EXPECT_LT(growth, file_kb / 4) << "saving a " << file_kb << " kB network grew the peak by "
+                                 << growth << " kB";
+}
+
+// Exact verification keeps about a byte per point (the decision), not an expected answer and
+// an answer text per point (112 bytes before): the peak grows by less than 40 bytes per point.
+// One class and a network that answers it everywhere, so the evaluation itself costs nothing.
+TEST(MemoryTest, VerificationKeepsAboutABytePerPoint) {
+  const int64_t n = 1000000;
+  RowMatrix x(n, 1);
+  for (int64_t i = 0; i < n; ++i) x(i, 0) = double(i);
+  const Dataset data = MakeDataset("line", std::move(x), std::vector<double>(n, 7.0));
+  Network net;
+  net.layers.push_back(MakeLayer(1, 1, {}, {Rational(0)}, Activation{}));
+  net.class_values = {7};
+  VerifyReport r = Verify(net, data);  // warm up: the evaluator's threads and their buffers
+  ASSERT_TRUE(r.all_correct());
+  const int64_t growth = PeakGrowthKb([&] { r = Verify(net, data); });
+  EXPECT_EQ(r.checked, n);
+  EXPECT_LT(growth * 1024, 40 * n) << "verifying " << n << " points grew the peak by " << growth
+                                   << " kB";
+}
 
 // Byte data stays bytes through build and verify: 20,000 images are 15.7 MB as bytes and
 // 125 MB as binary64; the runs' peaks stay below one binary64 copy above the small run's.

@@ -1,7 +1,11 @@
-// Tests for mnemo/io.h: network JSON round trips byte-identically, malformed files are placed
-// errors, atomic writes, npy write/read, float exports.
+// Tests for mnemo/io.h: network JSON round trips byte-identically, the streamed writer writes
+// what the JSON documents dumped, malformed files are placed errors, atomic writes (no file
+// after a failed one), npy write/read, float exports.
 #include "mnemo/io.h"
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 
@@ -82,6 +86,79 @@ TEST(IoTest, BuiltNetworkRoundTripsByteIdentically) {
     SaveNetwork(LoadNetwork(tmp.Path("a.json")), tmp.Path("a.json"));
     EXPECT_EQ(ReadFile(tmp.Path("a.json")), first) << spec;
   }
+}
+
+// The layers as the writer before streaming wrote them: one nlohmann document per layer, dumped.
+std::string LayersAsDocuments(const Network& net) {
+  std::string out;
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    const Layer& layer = net.layers[l];
+    nlohmann::ordered_json j;
+    j["inputs"] = layer.inputs;
+    j["outputs"] = layer.outputs;
+    j["activation"] = ToString(layer.activation);
+    j["denominator"] = ToString(layer.denominator);
+    j["row_ptr"] = layer.row_ptr;
+    j["col"] = layer.col;
+    nlohmann::ordered_json w = nlohmann::ordered_json::array(), b = w;
+    for (const Integer& v : layer.weight) w.push_back(ToString(v));
+    for (const Integer& v : layer.bias) b.push_back(ToString(v));
+    j["weight"] = std::move(w);
+    j["bias"] = std::move(b);
+    out += (l ? ",\n    " : "\n    ") + j.dump();
+  }
+  return out + "\n  ]\n}\n";
+}
+
+// The streamed layers are byte for byte the documents' dump, in memory (NetworkToJson) and in
+// the file (SaveNetwork), on hand-made layers (huge and negative numerators, a layer without
+// weights, a poly activation) and on built networks.
+TEST(IoTest, StreamedLayersAreWhatTheJsonDocumentsDumped) {
+  TempDir tmp;
+  std::vector<Network> nets = {RichNetwork()};
+  Network odd = RichNetwork();
+  odd.layers[0].denominator = Pow2(130) * 3;
+  odd.layers[0].weight[1] = -(Pow2(200) + 12345);
+  odd.layers[1] = MakeLayer(3, 2, {}, {Rational(-1, 3), Rational(0)},
+                            ParseActivation("poly:-7/3,0,1"));
+  nets.push_back(odd);
+  for (const auto& [name, spec] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"zhang", "synthetic:sphere?n=300&d=5&classes=4"},
+           {"bitextract", "synthetic:ball?n=3000&d=8&classes=10"},
+           {"zhang", "synthetic:ball?n=100&d=2&targets=real"}}) {
+    Report report;
+    std::optional<Network> net = testing::BuildWith(name, LoadDataset(spec), {}, 3, &report);
+    ASSERT_TRUE(net) << spec;
+    nets.push_back(std::move(*net));
+  }
+  for (size_t i = 0; i < nets.size(); ++i) {
+    const std::string text = NetworkToJson(nets[i]);
+    const size_t layers = text.find("  \"layers\": [");
+    ASSERT_NE(layers, std::string::npos);
+    EXPECT_EQ(text.substr(layers + 13), LayersAsDocuments(nets[i])) << "network " << i;
+    SaveNetwork(nets[i], tmp.Path("n.json"));
+    EXPECT_EQ(ReadFile(tmp.Path("n.json")), text) << "network " << i;
+  }
+}
+
+// A write that fails halfway (the file size limit here) is an error naming the file, and
+// leaves neither the file nor a temporary beside it.
+TEST(IoTest, AFailedNetworkWriteLeavesNoFile) {
+  TempDir tmp;
+  Network net = RichNetwork();
+  net.layers[0].weight.assign(net.layers[0].weight.size(), Pow2(1 << 20));  // ~1 MB of digits
+  rlimit old{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  void (*old_handler)(int) = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
+  rlimit small = old;
+  small.rlim_cur = 100000;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  const std::string error = ErrorOf([&] { SaveNetwork(net, tmp.Path("n.json")); });
+  setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_THAT(error, HasSubstr(tmp.Path("n.json") + ": write failed: File too large"));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.dir()));
 }
 
 TEST(IoTest, MalformedNetworkFilesAreErrorsNamingThePlace) {

@@ -412,7 +412,12 @@ Layer Assembler::Impl::WriteLayer(int32_t l, int32_t inputs, Activation::Kind ki
   layer.outputs = int32_t(rs.size());
   layer.activation.kind = kind;
   layer.denominator = den;
+  size_t nonzeros = 0;
+  for (const Row& r : rs) nonzeros += r.w.size();
   layer.row_ptr.reserve(rs.size() + 1);
+  layer.col.reserve(nonzeros);  // exact sizes: no growth slack in the largest vectors
+  layer.weight.reserve(nonzeros);
+  layer.bias.reserve(rs.size());
   layer.row_ptr.push_back(0);
   for (Row& r : rs) {
     Integer lift = den / r.den;

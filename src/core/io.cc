@@ -22,6 +22,7 @@
 #include "mnemo/memory.h"
 #include "mnemo/onnx_export.h"
 #include "mnemo/options.h"
+#include "src/internal/atomic_file.h"
 
 namespace mnemo {
 namespace {
@@ -123,34 +124,81 @@ std::string ZipStored(const std::vector<std::pair<std::string, std::string>>& fi
 
 // ---------------------------------------------------------------- files
 
-void WriteFileAtomic(const std::string& path, const std::string& contents) {
-  std::string tmp = TempPathFor(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0) Fail("{}: cannot write: {}", path, std::strerror(errno));
-  const char* p = contents.data();
-  size_t left = contents.size();
+namespace internal {
+
+constexpr size_t kAtomicFileBuffer = size_t(1) << 20;
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), tmp_(TempPathFor(path_)) {
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd_ < 0) Fail("{}: cannot write: {}", path_, std::strerror(errno));
+  buffer_.reserve(kAtomicFileBuffer);
+}
+
+AtomicFile::~AtomicFile() { Abandon(); }
+
+// Closes and removes the temporary file (nothing to do after Commit()).
+void AtomicFile::Abandon() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  ::unlink(tmp_.c_str());
+  fd_ = -1;
+}
+
+void AtomicFile::Write(std::string_view text) {
+  if (buffer_.size() + text.size() <= kAtomicFileBuffer) {
+    buffer_.append(text);
+    return;
+  }
+  Flush();
+  if (text.size() < kAtomicFileBuffer)
+    buffer_.append(text);
+  else
+    WriteAll(text);  // a large piece goes out as it is, not through the buffer
+}
+
+void AtomicFile::Flush() {
+  WriteAll(buffer_);
+  buffer_.clear();
+}
+
+void AtomicFile::WriteAll(std::string_view text) {
+  const char* p = text.data();
+  size_t left = text.size();
   while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
+    ssize_t n = ::write(fd_, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
       int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      Fail("{}: write failed: {}", path, std::strerror(err));
+      Abandon();
+      Fail("{}: write failed: {}", path_, std::strerror(err));
     }
     p += n;
     left -= size_t(n);
   }
+}
+
+void AtomicFile::Commit() {
+  Flush();
+  const int fd = fd_;
+  fd_ = -1;
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     int err = errno;
-    ::unlink(tmp.c_str());
-    Fail("{}: write failed: {}", path, std::strerror(err));
+    ::unlink(tmp_.c_str());
+    Fail("{}: write failed: {}", path_, std::strerror(err));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
     int err = errno;
-    ::unlink(tmp.c_str());
-    Fail("{}: cannot rename into place: {}", path, std::strerror(err));
+    ::unlink(tmp_.c_str());
+    Fail("{}: cannot rename into place: {}", path_, std::strerror(err));
   }
+}
+
+}  // namespace internal
+
+void WriteFileAtomic(const std::string& path, const std::string& contents) {
+  internal::AtomicFile file(path);
+  file.Write(contents);
+  file.Commit();
 }
 
 std::string ReadFile(const std::string& path) {

@@ -4,11 +4,14 @@
 // place as a JSON path: `net.json: layers[3].col[17]: column 4294967296 out of range (layer has
 // 62 inputs)`. Integers are JSON integers (64-bit) or decimal strings (any size); nothing is
 // truncated or rounded.
+#include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 
 #include "mnemo/error.h"
 #include "mnemo/io.h"
+#include "src/internal/atomic_file.h"
 
 namespace mnemo {
 namespace {
@@ -27,21 +30,70 @@ const char* OutputKindName(OutputKind k) {
   return "?";
 }
 
-json LayerToJson(const Layer& layer) {
-  json j;
-  j["inputs"] = layer.inputs;
-  j["outputs"] = layer.outputs;
-  j["activation"] = ToString(layer.activation);
-  j["denominator"] = ToString(layer.denominator);
-  j["row_ptr"] = layer.row_ptr;
-  j["col"] = layer.col;
-  json w = json::array(), b = json::array();
-  for (const Integer& v : layer.weight) w.push_back(ToString(v));
-  for (const Integer& v : layer.bias) b.push_back(ToString(v));
-  j["weight"] = std::move(w);
-  j["bias"] = std::move(b);
-  return j;
-}
+// Where the text of a network goes, piece by piece (a string, or a file being written).
+using Sink = std::function<void(std::string_view)>;
+
+// A layer's JSON (one line, keys in the order of the format), written as it is produced: the
+// weights of a large layer are never held as text or as a JSON document. Byte for byte what
+// nlohmann's dump() of the layer's object writes (tested in io_test).
+class LayerWriter {
+ public:
+  explicit LayerWriter(const Sink& sink) : sink_(sink) {}
+
+  void Write(const Layer& layer) {
+    Put(fmt::format("{{\"inputs\":{},\"outputs\":{},\"activation\":{},\"denominator\":",
+                    layer.inputs, layer.outputs, json(ToString(layer.activation)).dump()));
+    PutInteger(layer.denominator);
+    Numbers("row_ptr", layer.row_ptr);
+    Numbers("col", layer.col);
+    Integers("weight", layer.weight);
+    Integers("bias", layer.bias);
+    Put("}");
+    Drain();
+  }
+
+ private:
+  static constexpr size_t kChunk = size_t(1) << 16;
+
+  void Put(std::string_view text) {
+    text_.append(text);
+    if (text_.size() >= kChunk) Drain();
+  }
+  void Drain() {
+    sink_(text_);
+    text_.clear();
+  }
+  template <typename T>
+  void Numbers(const char* key, const std::vector<T>& values) {
+    Put(fmt::format(",\"{}\":[", key));
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i) text_ += ',';
+      fmt::format_to(std::back_inserter(text_), "{}", values[i]);
+      if (text_.size() >= kChunk) Drain();
+    }
+    Put("]");
+  }
+  void Integers(const char* key, const std::vector<Integer>& values) {
+    Put(fmt::format(",\"{}\":[", key));
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i) Put(",");
+      PutInteger(values[i]);
+    }
+    Put("]");
+  }
+  // A quoted decimal string, as ToString writes it, without a std::string per value.
+  void PutInteger(const Integer& v) {
+    digits_.resize(mpz_sizeinbase(v.get_mpz_t(), 10) + 2);
+    mpz_get_str(digits_.data(), 10, v.get_mpz_t());
+    Put("\"");
+    Put(digits_.data());
+    Put("\"");
+  }
+
+  const Sink& sink_;
+  std::string text_;
+  std::vector<char> digits_;
+};
 
 // A JSON value with its path, for messages: `where: path: what`.
 class Node {
@@ -240,9 +292,9 @@ void CheckOutputs(const Node& top, const Network& net) {
                 outs, net.class_values.size());
 }
 
-}  // namespace
-
-std::string NetworkToJson(const Network& net) {
+// The whole file: the small top-level keys one per line, then the layers one per line (each
+// streamed by LayerWriter), so writing the largest network costs little beyond the network.
+void WriteNetworkJson(const Network& net, const Sink& sink) {
   json top;
   top["format"] = "mnemo-network";
   top["version"] = net.class_names.empty() ? 1 : 2;  // the lowest version that holds it
@@ -270,16 +322,23 @@ std::string NetworkToJson(const Network& net) {
   top["statistics"] = ToJson(net.Stats());
   top["report"] = net.report;
   // One key per line, one layer per line: diffable, deterministic, byte-stable.
-  std::string out = "{\n";
-  for (auto it = top.begin(); it != top.end(); ++it) {
-    out += fmt::format("  {}: {},\n", json(it.key()).dump(), it.value().dump());
-  }
-  out += "  \"layers\": [";
+  sink("{\n");
+  for (auto it = top.begin(); it != top.end(); ++it)
+    sink(fmt::format("  {}: {},\n", json(it.key()).dump(), it.value().dump()));
+  sink("  \"layers\": [");
+  LayerWriter writer(sink);
   for (size_t l = 0; l < net.layers.size(); ++l) {
-    out += l ? ",\n    " : "\n    ";
-    out += LayerToJson(net.layers[l]).dump();
+    sink(l ? ",\n    " : "\n    ");
+    writer.Write(net.layers[l]);
   }
-  out += "\n  ]\n}\n";
+  sink("\n  ]\n}\n");
+}
+
+}  // namespace
+
+std::string NetworkToJson(const Network& net) {
+  std::string out;
+  WriteNetworkJson(net, [&](std::string_view text) { out.append(text); });
   return out;
 }
 
@@ -325,7 +384,9 @@ Network NetworkFromJson(const std::string& text, const std::string& where) {
 }
 
 void SaveNetwork(const Network& net, const std::string& path) {
-  WriteFileAtomic(path, NetworkToJson(net));
+  internal::AtomicFile file(path);
+  WriteNetworkJson(net, [&](std::string_view text) { file.Write(text); });
+  file.Commit();
 }
 
 Network LoadNetwork(const std::string& path) { return NetworkFromJson(ReadFile(path), path); }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <optional>
 
 #include <omp.h>
@@ -24,10 +25,46 @@ double Seconds(std::chrono::steady_clock::time_point start) {
 
 std::string FormatReal(double v) { return fmt::format("{}", v); }
 
-// One decision per point, in the user's terms.
+// One point's decision, in the user's terms.
 struct Decision {
   bool correct = false;
   std::string got;
+};
+
+// The decisions of all points: whether each is right (a byte per point: 10^7 points cost
+// 10 MB), and the answer in the user's terms — of every point when `keep_got` (mode both
+// compares the two answers), else only of the wrong points.
+class Decisions {
+ public:
+  Decisions(int64_t points, bool keep_got)
+      : correct_(size_t(points), 0), all_got_(keep_got ? size_t(points) : 0) {}
+
+  bool correct(int64_t k) const { return correct_[k] != 0; }
+  const std::string& got(int64_t k) const {
+    if (!all_got_.empty()) return all_got_[k];
+    auto it = wrong_got_.find(k);
+    return it == wrong_got_.end() ? none_ : it->second;
+  }
+  /// Records point k (safe from several threads for different k); `got` is called only when
+  /// the answer is kept.
+  template <typename GotFn>
+  void Set(int64_t k, bool ok, GotFn&& got) {
+    correct_[k] = ok;
+    if (!all_got_.empty()) {
+      all_got_[k] = got();
+    } else if (!ok) {
+      std::string text = got();
+      std::lock_guard<std::mutex> lock(mutex_);
+      wrong_got_[k] = std::move(text);
+    }
+  }
+
+ private:
+  std::vector<uint8_t> correct_;
+  std::vector<std::string> all_got_;
+  std::unordered_map<int64_t, std::string> wrong_got_;
+  std::mutex mutex_;
+  std::string none_;
 };
 
 }  // namespace
@@ -216,24 +253,30 @@ PointRange ShardPoints(int64_t n, const VerifyOptions& o) {
   return {n * o.shard / o.shards, n * (o.shard + 1) / o.shards};
 }
 
-// What each point of the range should get, in the network's label space (or its exact target).
-std::vector<Expected> ExpectedOf(const Network& net, const Dataset& data, PointRange range) {
-  const std::vector<int64_t> index = data.classification ? NetworkClassOf(net, data)
-                                                         : std::vector<int64_t>();
-  std::vector<Expected> out(range.size());
-  for (int64_t k = 0; k < range.size(); ++k) {
-    const int64_t p = range.begin + k;
-    if (!data.classification) {
-      out[k].target = RationalFromDouble(data.target[p]);
-      continue;
-    }
-    if (net.classification)
-      out[k].class_index = index[data.y[p]];
+// What each point should get, in the network's label space (or its exact target), made when
+// asked: nothing is held per point.
+class ExpectedAnswers {
+ public:
+  ExpectedAnswers(const Network& net, const Dataset& data)
+      : net_(net), data_(data),
+        index_(data.classification ? NetworkClassOf(net, data) : std::vector<int64_t>()) {}
+
+  Expected At(int64_t p) const {
+    Expected e;
+    if (!data_.classification)
+      e.target = RationalFromDouble(data_.target[p]);
+    else if (net_.classification)
+      e.class_index = index_[data_.y[p]];
     else
-      out[k].target = data.class_values[data.y[p]];
+      e.target = data_.class_values[data_.y[p]];
+    return e;
   }
-  return out;
-}
+
+ private:
+  const Network& net_;
+  const Dataset& data_;
+  const std::vector<int64_t> index_;
+};
 
 std::string GotString(const Network& net, const Answer& a) {
   std::string s = AnswerString(net, a);
@@ -269,23 +312,20 @@ void ForEachExactPoint(const Network& net, const Dataset& data, PointRange range
 
 // The exact pass: one decision per point and the smallest exact margin. The answer is kept
 // for wrong points (and all of them when `keep_got`).
-std::vector<Decision> ExactDecisions(const Network& net, const Dataset& data, PointRange range,
-                                     const std::vector<Expected>& expected,
-                                     const VerifyOptions& o, bool keep_got,
-                                     std::optional<Rational>* min_margin) {
-  std::vector<Decision> dec(range.size());
+void ExactDecisions(const Network& net, const Dataset& data, PointRange range,
+                    const ExpectedAnswers& expected, const VerifyOptions& o,
+                    std::optional<Rational>* min_margin, Decisions* dec) {
   std::vector<std::optional<Rational>> least(omp_get_max_threads());
   ForEachExactPoint(net, data, range, o, [&](int64_t k, const Integer* out, const Integer& scale) {
-    Answer a = Decide(net, out, scale);
-    dec[k].correct = IsCorrect(net, a, expected[k]);
-    if (keep_got || !dec[k].correct) dec[k].got = GotString(net, a);
-    Rational m = Margin(net, out, scale, expected[k]);
+    const Expected want = expected.At(range.begin + k);
+    const Answer a = Decide(net, out, scale);
+    dec->Set(k, IsCorrect(net, a, want), [&] { return GotString(net, a); });
+    Rational m = Margin(net, out, scale, want);
     std::optional<Rational>& slot = least[omp_get_thread_num()];
     if (!slot || m < *slot) slot = std::move(m);
   });
   for (const auto& m : least)
     if (m && (!*min_margin || *m < **min_margin)) *min_margin = *m;
-  return dec;
 }
 
 // The float64 decision on one point's outputs and its margin.
@@ -319,11 +359,9 @@ Decision FloatDecision(const Network& net, const double* out, int64_t cols, cons
   return dec;
 }
 
-std::vector<Decision> FloatDecisions(const Network& net, const Dataset& data, PointRange range,
-                                     const std::vector<Expected>& expected,
-                                     const VerifyOptions& options, bool keep_got,
-                                     double* min_margin) {
-  std::vector<Decision> dec(range.size());
+void FloatDecisions(const Network& net, const Dataset& data, PointRange range,
+                    const ExpectedAnswers& expected, const VerifyOptions& options,
+                    double* min_margin, Decisions* dec) {
   *min_margin = HUGE_VAL;
   const int64_t block_rows = BlockRows(data, options);
   const bool one_block = block_rows == 0 && data.x.type() == DataMatrix::Type::kF64;
@@ -333,13 +371,13 @@ std::vector<Decision> FloatDecisions(const Network& net, const Dataset& data, Po
         for (int64_t i = 0; i < b.rows(); ++i) {
           const int64_t k = first - range.begin + i;
           double margin;
-          dec[k] = FloatDecision(net, out.row(i).data(), out.cols(), expected[k], options, &margin);
-          if (!keep_got && dec[k].correct) dec[k].got.clear();
+          Decision d = FloatDecision(net, out.row(i).data(), out.cols(), expected.At(first + i),
+                                     options, &margin);
+          dec->Set(k, d.correct, [&] { return std::move(d.got); });
           *min_margin = std::min(*min_margin, margin);
         }
       },
       block_rows, range.begin, range.end);
-  return dec;
 }
 
 }  // namespace
@@ -354,30 +392,31 @@ VerifyReport Verify(const Network& net, const Dataset& data, const VerifyOptions
   report.shard = options.shard;
   report.shards = options.shards;
   const PointRange range = ShardPoints(data.n(), options);
-  const std::vector<Expected> expected = ExpectedOf(net, data, range);
+  const ExpectedAnswers expected(net, data);
   const bool keep_got = options.mode == VerifyMode::kBoth;
-
-  std::vector<Decision> exact_dec, float_dec;
-  if (options.mode != VerifyMode::kFloat64) {
+  const bool exact = options.mode != VerifyMode::kFloat64, flt = options.mode != VerifyMode::kExact;
+  Decisions exact_dec(exact ? range.size() : 0, keep_got);
+  Decisions float_dec(flt ? range.size() : 0, keep_got);
+  if (exact) {
     auto start = std::chrono::steady_clock::now();
     std::optional<Rational> min_exact;
-    exact_dec = ExactDecisions(net, data, range, expected, options, keep_got, &min_exact);
+    ExactDecisions(net, data, range, expected, options, &min_exact, &exact_dec);
     report.seconds_exact = Seconds(start);
     if (min_exact) {
       report.min_margin_exact = ToString(*min_exact);
       report.min_margin = ToDouble(*min_exact);
     }
   }
-  if (options.mode != VerifyMode::kExact) {
+  if (flt) {
     auto start = std::chrono::steady_clock::now();
     double min_float;
-    float_dec = FloatDecisions(net, data, range, expected, options, keep_got, &min_float);
+    FloatDecisions(net, data, range, expected, options, &min_float, &float_dec);
     report.seconds_float = Seconds(start);
     if (options.mode == VerifyMode::kFloat64) report.min_margin = min_float;
   }
   // Expand to original rows: every row of a merged point shares its decision; a shard checks
   // the rows of its points.
-  const std::vector<Decision>& judge = options.mode == VerifyMode::kFloat64 ? float_dec : exact_dec;
+  const Decisions& judge = options.mode == VerifyMode::kFloat64 ? float_dec : exact_dec;
   const int64_t rows = data.row_to_point.empty() ? data.n() : int64_t(data.row_to_point.size());
   report.rows = rows;
   for (int64_t r = 0; r < rows; ++r) {
@@ -385,16 +424,16 @@ VerifyReport Verify(const Network& net, const Dataset& data, const VerifyOptions
     if (p < range.begin || p >= range.end) continue;
     const int64_t k = p - range.begin;
     ++report.checked;
-    if (!judge[k].correct) {
+    if (!judge.correct(k)) {
       ++report.mismatches;
       if (int64_t(report.first_mismatches.size()) < options.max_reported)
-        report.first_mismatches.push_back({r, data.LabelString(p), judge[k].got});
+        report.first_mismatches.push_back({r, data.LabelString(p), judge.got(k)});
     }
     if (options.mode == VerifyMode::kBoth &&
-        (exact_dec[k].correct != float_dec[k].correct || exact_dec[k].got != float_dec[k].got)) {
+        (exact_dec.correct(k) != float_dec.correct(k) || exact_dec.got(k) != float_dec.got(k))) {
       ++report.float_disagreements;
       if (int64_t(report.first_disagreements.size()) < options.max_reported)
-        report.first_disagreements.push_back({r, exact_dec[k].got, float_dec[k].got});
+        report.first_disagreements.push_back({r, exact_dec.got(k), float_dec.got(k)});
     }
   }
   return report;
