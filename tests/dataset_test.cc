@@ -466,12 +466,18 @@ TEST(DatasetTest, FractionBitsIsTheSmallestIntegralScale) {
 // The int128 kernel reads each double as mantissa·2^exponent: on values with many fraction
 // bits, subnormals, negative zeros and ±1 it agrees with rational products, and it says no
 // (instead of overflowing) when a term could leave 2^126.
-TEST(DatasetTest, ProjectExactInt128MatchesRationalProductsOrRefuses) {
-  std::mt19937_64 rng(7);
+// Gaussian values scaled by 2^-k, k uniform below `shifts`: many fraction bits per value.
+RowMatrix RandomDyadicRows(uint64_t seed, int64_t rows, int64_t cols, int shifts) {
+  std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal;
-  RowMatrix x(64, 5);
-  for (int64_t i = 0; i < x.rows(); ++i)
-    for (int64_t j = 0; j < x.cols(); ++j) x(i, j) = std::ldexp(normal(rng), -int(rng() % 20));
+  RowMatrix x(rows, cols);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) x(i, j) = std::ldexp(normal(rng), -int(rng() % shifts));
+  return x;
+}
+
+TEST(DatasetTest, ProjectExactInt128MatchesRationalProductsOrRefuses) {
+  RowMatrix x = RandomDyadicRows(7, 64, 5, 20);
   x(0, 0) = -0.0;
   x(1, 1) = 1.0;
   x(2, 2) = -1.0;
@@ -504,11 +510,7 @@ TEST(DatasetTest, ProjectExactInt128MatchesRationalProductsOrRefuses) {
 // Several directions in one pass: each equal to its own single-direction projection; refused
 // as a whole when a term of one direction could leave 2^126.
 TEST(DatasetTest, ProjectExactInt128ManyEqualsOneByOneOrRefuses) {
-  std::mt19937_64 rng(8);
-  std::normal_distribution<double> normal;
-  RowMatrix x(50, 4);
-  for (int64_t i = 0; i < x.rows(); ++i)
-    for (int64_t j = 0; j < x.cols(); ++j) x(i, j) = std::ldexp(normal(rng), -int(rng() % 30));
+  RowMatrix x = RandomDyadicRows(8, 50, 4, 30);
   x(5, 1) = 0;
   const int frac = FractionBits(x);
   std::vector<std::vector<int64_t>> dirs = {{3, -7, 0, 1 << 19}, {0, 0, 0, 0}, {-1, 5, 99, -12345}};

@@ -1096,7 +1096,7 @@ ProjectedSeparation ComputeProjectedSeparation(const Dataset& data, const InputM
   Eigen::VectorXd proj(data.n());
   double max_norm = 0;
   // Blocks of 2^21 values (16 MB) on every core; each row's product is the same as in one pass
-  // (blocks of 8k rows).
+  // (blocks are multiples of 8 rows, as Eigen groups them).
   const int64_t rows = data.x.RowsPerBlock(int64_t(1) << 21), blocks = (data.n() + rows - 1) / rows;
 #pragma omp parallel reduction(max : max_norm)
   {
