@@ -374,9 +374,13 @@ int64_t LargestA(const PlanInputs& in, const BitextractConfig& base, int64_t wp,
   return lo;
 }
 
-// The configurations of one (q, pipeline, n) with width ≤ w_max and depth ≤ l_max.
-void EnumerateShapes(const PlanInputs& in, const BitextractConfig& base, int64_t w_max,
-                     int64_t l_max, bool all_a, const std::function<void(const Plan&)>& f) {
+// What the enumeration calls with each configuration; false stops it (an answer is known).
+using PlanVisitor = std::function<bool(const Plan&)>;
+
+// The configurations of one (q, pipeline, n) with width ≤ w_max and depth ≤ l_max; false when
+// f stopped the enumeration.
+bool EnumerateShapes(const PlanInputs& in, const BitextractConfig& base, int64_t w_max,
+                     int64_t l_max, bool all_a, const PlanVisitor& f) {
   const int64_t n_pts = std::max<int64_t>(in.n_points, 1);
   for (int64_t wp = 0;; ++wp) {
     if (wp > 0 && 3 + 2 * wp > w_max) break;
@@ -384,7 +388,7 @@ void EnumerateShapes(const PlanInputs& in, const BitextractConfig& base, int64_t
     if (a_fit == 0) {
       // Narrow rounds (L′ = 1) may still fit.
       if (auto p = MakePlan(in, base, 1, wp); p && p->sizes.width <= w_max && p->sizes.depth <= l_max)
-        f(*p);
+        if (!f(*p)) return false;
       continue;
     }
     const int64_t a_max = std::min(a_fit, n_pts);
@@ -394,7 +398,7 @@ void EnumerateShapes(const PlanInputs& in, const BitextractConfig& base, int64_t
     as.push_back(a_max);
     for (int64_t a : as) {
       std::optional<Plan> p = MakePlan(in, base, a, wp);
-      if (p && p->sizes.width <= w_max && p->sizes.depth <= l_max) f(*p);
+      if (p && p->sizes.width <= w_max && p->sizes.depth <= l_max && !f(*p)) return false;
     }
     // More thresholds per round cannot help once one round suffices.
     if (wp > 0) {
@@ -402,13 +406,14 @@ void EnumerateShapes(const PlanInputs& in, const BitextractConfig& base, int64_t
       if (p && p->cfg.lprime <= 1) break;
     }
   }
+  return true;
 }
 
 // Calls f for configurations with width ≤ w_max and depth ≤ l_max that hold every point, each
-// with the fewest rounds L′ for its (q, pipeline, n, W′, A). `all_a`: every A (geometric
-// steps), else only the largest A that fits (enough to decide feasibility).
+// with the fewest rounds L′ for its (q, pipeline, n, W′, A), until f returns false. `all_a`:
+// every A (geometric steps), else only the largest A that fits (enough to decide feasibility).
 void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
-               const std::function<void(const Plan&)>& f) {
+               const PlanVisitor& f) {
   const int64_t n_pts = std::max<int64_t>(in.n_points, 1);
   const int64_t n_limit =
       l_max >= kInf ? int64_t(std::sqrt(double(n_pts))) + 2 : std::min<int64_t>(n_pts, l_max);
@@ -438,7 +443,7 @@ void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
         BitextractSizes ps = BitextractPlanSizes(shallowest, in.rho, in.c);
         if (ps.depth > l_max) break;
         if (n > 1 && ps.width > w_max) continue;
-        EnumerateShapes(in, base, w_max, l_max, all_a, f);
+        if (!EnumerateShapes(in, base, w_max, l_max, all_a, f)) return;
       }
     }
   }
@@ -447,7 +452,10 @@ void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
 
 bool Feasible(const PlanInputs& in, int64_t w_max, int64_t l_max) {
   bool ok = false;
-  Enumerate(in, w_max, l_max, false, [&](const Plan&) { ok = true; });
+  Enumerate(in, w_max, l_max, false, [&](const Plan&) {
+    ok = true;
+    return false;  // one plan decides it
+  });
   return ok;
 }
 
@@ -486,6 +494,7 @@ std::optional<Plan> BestWithin(const PlanInputs& in, int64_t w_max, int64_t l_ma
   std::optional<Plan> best;
   Enumerate(in, w_max, l_max, true, [&](const Plan& p) {
     if (!best || Better(p, *best)) best = p;
+    return true;
   });
   return best;
 }
@@ -499,6 +508,7 @@ std::optional<Plan> BestInDepthBand(const PlanInputs& in, int64_t l_lo, int64_t 
     std::optional<Plan> best;
     Enumerate(in, w, l_hi, true, [&](const Plan& p) {
       if (p.sizes.depth >= l_lo && (!best || Better(p, *best))) best = p;
+      return true;
     });
     if (best) return best;
   }
@@ -526,6 +536,7 @@ std::optional<Plan> MinDepthPlan(const PlanInputs& in, int64_t w_max) {
     if (!best || p.sizes.depth < best->sizes.depth ||
         (p.sizes.depth == best->sizes.depth && p.sizes.width < best->sizes.width))
       best = p;
+    return true;
   });
   return best;
 }
