@@ -5,11 +5,13 @@
 // are live across a layer (a register is relayed only while a later layer still reads it). The
 // layout mirrored here is the one of bitextract_emit.cc; every build checks the two agree.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <map>
 #include <tuple>
+#include <type_traits>
 
 #include "constructions/bitextract.h"
 #include "mnemo/error.h"
@@ -171,6 +173,49 @@ bool TwoLayerPeelNeeded(int64_t p, int qq, int cap) {
 
 std::vector<int> Chunks(int nb, int q) { return ChunkSizes(nb, q); }
 
+namespace {
+
+using mnemo::BitLength;
+int BitLength(uint64_t x) { return int(std::bit_width(x)); }
+
+// The keys at the slot boundaries r ≥ 1 (slot r's first point, the point before it, slot
+// r − 1's first point), as K: uint64_t when every key fits, else Integer.
+template <class K>
+struct BoundaryKeys {
+  std::vector<K> first, before, prev;
+};
+
+template <class K>
+BoundaryKeys<K> KeysAtBoundaries(const BitextractKeys& keys, const std::vector<int64_t>& starts) {
+  const std::vector<int64_t>& order = keys.projection.order;
+  auto at = [&](int64_t k) {
+    if constexpr (std::is_same_v<K, uint64_t>) return K(keys.key[order[k]].get_ui());
+    else return keys.key[order[k]];
+  };
+  BoundaryKeys<K> b;
+  for (size_t r = 1; r < starts.size(); ++r) {
+    b.first.push_back(at(starts[r]));
+    b.before.push_back(at(starts[r] - 1));
+    b.prev.push_back(at(starts[r - 1]));
+  }
+  return b;
+}
+
+// The bit lengths of the threshold differences at z (255: the threshold equals the previous
+// point's key >> z).
+template <class K>
+std::vector<uint8_t> DiffBits(const BoundaryKeys<K>& b, int z) {
+  std::vector<uint8_t> out(b.first.size());
+  for (size_t r = 0; r < out.size(); ++r) {
+    const K th = b.first[r] >> z;
+    const int bits = th == (b.before[r] >> z) ? 255 : BitLength(K(th - (b.prev[r] >> z)));
+    out[r] = uint8_t(std::min(bits, 255));
+  }
+  return out;
+}
+
+}  // namespace
+
 DeltaGrouping::DeltaGrouping(const BitextractKeys& keys, const std::vector<int64_t>* labels, int c,
                              int only_z)
     : rho_(keys.rho), c_(c) {
@@ -182,16 +227,17 @@ DeltaGrouping::DeltaGrouping(const BitextractKeys& keys, const std::vector<int64
   const int zs = labels ? keys.rho : 1;
   diff_bits_.assign(zs, {});
   longer_than_.assign(zs, std::vector<int64_t>(keys.rho + 2, 0));
+  // Keys below 2^64 (ρ ≤ 64, the usual) are shifted and subtracted as machine words: the
+  // coarse grouping tries every z < ρ at every boundary.
+  const bool words = keys.rho <= 64;
+  const auto small =
+      words ? KeysAtBoundaries<uint64_t>(keys, slot_start_) : BoundaryKeys<uint64_t>{};
+  const auto big = words ? BoundaryKeys<Integer>{} : KeysAtBoundaries<Integer>(keys, slot_start_);
   for (int z = 0; z < zs; ++z) {
     if (only_z >= 0 && z != only_z) continue;
-    for (size_t r = 1; r < slot_start_.size(); ++r) {
-      const Integer th = keys.key[order[slot_start_[r]]] >> z;
-      const Integer prev = keys.key[order[slot_start_[r - 1]]] >> z;
-      int b = BitLength(th - prev);
-      if (th == (keys.key[order[slot_start_[r] - 1]] >> z)) b = 255;
-      diff_bits_[z].push_back(uint8_t(std::min(b, 255)));
+    diff_bits_[z] = words ? DiffBits(small, z) : DiffBits(big, z);
+    for (uint8_t b : diff_bits_[z])
       for (int f = 0; f < b && f < int(longer_than_[z].size()); ++f) ++longer_than_[z][f];
-    }
   }
 }
 
