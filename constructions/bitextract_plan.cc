@@ -5,11 +5,13 @@
 // are live across a layer (a register is relayed only while a later layer still reads it). The
 // layout mirrored here is the one of bitextract_emit.cc; every build checks the two agree.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <map>
 #include <tuple>
+#include <type_traits>
 
 #include "constructions/bitextract.h"
 #include "mnemo/error.h"
@@ -171,6 +173,49 @@ bool TwoLayerPeelNeeded(int64_t p, int qq, int cap) {
 
 std::vector<int> Chunks(int nb, int q) { return ChunkSizes(nb, q); }
 
+namespace {
+
+using mnemo::BitLength;
+int BitLength(uint64_t x) { return int(std::bit_width(x)); }
+
+// The keys at the slot boundaries r ≥ 1 (slot r's first point, the point before it, slot
+// r − 1's first point), as K: uint64_t when every key fits, else Integer.
+template <class K>
+struct BoundaryKeys {
+  std::vector<K> first, before, prev;
+};
+
+template <class K>
+BoundaryKeys<K> KeysAtBoundaries(const BitextractKeys& keys, const std::vector<int64_t>& starts) {
+  const std::vector<int64_t>& order = keys.projection.order;
+  auto at = [&](int64_t k) {
+    if constexpr (std::is_same_v<K, uint64_t>) return K(keys.key[order[k]].get_ui());
+    else return keys.key[order[k]];
+  };
+  BoundaryKeys<K> b;
+  for (size_t r = 1; r < starts.size(); ++r) {
+    b.first.push_back(at(starts[r]));
+    b.before.push_back(at(starts[r] - 1));
+    b.prev.push_back(at(starts[r - 1]));
+  }
+  return b;
+}
+
+// The bit lengths of the threshold differences at z (255: the threshold equals the previous
+// point's key >> z).
+template <class K>
+std::vector<uint8_t> DiffBits(const BoundaryKeys<K>& b, int z) {
+  std::vector<uint8_t> out(b.first.size());
+  for (size_t r = 0; r < out.size(); ++r) {
+    const K th = b.first[r] >> z;
+    const int bits = th == (b.before[r] >> z) ? 255 : BitLength(K(th - (b.prev[r] >> z)));
+    out[r] = uint8_t(std::min(bits, 255));
+  }
+  return out;
+}
+
+}  // namespace
+
 DeltaGrouping::DeltaGrouping(const BitextractKeys& keys, const std::vector<int64_t>* labels, int c,
                              int only_z)
     : rho_(keys.rho), c_(c) {
@@ -182,16 +227,17 @@ DeltaGrouping::DeltaGrouping(const BitextractKeys& keys, const std::vector<int64
   const int zs = labels ? keys.rho : 1;
   diff_bits_.assign(zs, {});
   longer_than_.assign(zs, std::vector<int64_t>(keys.rho + 2, 0));
+  // Keys below 2^64 (ρ ≤ 64, the usual) are shifted and subtracted as machine words: the
+  // coarse grouping tries every z < ρ at every boundary.
+  const bool words = keys.rho <= 64;
+  const auto small =
+      words ? KeysAtBoundaries<uint64_t>(keys, slot_start_) : BoundaryKeys<uint64_t>{};
+  const auto big = words ? BoundaryKeys<Integer>{} : KeysAtBoundaries<Integer>(keys, slot_start_);
   for (int z = 0; z < zs; ++z) {
     if (only_z >= 0 && z != only_z) continue;
-    for (size_t r = 1; r < slot_start_.size(); ++r) {
-      const Integer th = keys.key[order[slot_start_[r]]] >> z;
-      const Integer prev = keys.key[order[slot_start_[r - 1]]] >> z;
-      int b = BitLength(th - prev);
-      if (th == (keys.key[order[slot_start_[r] - 1]] >> z)) b = 255;
-      diff_bits_[z].push_back(uint8_t(std::min(b, 255)));
+    diff_bits_[z] = words ? DiffBits(small, z) : DiffBits(big, z);
+    for (uint8_t b : diff_bits_[z])
       for (int f = 0; f < b && f < int(longer_than_[z].size()); ++f) ++longer_than_[z][f];
-    }
   }
 }
 
@@ -374,9 +420,13 @@ int64_t LargestA(const PlanInputs& in, const BitextractConfig& base, int64_t wp,
   return lo;
 }
 
-// The configurations of one (q, pipeline, n) with width ≤ w_max and depth ≤ l_max.
-void EnumerateShapes(const PlanInputs& in, const BitextractConfig& base, int64_t w_max,
-                     int64_t l_max, bool all_a, const std::function<void(const Plan&)>& f) {
+// What the enumeration calls with each configuration; false stops it (an answer is known).
+using PlanVisitor = std::function<bool(const Plan&)>;
+
+// The configurations of one (q, pipeline, n) with width ≤ w_max and depth ≤ l_max; false when
+// f stopped the enumeration.
+bool EnumerateShapes(const PlanInputs& in, const BitextractConfig& base, int64_t w_max,
+                     int64_t l_max, bool all_a, const PlanVisitor& f) {
   const int64_t n_pts = std::max<int64_t>(in.n_points, 1);
   for (int64_t wp = 0;; ++wp) {
     if (wp > 0 && 3 + 2 * wp > w_max) break;
@@ -384,7 +434,7 @@ void EnumerateShapes(const PlanInputs& in, const BitextractConfig& base, int64_t
     if (a_fit == 0) {
       // Narrow rounds (L′ = 1) may still fit.
       if (auto p = MakePlan(in, base, 1, wp); p && p->sizes.width <= w_max && p->sizes.depth <= l_max)
-        f(*p);
+        if (!f(*p)) return false;
       continue;
     }
     const int64_t a_max = std::min(a_fit, n_pts);
@@ -394,7 +444,7 @@ void EnumerateShapes(const PlanInputs& in, const BitextractConfig& base, int64_t
     as.push_back(a_max);
     for (int64_t a : as) {
       std::optional<Plan> p = MakePlan(in, base, a, wp);
-      if (p && p->sizes.width <= w_max && p->sizes.depth <= l_max) f(*p);
+      if (p && p->sizes.width <= w_max && p->sizes.depth <= l_max && !f(*p)) return false;
     }
     // More thresholds per round cannot help once one round suffices.
     if (wp > 0) {
@@ -402,13 +452,14 @@ void EnumerateShapes(const PlanInputs& in, const BitextractConfig& base, int64_t
       if (p && p->cfg.lprime <= 1) break;
     }
   }
+  return true;
 }
 
 // Calls f for configurations with width ≤ w_max and depth ≤ l_max that hold every point, each
-// with the fewest rounds L′ for its (q, pipeline, n, W′, A). `all_a`: every A (geometric
-// steps), else only the largest A that fits (enough to decide feasibility).
+// with the fewest rounds L′ for its (q, pipeline, n, W′, A), until f returns false. `all_a`:
+// every A (geometric steps), else only the largest A that fits (enough to decide feasibility).
 void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
-               const std::function<void(const Plan&)>& f) {
+               const PlanVisitor& f) {
   const int64_t n_pts = std::max<int64_t>(in.n_points, 1);
   const int64_t n_limit =
       l_max >= kInf ? int64_t(std::sqrt(double(n_pts))) + 2 : std::min<int64_t>(n_pts, l_max);
@@ -438,7 +489,7 @@ void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
         BitextractSizes ps = BitextractPlanSizes(shallowest, in.rho, in.c);
         if (ps.depth > l_max) break;
         if (n > 1 && ps.width > w_max) continue;
-        EnumerateShapes(in, base, w_max, l_max, all_a, f);
+        if (!EnumerateShapes(in, base, w_max, l_max, all_a, f)) return;
       }
     }
   }
@@ -447,7 +498,10 @@ void Enumerate(const PlanInputs& in, int64_t w_max, int64_t l_max, bool all_a,
 
 bool Feasible(const PlanInputs& in, int64_t w_max, int64_t l_max) {
   bool ok = false;
-  Enumerate(in, w_max, l_max, false, [&](const Plan&) { ok = true; });
+  Enumerate(in, w_max, l_max, false, [&](const Plan&) {
+    ok = true;
+    return false;  // one plan decides it
+  });
   return ok;
 }
 
@@ -486,6 +540,7 @@ std::optional<Plan> BestWithin(const PlanInputs& in, int64_t w_max, int64_t l_ma
   std::optional<Plan> best;
   Enumerate(in, w_max, l_max, true, [&](const Plan& p) {
     if (!best || Better(p, *best)) best = p;
+    return true;
   });
   return best;
 }
@@ -499,6 +554,7 @@ std::optional<Plan> BestInDepthBand(const PlanInputs& in, int64_t l_lo, int64_t 
     std::optional<Plan> best;
     Enumerate(in, w, l_hi, true, [&](const Plan& p) {
       if (p.sizes.depth >= l_lo && (!best || Better(p, *best))) best = p;
+      return true;
     });
     if (best) return best;
   }
@@ -526,6 +582,7 @@ std::optional<Plan> MinDepthPlan(const PlanInputs& in, int64_t w_max) {
     if (!best || p.sizes.depth < best->sizes.depth ||
         (p.sizes.depth == best->sizes.depth && p.sizes.width < best->sizes.width))
       best = p;
+    return true;
   });
   return best;
 }

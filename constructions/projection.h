@@ -4,7 +4,9 @@
 // Of several random directions the best separated (largest smallest gap) is kept; the first
 // layer of the network computes ⟨v, x'⟩ exactly, so every decision on the line is exact.
 // The points are read block by block (RowBlocks): memory is O(N) keys beside one block, with
-// the tries projected a group at a time (at most kProjectedValues doubles at once).
+// the tries projected a group at a time (at most kProjectedValues doubles at once). One pass
+// gives the data's fraction bits, the bound that makes a double product exact and the first
+// group's products; each block is split among the cores.
 #pragma once
 
 #include <cstdint>

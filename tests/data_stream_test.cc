@@ -88,6 +88,46 @@ TEST(StreamingTest, ProjectionIsTheSameAtEveryBlockSize) {
   }
 }
 
+// The projection chosen is the try with the largest exact smallest gap (the first of equals),
+// with the data's fraction bits, its exact values and the points in their order: checked
+// against a reference that draws the same Gaussian directions, projects every try exactly and
+// sorts, on integer-grid data (pixels: one double product ranks the tries) and off it (a ball
+// on the 2^-30 grid: exact projections of the candidates).
+TEST(StreamingTest, ProjectionIsTheTryWithTheLargestExactGap) {
+  for (const std::string spec : {"fashion-mnist:test", "synthetic:ball?n=300&d=6&seed=5"}) {
+    Dataset data = LoadDataset(spec, {.limit = 300});
+    const InputMap map = ComputeNormalization(data);
+    const RowMatrix whole = Normalized(data, map);
+    const int tries = 7, dir_bits = 20;
+    Rng rng(11), same(11);
+    const auto got = internal::ChooseProjection(NormalizedRows(data, map, 64), tries, rng, dir_bits);
+    Gaussian gauss;
+    int best = -1, frac = 0;
+    std::vector<int64_t> best_v;
+    std::vector<Integer> best_p;
+    Integer best_gap;
+    for (int t = 0; t < tries; ++t) {
+      std::vector<int64_t> v(whole.cols());
+      for (auto& x : v) x = std::llround(std::ldexp(gauss(same), dir_bits));
+      std::vector<Integer> p = ProjectExact(whole, v, dir_bits, &frac);
+      std::vector<Integer> sorted = p;
+      std::sort(sorted.begin(), sorted.end());
+      Integer gap = sorted[1] - sorted[0];
+      for (size_t k = 2; k < sorted.size(); ++k) gap = std::min<Integer>(gap, sorted[k] - sorted[k - 1]);
+      if (best < 0 || gap > best_gap) best = t, best_gap = gap, best_v = v, best_p = p;
+    }
+    EXPECT_EQ(got.v, best_v) << spec << ": try " << best << " is the best";
+    EXPECT_EQ(got.frac_bits, frac) << spec;
+    EXPECT_EQ(got.min_gap, best_gap) << spec;
+    EXPECT_GT(best_gap, 0) << spec;
+    EXPECT_EQ(got.p, best_p) << spec;
+    EXPECT_EQ(got.tries, tries) << spec;
+    ASSERT_EQ(got.order.size(), best_p.size()) << spec;
+    for (size_t k = 1; k < got.order.size(); ++k)
+      EXPECT_LT(best_p[got.order[k - 1]], best_p[got.order[k]]) << spec << " position " << k;
+  }
+}
+
 nlohmann::ordered_json WithoutTimes(const VerifyReport& r) {
   nlohmann::ordered_json j = r.ToJson();
   j.erase("timings_s");

@@ -95,6 +95,38 @@ TEST(NetworkTest, StatsCountBothParameterConventionsAndBits) {
   EXPECT_EQ(net.output_dim(), 1);
 }
 
+// The bit counts equal FixedPointBits of every reduced weight and bias, over a dyadic
+// denominator (counted without rationals) and over others: numerators with and without
+// factors of two, large, negative.
+TEST(NetworkTest, StatsBitsAreThoseOfTheReducedWeights) {
+  for (const Rational& scale : {Rational(1, Pow2(70)), Rational(1, 3 * 1024), Rational(5)}) {
+    std::vector<LayerEntry> entries;
+    std::vector<Rational> bias;
+    for (int j = 0; j < 6; ++j) {
+      const Integer big = Pow2(40 + 9 * j) * (2 * j + 1) - j;
+      entries.push_back({j, 0, Rational(j % 2 ? -big : big) * scale});
+      entries.push_back({j, 1, Rational(Pow2(j)) * scale});
+      bias.push_back(Rational(j * 12 - 30) * scale);
+    }
+    Network net;
+    net.layers.push_back(MakeLayer(2, 6, entries, bias, Activation{Activation::kRelu, {}}));
+    int64_t max_bits = 0, total = 0;
+    for (const Layer& l : net.layers) {
+      auto add = [&](const Rational& r) {
+        if (r == 0) return;
+        max_bits = std::max<int64_t>(max_bits, FixedPointBits(r));
+        total += FixedPointBits(r);
+      };
+      for (int64_t nz = 0; nz < l.nonzeros(); ++nz) add(l.Weight(nz));
+      for (int32_t j = 0; j < l.outputs; ++j) add(l.Bias(j));
+    }
+    const NetworkStats s = net.Stats();
+    EXPECT_EQ(s.max_weight_bits, max_bits) << scale;
+    EXPECT_EQ(s.total_weight_bits, total) << scale;
+    EXPECT_GT(total, 0);
+  }
+}
+
 TEST(NetworkDeathTest, CheckValidAbortsOnBrokenChain) {
   Network net;
   net.layers.push_back(MakeLayer(2, 3, {}, {0, 0, 0}, Activation{}));

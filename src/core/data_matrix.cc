@@ -7,6 +7,19 @@
 #include "mnemo/error.h"
 
 namespace mnemo {
+namespace {
+
+// `rows` rows of bytes from p as binary64 into *out (resized; its memory is reused when the
+// size is unchanged, so passes in blocks do not fault fresh pages per block), on every core.
+void BytesToDoubles(const uint8_t* p, int64_t rows, int64_t cols, RowMatrix* out) {
+  out->resize(rows, cols);
+  double* q = out->data();
+#pragma omp parallel for schedule(static) if (rows * cols >= (int64_t(1) << 16))
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = i * cols; j < (i + 1) * cols; ++j) q[j] = double(p[j]);
+}
+
+}  // namespace
 
 DataMatrix::DataMatrix(int64_t rows, int64_t cols, Type type)
     : rows_(rows), cols_(cols), type_(type) {
@@ -33,10 +46,8 @@ Eigen::RowVectorXd DataMatrix::row(int64_t i) const {
 
 RowMatrix DataMatrix::Block(int64_t first, int64_t count) const {
   if (type_ == Type::kF64) return f64_.middleRows(first, count);
-  RowMatrix b(count, cols_);
-  const uint8_t* p = u8_.data() + first * cols_;
-  double* q = b.data();
-  for (int64_t k = 0; k < count * cols_; ++k) q[k] = double(p[k]);
+  RowMatrix b;
+  BytesToDoubles(u8_.data() + first * cols_, count, cols_, &b);
   return b;
 }
 
@@ -54,8 +65,13 @@ void DataMatrix::ForEachBlock(const std::function<void(int64_t, const RowMatrix&
     return;
   }
   const int64_t step = block_rows > 0 ? block_rows : DefaultBlockRows();
-  for (int64_t first = begin; first < end; first += step)
-    fn(first, Block(first, std::min(step, end - first)));
+  RowMatrix block;
+  for (int64_t first = begin; first < end; first += step) {
+    const int64_t count = std::min(step, end - first);
+    if (type_ == Type::kF64) block = f64_.middleRows(first, count);
+    else BytesToDoubles(u8_.data() + first * cols_, count, cols_, &block);
+    fn(first, block);
+  }
 }
 
 const RowMatrix& DataMatrix::Dense() const {

@@ -1036,14 +1036,17 @@ void NormalizeInto(const Dataset& data, const InputMap& map, int64_t first, int6
     return;
   }
   const double factor = std::ldexp(1.0, -s);
-  if (data.x.type() == DataMatrix::Type::kU8) {
-    const uint8_t* p = data.x.u8() + first * d;
-    for (int64_t i = 0; i < count; ++i, p += d, q += d)
-      for (int64_t j = 0; j < d; ++j) q[j] = (double(p[j]) - c[j]) * factor;
-  } else {
-    const double* p = data.x.f64() + first * d;
-    for (int64_t i = 0; i < count; ++i, p += d, q += d)
-      for (int64_t j = 0; j < d; ++j) q[j] = (p[j] - c[j]) * factor;
+  const bool bytes = data.x.type() == DataMatrix::Type::kU8;
+  const uint8_t* p8 = bytes ? data.x.u8() + first * d : nullptr;
+  const double* p64 = bytes ? nullptr : data.x.f64() + first * d;
+  // Rows on every core (a block of the separation's parallel pass stays on its own).
+#pragma omp parallel for schedule(static) if (count * d >= (int64_t(1) << 16))
+  for (int64_t i = 0; i < count; ++i) {
+    double* row = q + i * d;
+    if (bytes)
+      for (int64_t j = 0; j < d; ++j) row[j] = (double(p8[i * d + j]) - c[j]) * factor;
+    else
+      for (int64_t j = 0; j < d; ++j) row[j] = (p64[i * d + j] - c[j]) * factor;
   }
 }
 

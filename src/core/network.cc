@@ -20,6 +20,19 @@ const std::map<std::string, Activation::Kind>& Names() {
   return names;
 }
 
+// FixedPointBits of numerator / denominator (nonzero) with k = ExactLog2(denominator). Over
+// 2^k (k ≥ 0) it reduces to (w / 2^t) / 2^(k − t), t = min(k, trailing zero bits of w): that
+// is bitlen|w| − t + (k − t + 1) − 1 bits, counted without a rational and its gcd.
+int64_t WeightBits(const Integer& numerator, const Integer& denominator, int k) {
+  if (k < 0) {
+    Rational r(numerator, denominator);
+    r.canonicalize();
+    return FixedPointBits(r);
+  }
+  const int64_t t = std::min<int64_t>(k, int64_t(mpz_scan1(numerator.get_mpz_t(), 0)));
+  return BitLength(numerator) + k - 2 * t;
+}
+
 }  // namespace
 
 double Activation::Apply(double z) const {
@@ -123,12 +136,11 @@ NetworkStats Network::Stats() const {
     }
     s.params_dense += (prev + 1) * layer.outputs;
     prev = layer.outputs;
+    const int k = ExactLog2(layer.denominator);
     auto count = [&](const Integer& numerator) {
       if (numerator == 0) return;
       ++s.params_nonzero;
-      Rational r(numerator, layer.denominator);
-      r.canonicalize();
-      int64_t bits = FixedPointBits(r);
+      const int64_t bits = WeightBits(numerator, layer.denominator, k);
       s.max_weight_bits = std::max(s.max_weight_bits, bits);
       s.total_weight_bits += bits;
     };

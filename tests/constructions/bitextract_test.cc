@@ -4,9 +4,11 @@
 // exact verification always passes.
 #include "constructions/bitextract.h"
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <limits>
+#include <numeric>
 #include <random>
 #include <string>
 
@@ -538,6 +540,43 @@ TEST(Bitextract, CoarseDecoderVerifiesAndMatchesItsSizes) {
   EXPECT_TRUE(dropped) << "no data set let the thresholds drop a key bit";
   EXPECT_TRUE(merged) << "no data set had a shape with fewer slots than points";
   ExpectDeltaFamilyLimits(LoadDataset("synthetic:ball?n=2000&d=5&classes=10&seed=4"), "coarse");
+}
+
+// The coarse grouping shifts keys below 2^64 as machine words and longer keys in mpz: keys
+// scaled by 2^40 (past 64 bits) group at z + 40 exactly as the short keys group at z.
+TEST(Bitextract, CoarseGroupingOfLongKeysIsThatOfShortKeys) {
+  std::mt19937_64 rng(3);
+  const int64_t n = 3000;
+  internal::BitextractKeys small;
+  small.projection.order.resize(n);
+  std::iota(small.projection.order.begin(), small.projection.order.end(), 0);
+  std::shuffle(small.projection.order.begin(), small.projection.order.end(), rng);
+  small.key.resize(n);
+  std::vector<int64_t> labels(n);
+  Integer key = 2;
+  int64_t label = 1;
+  for (int64_t k = 0; k < n; ++k) {  // increasing keys along the order; runs of equal labels
+    key += 1 + int64_t(rng() % (k % 7 == 0 ? 100000 : 50));
+    small.key[small.projection.order[k]] = key;
+    if (rng() % 3 == 0) label = 1 + int64_t(rng() % 4);
+    labels[small.projection.order[k]] = label;
+  }
+  small.rho = BitLength(Integer(key + 2));
+  internal::BitextractKeys big = small;
+  for (Integer& x : big.key) x *= Pow2(40);
+  big.rho = BitLength(Integer(key * Pow2(40) + 2));
+  ASSERT_LE(small.rho, 64);
+  ASSERT_GT(big.rho, 64);
+  const internal::DeltaGrouping short_keys(small, &labels, 3), long_keys(big, &labels, 3);
+  bool forced = false;
+  for (int64_t slots : {2, 3, 7})
+    for (int z = 0; z < small.rho; ++z)
+      for (int f : {1, 4, 9, 20}) {
+        const std::vector<int64_t> starts = short_keys.Starts(slots, f, z);
+        EXPECT_EQ(starts, long_keys.Starts(slots, f, z + 40)) << slots << " " << f << " " << z;
+        forced |= int64_t(starts.size()) > (int64_t(short_keys.SlotStarts().size()) + slots - 1) / slots;
+      }
+  EXPECT_TRUE(forced) << "no threshold difference forced a split";
 }
 
 // Real images, exact: the first 2,000 Fashion-MNIST test images with the delta decoder (the
