@@ -270,8 +270,8 @@ CliResult RunLimited(int64_t kb, const std::vector<std::string>& args) {
 TEST(MemoryCliTest, DataThatWillNotFitIsRefusedBeforeReading) {
   const int64_t limit_kb = 1 << 20;  // 1 GiB of address space
   CliResult r = RunLimited(limit_kb, {"data", "synthetic:ball?n=20000000&d=16"});
-  ExpectOneLineError(r, "synthetic:ball?n=20000000&d=16: needs about 3.8 GB to hold "
-                        "20000000×16 binary64 values, but only");
+  ExpectOneLineError(r, "synthetic:ball?n=20000000&d=16: needs about 2.6 GB to hold "
+                        "20000000×16 int32 values, but only");
   EXPECT_THAT(r.err, HasSubstr("(MemAvailable, ulimit -v); use a smaller n"));
   TempDir tmp;
   // A .npy header promising 200,000 × 1,000 float64 (1.6 GB): refused from its header.

@@ -1,11 +1,12 @@
 // DataMatrix: the points of a dataset (n × d, row-major), stored as compactly as they came.
 // Unsigned-byte data (IDX images, uint8 .npy, CSV/npy of integers in 0..255) stays one byte per
-// value; everything else is kept once as the binary64 values read. Either way every value is an
-// exact binary64 number, and readers see doubles: (i, j), Row(i), Block(first, count) copy only
+// value; generated points on a dyadic grid (synthetic sphere and ball: k·2^-30, |k| ≤ 2^30) are
+// kept as 32-bit integers k with their common exponent; everything else is kept once as the
+// binary64 values read. Every value is an exact binary64 number, and readers see doubles: (i, j), Row(i), Block(first, count) copy only
 // what they ask for, and ForEachBlock() passes over every row a block at a time (verification
 // and the constructions that work on a line read rows this way). Only steps that need the whole
 // matrix as binary64 at once call Dense(): the stored matrix itself for binary64 data, one
-// cached copy (8 bytes per value) for byte data.
+// cached copy (8 bytes per value) for byte and integer data.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +22,7 @@ using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::R
 
 class DataMatrix {
  public:
-  enum class Type { kU8, kF64 };
+  enum class Type { kU8, kI32, kF64 };
 
   DataMatrix() = default;
   /// n × d zeros of the given type.
@@ -31,17 +32,31 @@ class DataMatrix {
 
   /// Byte data (moved in, no copy); bytes.size() must be rows·cols.
   DataMatrix(int64_t rows, int64_t cols, std::vector<uint8_t> bytes);
+  /// Integer data k·2^exponent (moved in, no copy); ints.size() must be rows·cols and
+  /// −1074 ≤ exponent ≤ 900 (every value is then an exact binary64 number).
+  DataMatrix(int64_t rows, int64_t cols, std::vector<int32_t> ints, int exponent);
 
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
   int64_t size() const { return rows_ * cols_; }
   Type type() const { return type_; }
-  /// Bytes the values take (n·d for bytes, 8·n·d for binary64).
-  int64_t bytes() const { return size() * (type_ == Type::kU8 ? 1 : 8); }
+  /// Bytes the values take (n·d for bytes, 4·n·d for integers, 8·n·d for binary64).
+  int64_t bytes() const { return size() * (type_ == Type::kU8 ? 1 : type_ == Type::kI32 ? 4 : 8); }
+  /// "uint8", "int32" or "float64".
+  const char* TypeName() const;
+  /// Integer data's common exponent: value = k·2^exponent() (0 for the other types).
+  int exponent() const { return exponent_; }
 
   double operator()(int64_t i, int64_t j) const {
-    return type_ == Type::kU8 ? double(u8_[size_t(i * cols_ + j)]) : f64_(i, j);
+    const size_t k = size_t(i * cols_ + j);
+    switch (type_) {
+      case Type::kU8: return double(u8_[k]);
+      case Type::kI32: return Value(i32_[k]);
+      default: return f64_(i, j);
+    }
   }
+  /// Integer data: k·2^exponent() as binary64 (exact).
+  double Value(int32_t k) const { return double(k) * unit_; }
   /// Row i as binary64 (a copy of d values).
   Eigen::RowVectorXd row(int64_t i) const;
   /// Rows [first, first + count) as binary64 (a copy of that block only).
@@ -60,11 +75,12 @@ class DataMatrix {
   /// The whole matrix as binary64: the stored one, or (byte data) one copy made on first use
   /// and kept while this matrix lives.
   const RowMatrix& Dense() const;
-  bool allFinite() const { return type_ == Type::kU8 || f64_.allFinite(); }
+  bool allFinite() const { return type_ != Type::kF64 || f64_.allFinite(); }
 
   /// Raw storage for readers and fast paths (the one matching type()).
   uint8_t* u8() { return u8_.data(); }
   const uint8_t* u8() const { return u8_.data(); }
+  const int32_t* i32() const { return i32_.data(); }
   double* f64() { return f64_.data(); }
   const double* f64() const { return f64_.data(); }
 
@@ -80,12 +96,17 @@ class DataMatrix {
 
  private:
   void Dirty() { dense_.reset(); }
+  /// Byte or integer rows [first, first + count) as binary64 into *out (resized), on every core.
+  void IntegersToDoubles(int64_t first, int64_t count, RowMatrix* out) const;
 
   int64_t rows_ = 0, cols_ = 0;
   Type type_ = Type::kF64;
+  int exponent_ = 0;
+  double unit_ = 1;  // 2^exponent_
   std::vector<uint8_t> u8_;
+  std::vector<int32_t> i32_;
   RowMatrix f64_;
-  mutable std::shared_ptr<const RowMatrix> dense_;  // byte data's binary64 copy, when asked
+  mutable std::shared_ptr<const RowMatrix> dense_;  // byte/integer data as binary64, when asked
 };
 
 }  // namespace mnemo

@@ -165,5 +165,7 @@ bool ProjectExactInt128(const RowMatrix& normalized, const std::vector<int64_t>&
 /// Smallest E ≥ 0 with v·2^E integral (for a matrix: the maximum over its entries).
 int FractionBits(double v);
 int FractionBits(const RowMatrix& x);
+/// The same for a dataset's stored points (byte data: 0; integer data without a binary64 copy).
+int FractionBits(const DataMatrix& x);
 
 }  // namespace mnemo

@@ -61,7 +61,8 @@ nlohmann::ordered_json ToJson(const Dataset& data, const Summary& s) {
     j["class_counts"] = per;
     if (!data.class_names.empty()) j["class_names"] = data.class_names;
   }
-  j["storage"] = data.x.type() == DataMatrix::Type::kU8 ? "uint8" : "float64";
+  j["storage"] = data.x.TypeName();
+  if (data.x.type() == DataMatrix::Type::kI32) j["storage_exponent"] = data.x.exponent();
   j["input_exponent"] = data.input_exponent;
   j["normalization"] = {{"scale_log2", s.map.scale_log2}, {"max_norm", s.max_norm}};
   nlohmann::ordered_json sep;
@@ -98,8 +99,9 @@ std::string Text(const Dataset& data, const Summary& s) {
     if (int64_t(data.class_names.size()) > 0 && names.size() >= 60) names += ", ...";
     t.AddRow({"class map (text labels)", names});
   }
-  t.AddRow({"stored as", fmt::format("{} ({:.1f} MB)",
-                                     data.x.type() == DataMatrix::Type::kU8 ? "uint8" : "float64",
+  const bool ints = data.x.type() == DataMatrix::Type::kI32;
+  t.AddRow({"stored as", fmt::format("{}{} ({:.1f} MB)", data.x.TypeName(),
+                                     ints ? fmt::format(" × 2^{}", data.x.exponent()) : "",
                                      double(data.x.bytes()) / 1e6)});
   t.AddRow({"normalization",
             fmt::format("(x − c)·2^{}, max norm {:.6g}", -s.map.scale_log2, s.max_norm)});

@@ -1,6 +1,7 @@
 #include "mnemo/data_matrix.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <mutex>
 
@@ -9,14 +10,16 @@
 namespace mnemo {
 namespace {
 
-// `rows` rows of bytes from p as binary64 into *out (resized; its memory is reused when the
-// size is unchanged, so passes in blocks do not fault fresh pages per block), on every core.
-void BytesToDoubles(const uint8_t* p, int64_t rows, int64_t cols, RowMatrix* out) {
+// `rows` rows of integers from p, times `unit` (a power of two: exact), as binary64 into *out
+// (resized; its memory is reused when the size is unchanged, so passes in blocks do not fault
+// fresh pages per block), on every core.
+template <typename T>
+void ToDoubles(const T* p, double unit, int64_t rows, int64_t cols, RowMatrix* out) {
   out->resize(rows, cols);
   double* q = out->data();
 #pragma omp parallel for schedule(static) if (rows * cols >= (int64_t(1) << 16))
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = i * cols; j < (i + 1) * cols; ++j) q[j] = double(p[j]);
+    for (int64_t j = i * cols; j < (i + 1) * cols; ++j) q[j] = double(p[j]) * unit;
 }
 
 }  // namespace
@@ -24,6 +27,7 @@ void BytesToDoubles(const uint8_t* p, int64_t rows, int64_t cols, RowMatrix* out
 DataMatrix::DataMatrix(int64_t rows, int64_t cols, Type type)
     : rows_(rows), cols_(cols), type_(type) {
   if (type == Type::kU8) u8_.assign(size_t(rows * cols), 0);
+  else if (type == Type::kI32) i32_.assign(size_t(rows * cols), 0);
   else f64_ = RowMatrix::Zero(rows, cols);
 }
 
@@ -36,19 +40,33 @@ DataMatrix::DataMatrix(int64_t rows, int64_t cols, std::vector<uint8_t> bytes)
               rows, cols);
 }
 
+DataMatrix::DataMatrix(int64_t rows, int64_t cols, std::vector<int32_t> ints, int exponent)
+    : rows_(rows), cols_(cols), type_(Type::kI32), exponent_(exponent),
+      unit_(std::ldexp(1.0, exponent)), i32_(std::move(ints)) {
+  MNEMO_CHECK(int64_t(i32_.size()) == rows * cols, "DataMatrix: {} integers for {}x{}",
+              i32_.size(), rows, cols);
+  MNEMO_CHECK(exponent >= -1074 && exponent <= 900, "DataMatrix: exponent {}", exponent);
+}
+
+const char* DataMatrix::TypeName() const {
+  return type_ == Type::kU8 ? "uint8" : type_ == Type::kI32 ? "int32" : "float64";
+}
+
 Eigen::RowVectorXd DataMatrix::row(int64_t i) const {
   if (type_ == Type::kF64) return f64_.row(i);
-  Eigen::RowVectorXd r(cols_);
-  const uint8_t* p = u8_.data() + i * cols_;
-  for (int64_t j = 0; j < cols_; ++j) r[j] = double(p[j]);
-  return r;
+  return Block(i, 1);
 }
 
 RowMatrix DataMatrix::Block(int64_t first, int64_t count) const {
   if (type_ == Type::kF64) return f64_.middleRows(first, count);
   RowMatrix b;
-  BytesToDoubles(u8_.data() + first * cols_, count, cols_, &b);
+  IntegersToDoubles(first, count, &b);
   return b;
+}
+
+void DataMatrix::IntegersToDoubles(int64_t first, int64_t count, RowMatrix* out) const {
+  if (type_ == Type::kU8) ToDoubles(u8_.data() + first * cols_, 1.0, count, cols_, out);
+  else ToDoubles(i32_.data() + first * cols_, unit_, count, cols_, out);
 }
 
 int64_t DataMatrix::RowsPerBlock(int64_t values) const {
@@ -69,7 +87,7 @@ void DataMatrix::ForEachBlock(const std::function<void(int64_t, const RowMatrix&
   for (int64_t first = begin; first < end; first += step) {
     const int64_t count = std::min(step, end - first);
     if (type_ == Type::kF64) block = f64_.middleRows(first, count);
-    else BytesToDoubles(u8_.data() + first * cols_, count, cols_, &block);
+    else IntegersToDoubles(first, count, &block);
     fn(first, block);
   }
 }
@@ -85,6 +103,8 @@ const RowMatrix& DataMatrix::Dense() const {
 bool DataMatrix::RowsEqual(int64_t a, int64_t b) const {
   if (type_ == Type::kU8)
     return std::memcmp(u8_.data() + a * cols_, u8_.data() + b * cols_, size_t(cols_)) == 0;
+  if (type_ == Type::kI32)
+    return std::memcmp(i32_.data() + a * cols_, i32_.data() + b * cols_, size_t(cols_) * 4) == 0;
   return (f64_.row(a).array() == f64_.row(b).array()).all();
 }
 
@@ -95,6 +115,8 @@ void DataMatrix::KeepRows(const std::vector<int64_t>& keep) {
     if (keep[p] == int64_t(p)) continue;
     if (type_ == Type::kU8)
       std::memmove(u8_.data() + p * cols_, u8_.data() + keep[p] * cols_, size_t(cols_));
+    else if (type_ == Type::kI32)
+      std::memmove(i32_.data() + p * cols_, i32_.data() + keep[p] * cols_, size_t(cols_) * 4);
     else
       f64_.row(int64_t(p)) = f64_.row(keep[p]);
   }
@@ -108,6 +130,9 @@ void DataMatrix::Truncate(int64_t rows) {
   if (type_ == Type::kU8) {
     u8_.resize(size_t(rows * cols_));
     u8_.shrink_to_fit();
+  } else if (type_ == Type::kI32) {
+    i32_.resize(size_t(rows * cols_));
+    i32_.shrink_to_fit();
   } else {
     f64_.conservativeResize(rows, Eigen::NoChange);
   }
@@ -115,6 +140,7 @@ void DataMatrix::Truncate(int64_t rows) {
 
 bool DataMatrix::CompactToBytes() {
   if (type_ == Type::kU8) return true;
+  if (type_ == Type::kI32) return false;
   const double* p = f64_.data();
   for (int64_t k = 0; k < size(); ++k)
     if (!(p[k] >= 0 && p[k] <= 255 && p[k] == double(int(p[k])))) return false;

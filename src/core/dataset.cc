@@ -311,6 +311,11 @@ uint64_t XDigest(const DataMatrix& x) {
   uint64_t h = DigestHead(x.rows(), x.cols());
   if (x.type() == DataMatrix::Type::kU8) return MixByteValues(h, x.u8(), x.size());
   static const Fnv fnv;
+  if (x.type() == DataMatrix::Type::kI32) {  // the values as binary64, as if read that way
+    const int32_t* p = x.i32();
+    for (int64_t i = 0; i < x.size(); ++i) h = fnv.Mix(h, x.Value(p[i]));
+    return h;
+  }
   const double* p = x.f64();
   for (int64_t i = 0; i < x.size(); ++i) h = fnv.Mix(h, p[i]);
   return h;
@@ -416,7 +421,11 @@ RawData Generate(const std::string& spec, int64_t max_cells) {
   int64_t n = s.Int("n", 1000, 1);
   int64_t d = s.Int("d", 2, 1);
   if (n * d > max_cells) Fail("{}: n·d = {} values is more than {}", spec, n * d, max_cells);
-  CheckMemory(n * d * 8 + n * kBytesPerRow, spec, fmt::format("{}×{} binary64 values", n, d),
+  const std::string& kind = s.kind();
+  // Sphere and ball points lie on the 2^-30 grid with |x| ≤ 1: kept as the integers k of k·2^-30.
+  const bool on_grid = kind == "sphere" || kind == "ball";
+  CheckMemory(n * d * (on_grid ? 4 : 8) + n * kBytesPerRow, spec,
+              fmt::format("{}×{} {} values", n, d, on_grid ? "int32" : "binary64"),
               "use a smaller n");
   int64_t classes = s.Int("classes", 2, 1);
   uint64_t seed = uint64_t(s.Int("seed", 1, 0));
@@ -427,28 +436,31 @@ RawData Generate(const std::string& spec, int64_t max_cells) {
   std::normal_distribution<double> normal;
   std::uniform_int_distribution<int64_t> label(0, classes - 1);
   RawData raw;
-  RowMatrix x(n, d);
+  RowMatrix x(on_grid ? 0 : n, d);
   raw.labels.resize(n);
-  auto unit = [&](int64_t i) {
-    double norm2;
-    do {
-      norm2 = 0;
-      for (int64_t j = 0; j < d; ++j) {
-        x(i, j) = normal(rng);
-        norm2 += x(i, j) * x(i, j);
-      }
-    } while (norm2 == 0);
-    x.row(i) /= std::sqrt(norm2);
-  };
-  const std::string& kind = s.kind();
-  if (kind == "sphere" || kind == "ball") {
+  if (on_grid) {
     std::uniform_real_distribution<double> u(0, 1);
+    std::vector<int32_t> ints(size_t(n * d));
+    Eigen::RowVectorXd row(d);
     for (int64_t i = 0; i < n; ++i) {
-      unit(i);
-      if (kind == "ball") x.row(i) *= std::pow(u(rng), 1.0 / double(d));
-      for (int64_t j = 0; j < d; ++j) x(i, j) = Grid(x(i, j));
+      double norm2;
+      do {
+        norm2 = 0;
+        for (int64_t j = 0; j < d; ++j) {
+          row[j] = normal(rng);
+          norm2 += row[j] * row[j];
+        }
+      } while (norm2 == 0);
+      row /= std::sqrt(norm2);
+      if (kind == "ball") row *= std::pow(u(rng), 1.0 / double(d));
+      for (int64_t j = 0; j < d; ++j) {  // Grid(row[j]) = k·2^-30, |k| ≤ 2^30 (+1 for rounding)
+        const double k = std::nearbyint(row[j] * 0x1p30);
+        MNEMO_CHECK(std::fabs(k) <= 0x1p31 - 1, "{}: coordinate {} outside the unit ball", spec, k);
+        ints[size_t(i * d + j)] = int32_t(k);
+      }
       raw.labels[i] = double(label(rng));
     }
+    raw.x = DataMatrix(n, d, std::move(ints), -30);
   } else if (kind == "gaussian-clusters") {
     int64_t k = s.Int("clusters", classes, 1);
     if (k * d > max_cells) Fail("{}: clusters·d = {} values is more than {}", spec, k * d, max_cells);
@@ -521,7 +533,7 @@ RawData Generate(const std::string& spec, int64_t max_cells) {
     for (auto& y : raw.labels) y = std::ldexp(std::nearbyint(std::ldexp(u(rng), 20)), -20) + 0.5 / 1048576;
   }
   s.CheckAllUsed();
-  raw.x = DataMatrix(std::move(x));
+  if (!on_grid) raw.x = DataMatrix(std::move(x));
   return raw;
 }
 
@@ -558,6 +570,11 @@ uint64_t RowHash(const DataMatrix& x, int64_t i) {
       mix(w);
     }
     for (; j < d; ++j) mix(p[j]);
+    return h;
+  }
+  if (x.type() == DataMatrix::Type::kI32) {
+    const int32_t* p = x.i32() + i * d;
+    for (int64_t j = 0; j < d; ++j) mix(uint32_t(p[j]));
     return h;
   }
   const double* p = x.f64() + i * d;
@@ -662,7 +679,7 @@ Dataset Finish(std::string source, RawData raw) {
   } else {
     ds.target = labels;
   }
-  ds.input_exponent = ds.x.type() == DataMatrix::Type::kU8 ? 0 : FractionBits(ds.x.Dense());
+  ds.input_exponent = FractionBits(ds.x);
   return ds;
 }
 
@@ -675,6 +692,15 @@ int FractionBits(double v) {
   const int e = std::max(int((b >> 52) & 0x7ff), 1);
   const uint64_t m = (b & ((uint64_t(1) << 52) - 1)) | (b & (uint64_t(0x7ff) << 52) ? uint64_t(1) << 52 : 0);
   return std::max(0, 1075 - e - __builtin_ctzll(m));
+}
+
+int FractionBits(const DataMatrix& x) {
+  if (x.type() == DataMatrix::Type::kU8) return 0;
+  if (x.type() == DataMatrix::Type::kF64) return FractionBits(x.Dense());
+  // k·2^e has −e − ctz(k) fraction bits; the smallest ctz over all k is the ctz of their OR.
+  uint32_t bits = 0;
+  for (int64_t i = 0; i < x.size(); ++i) bits |= uint32_t(x.i32()[i]);
+  return bits == 0 ? 0 : std::max(0, -x.exponent() - __builtin_ctz(bits));
 }
 
 int FractionBits(const RowMatrix& x) {
@@ -828,8 +854,12 @@ std::string PointsNpy(const Dataset& data) {
   values.reserve(size_t(n * d) * (bytes ? 1 : 8));
   for (int64_t r = 0; r < n; ++r) {
     const int64_t p = data.row_to_point.empty() ? r : data.row_to_point[r];
-    if (bytes) values.append(reinterpret_cast<const char*>(data.x.u8() + p * d), size_t(d));
-    else values.append(reinterpret_cast<const char*>(data.x.f64() + p * d), size_t(d) * 8);
+    if (bytes) {
+      values.append(reinterpret_cast<const char*>(data.x.u8() + p * d), size_t(d));
+    } else {
+      const Eigen::RowVectorXd row = data.x.row(p);  // integer data as the binary64 values
+      values.append(reinterpret_cast<const char*>(row.data()), size_t(d) * 8);
+    }
   }
   return NpyRaw(bytes ? "|u1" : "<f8", {n, d}, values.data(), values.size());
 }
@@ -865,25 +895,36 @@ std::string SyntheticHelp() {
 
 namespace {
 
+// Each column's sum of integer data (n·d values of at most 32 bits: no overflow for n < 2^31),
+// on both cores.
+template <typename T>
+std::vector<int64_t> ColumnSums(const T* values, int64_t n, int64_t d) {
+  std::vector<int64_t> sum(d, 0);
+#pragma omp parallel
+  {
+    std::vector<int64_t> part(d, 0);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+      const T* p = values + i * d;
+      for (int64_t j = 0; j < d; ++j) part[j] += p[j];
+    }
+#pragma omp critical
+    for (int64_t j = 0; j < d; ++j) sum[j] += part[j];
+  }
+  return sum;
+}
+
 // The dyadic centre: each coordinate's mean rounded to the data grid 2^-e (zeros if that is
 // not finite). Sums run row by row (the storage order), each column's in row order.
 std::vector<double> Center(const Dataset& data, int e) {
   const int64_t n = data.n(), d = data.d();
   std::vector<long double> sum(d, 0.0L);
   if (data.x.type() == DataMatrix::Type::kU8) {  // exact integer sums: the same long doubles
-    std::vector<int64_t> isum(d, 0);
-#pragma omp parallel
-    {
-      std::vector<int64_t> part(d, 0);
-#pragma omp for schedule(static)
-      for (int64_t i = 0; i < n; ++i) {
-        const uint8_t* p = data.x.u8() + i * d;
-        for (int64_t j = 0; j < d; ++j) part[j] += p[j];
-      }
-#pragma omp critical
-      for (int64_t j = 0; j < d; ++j) isum[j] += part[j];
-    }
+    const std::vector<int64_t> isum = ColumnSums(data.x.u8(), n, d);
     for (int64_t j = 0; j < d; ++j) sum[j] = (long double)isum[j];
+  } else if (data.x.type() == DataMatrix::Type::kI32) {
+    const std::vector<int64_t> isum = ColumnSums(data.x.i32(), n, d);
+    for (int64_t j = 0; j < d; ++j) sum[j] = std::ldexp((long double)isum[j], data.x.exponent());
   } else {
     const double* p = data.x.f64();
     for (int64_t i = 0; i < n; ++i, p += d)
@@ -1036,15 +1077,18 @@ void NormalizeInto(const Dataset& data, const InputMap& map, int64_t first, int6
     return;
   }
   const double factor = std::ldexp(1.0, -s);
-  const bool bytes = data.x.type() == DataMatrix::Type::kU8;
-  const uint8_t* p8 = bytes ? data.x.u8() + first * d : nullptr;
-  const double* p64 = bytes ? nullptr : data.x.f64() + first * d;
+  const DataMatrix::Type type = data.x.type();
+  const uint8_t* p8 = type == DataMatrix::Type::kU8 ? data.x.u8() + first * d : nullptr;
+  const int32_t* p32 = type == DataMatrix::Type::kI32 ? data.x.i32() + first * d : nullptr;
+  const double* p64 = type == DataMatrix::Type::kF64 ? data.x.f64() + first * d : nullptr;
   // Rows on every core (a block of the separation's parallel pass stays on its own).
 #pragma omp parallel for schedule(static) if (count * d >= (int64_t(1) << 16))
   for (int64_t i = 0; i < count; ++i) {
     double* row = q + i * d;
-    if (bytes)
+    if (p8)
       for (int64_t j = 0; j < d; ++j) row[j] = (double(p8[i * d + j]) - c[j]) * factor;
+    else if (p32)
+      for (int64_t j = 0; j < d; ++j) row[j] = (data.x.Value(p32[i * d + j]) - c[j]) * factor;
     else
       for (int64_t j = 0; j < d; ++j) row[j] = (p64[i * d + j] - c[j]) * factor;
   }
