@@ -679,6 +679,29 @@ inline void Propagate(Limb* z, uint32_t from, uint32_t n, Limb c, bool borrow) {
   }
 }
 
+// z[0 .. len) ± a[0 .. len)·m, returning the carry (borrow) out, as GMP's mpn_addmul_1 and
+// mpn_submul_1, inline for short operands (narrow deep layers: a call costs more than a few
+// limb products). No 128-bit step overflows: a·m + z + carry ≤ (2^64 − 1)^2 + 2(2^64 − 1) =
+// 2^128 − 1, and a·m + carry ≤ 2^128 − 2^64, whose high limb plus a borrow fits a limb.
+inline Limb AddMul1(Limb* z, const Limb* a, uint32_t len, Limb m, bool neg) {
+  constexpr uint32_t kInline = 8;
+  if (len > kInline) return neg ? mpn_submul_1(z, a, len, m) : mpn_addmul_1(z, a, len, m);
+  Limb carry = 0;
+  for (uint32_t i = 0; i < len; ++i) {
+    if (!neg) {
+      const uint128 p = uint128(a[i]) * m + z[i] + carry;
+      z[i] = Limb(p);
+      carry = Limb(p >> 64);
+    } else {
+      const uint128 p = uint128(a[i]) * m + carry;
+      const Limb low = Limb(p);
+      carry = Limb(p >> 64) + (z[i] < low);
+      z[i] -= low;
+    }
+  }
+  return carry;
+}
+
 // z ± w·h modulo 2^(64n): one pass per limb of h over w's magnitude, or one pass per nonzero
 // limb of w over h, whichever costs less (a weight 2^830 times a small h: one limb product).
 inline void MulAccumulate(Limb* z, uint32_t n, const Limb* pool, const WeightLimbs& w,
@@ -688,8 +711,7 @@ inline void MulAccumulate(Limb* z, uint32_t n, const Limb* pool, const WeightLim
     for (uint32_t t = 0; t < nh && t < n; ++t) {
       if (h[t] == 0) continue;
       uint32_t len = std::min(w.mag_len, n - t);
-      Limb c = neg ? mpn_submul_1(z + t, pool + w.mag_off, len, h[t])
-                   : mpn_addmul_1(z + t, pool + w.mag_off, len, h[t]);
+      Limb c = AddMul1(z + t, pool + w.mag_off, len, h[t], neg);
       Propagate(z, t + len, n, c, neg);
     }
     return;
@@ -699,7 +721,7 @@ inline void MulAccumulate(Limb* z, uint32_t n, const Limb* pool, const WeightLim
     uint32_t i = uint32_t(nz[2 * u]);
     if (i >= n) break;
     uint32_t len = std::min(nh, n - i);
-    Limb c = neg ? mpn_submul_1(z + i, h, len, nz[2 * u + 1]) : mpn_addmul_1(z + i, h, len, nz[2 * u + 1]);
+    Limb c = AddMul1(z + i, h, len, nz[2 * u + 1], neg);
     Propagate(z, i + len, n, c, neg);
   }
 }
@@ -734,8 +756,8 @@ void ActivateLimbs(Activation::Kind act, Limb* z, uint32_t n, uint32_t* len, int
 // z = bias (two's complement in n limbs).
 void InitBias(const LayerPlan& lp, int32_t j, Limb* z, uint32_t n) {
   const WeightLimbs& b = lp.bl[j];
-  std::fill_n(z, n, Limb(0));
-  std::copy_n(lp.pool.data() + b.mag_off, std::min(b.mag_len, n), z);
+  const Limb* mag = lp.pool.data() + b.mag_off;
+  for (uint32_t t = 0; t < n; ++t) z[t] = t < b.mag_len ? mag[t] : 0;  // short: no calls
   if (!b.negative) return;
   Limb carry = 1;
   for (uint32_t t = 0; t < n; ++t) {
@@ -898,7 +920,8 @@ void CopyRelay(const LayerPlan& lp, int32_t j, Workspace& ws, Limb* z) {
     ws.zbits[j] = 0;
     return;
   }
-  std::copy_n(ws.ha.data() + ws.hoff[k], ws.hlen[k], z);
+  const Limb* h = ws.ha.data() + ws.hoff[k];
+  for (uint32_t t = 0; t < ws.hlen[k]; ++t) z[t] = h[t];  // short: no call
   ws.zlen2[j] = ws.hlen[k];
   ws.zsign[j] = sign;
   ws.zbits[j] = ws.hbits[k];
