@@ -27,6 +27,7 @@ int64_t ExpectPathsAgree(const Network& net, const RowMatrix& x, const std::stri
   EXPECT_EQ(plain.shortcut_layers, 0) << what;
   EXPECT_EQ(plain.prefix_layers, 0) << what;
   EXPECT_EQ(plain.dense_layers, 0) << what;
+  EXPECT_EQ(plain.relay_rows, 0) << what;
   if (prefix) *prefix += fast.prefix_layers;
   for (int64_t r = 0; r < x.rows(); ++r) {
     for (int64_t c = 0; c < fast.cols; ++c)
@@ -109,6 +110,7 @@ TEST(ExactPathTest, ShortcutsEqualPlainOnDeepBitExtraction) {
     ASSERT_TRUE(net) << report.reason;
     std::string what = fmt::format("bitextract depth {}", depth);
     EXPECT_GT(ExpectPathsAgree(*net, data.x.Dense(), what), 0) << what << ": no pair or column was taken";
+    EXPECT_GT(EvaluateExact(*net, data.x.Dense()).relay_rows, 0) << what << ": no relay row was copied";
     ExpectMutantsAgree(*net, data.x.Dense(), what, rng);
   }
 }

@@ -54,6 +54,9 @@ struct ExactOutputs {
   /// Layer evaluations (points × layers, every plan) of column-major layers summed in int128
   /// under one bound for all the layer's rows at the point.
   int64_t dense_layers = 0;
+  /// Row evaluations (points × rows, every plan) of relay rows — relu or identity of one input
+  /// with weight 1 and no bias in a narrow multi-limb layer — copied instead of summed.
+  int64_t relay_rows = 0;
 
   const Integer& Scale(int64_t r) const { return scales[row_scale[r]]; }
   /// The exact output (reduced).

@@ -101,6 +101,15 @@ struct LayerPlan {
   // (j itself when none), and their sum of terms is computed once per point.
   std::vector<int32_t> shared;
   bool any_shared = false;
+  // Relay rows (narrow multi-limb layers): relu or identity of one input with weight 1 and no
+  // bias, in a group of its own: Z_j = H_k, so the row copies (or, relu of a value ≤ 0, zeroes)
+  // its input instead of summing. relay[j] is that input k, or −1; empty when none.
+  std::vector<int32_t> relay;
+  // Narrow multi-limb layers (no column-major copy) run NarrowLayer, one pass over the rows;
+  // with shared rows, per first row of a group of two or more the largest bias bit length of
+  // the group (−1 for every other row), which sizes the group's shared sum.
+  bool narrow = false;
+  std::vector<int64_t> group_bbits;
   // Paired terms (multi-limb kernel): w·h_a − w·h_b where rows a and b of the layer below have
   // the same terms and differ only in their bias, so that whenever neither was cut by the relu
   // (both positive, or the layer below is the identity) the pair equals the constant
@@ -420,6 +429,35 @@ void FillColumns(const Layer& layer, LayerPlan* lp) {
     lp->csc64.assign(lp->csc_small.begin(), lp->csc_small.end());
 }
 
+// The relay rows of a narrow multi-limb layer (LayerPlan::relay).
+void FindRelays(const Layer& layer, const std::vector<Integer>& weight, const std::vector<Integer>& bias,
+                LayerPlan* lp) {
+  if (lp->act != Activation::kRelu && lp->act != Activation::kIdentity) return;
+  std::vector<int32_t> members(layer.outputs, 0);
+  for (int32_t r : lp->shared) ++members[r];
+  std::vector<int32_t> relay(layer.outputs, -1);
+  bool any = false;
+  for (int32_t j = 0; j < layer.outputs; ++j) {
+    const int64_t p = layer.row_ptr[j];
+    if (layer.row_ptr[j + 1] != p + 1 || weight[p] != 1 || bias[j] != 0 || members[j] != 1) continue;
+    relay[j] = layer.col[p];
+    any = true;
+  }
+  if (any) lp->relay = std::move(relay);
+}
+
+void FindNarrow(const Layer& layer, const std::vector<Integer>& weight, const std::vector<Integer>& bias,
+                LayerPlan* lp) {
+  lp->narrow = true;
+  FindRelays(layer, weight, bias, lp);
+  if (!lp->any_shared) return;
+  lp->group_bbits.assign(layer.outputs, -1);
+  for (int32_t j = 0; j < layer.outputs; ++j) {
+    const int32_t r = lp->shared[j];
+    if (r != j) lp->group_bbits[r] = std::max({lp->group_bbits[r], lp->bbits[r], lp->bbits[j]});
+  }
+}
+
 // The layer's weights in the form its integer kernel reads (ChooseKernel).
 void FillKernel(const Layer& layer, const std::vector<Integer>& weight, const std::vector<Integer>& bias,
                 const std::vector<int64_t>& in_bits, const std::vector<int64_t>& z_bits,
@@ -439,6 +477,7 @@ void FillKernel(const Layer& layer, const std::vector<Integer>& weight, const st
       FillLimbWeights(layer, weight, bias, lp);
       if (shortcuts && below.plan) FindPairs(layer, weight, below, lp);
       if (shortcuts) FillColumns(layer, lp);
+      if (shortcuts && !lp->csc) FindNarrow(layer, weight, bias, lp);
       break;
   }
 }
@@ -513,6 +552,7 @@ struct Workspace {
   uint32_t epoch = 0;
   std::vector<int32_t> touched;
   int64_t dense = 0;            // layers this workspace evaluated with DenseColumnLayer
+  int64_t relays = 0;           // relay rows it copied (LayerPlan::relay)
   std::vector<Integer> out;
   Integer tmp;
 };
@@ -639,6 +679,29 @@ inline void Propagate(Limb* z, uint32_t from, uint32_t n, Limb c, bool borrow) {
   }
 }
 
+// z[0 .. len) ± a[0 .. len)·m, returning the carry (borrow) out, as GMP's mpn_addmul_1 and
+// mpn_submul_1, inline for short operands (narrow deep layers: a call costs more than a few
+// limb products). No 128-bit step overflows: a·m + z + carry ≤ (2^64 − 1)^2 + 2(2^64 − 1) =
+// 2^128 − 1, and a·m + carry ≤ 2^128 − 2^64, whose high limb plus a borrow fits a limb.
+inline Limb AddMul1(Limb* z, const Limb* a, uint32_t len, Limb m, bool neg) {
+  constexpr uint32_t kInline = 8;
+  if (len > kInline) return neg ? mpn_submul_1(z, a, len, m) : mpn_addmul_1(z, a, len, m);
+  Limb carry = 0;
+  for (uint32_t i = 0; i < len; ++i) {
+    if (!neg) {
+      const uint128 p = uint128(a[i]) * m + z[i] + carry;
+      z[i] = Limb(p);
+      carry = Limb(p >> 64);
+    } else {
+      const uint128 p = uint128(a[i]) * m + carry;
+      const Limb low = Limb(p);
+      carry = Limb(p >> 64) + (z[i] < low);
+      z[i] -= low;
+    }
+  }
+  return carry;
+}
+
 // z ± w·h modulo 2^(64n): one pass per limb of h over w's magnitude, or one pass per nonzero
 // limb of w over h, whichever costs less (a weight 2^830 times a small h: one limb product).
 inline void MulAccumulate(Limb* z, uint32_t n, const Limb* pool, const WeightLimbs& w,
@@ -648,8 +711,7 @@ inline void MulAccumulate(Limb* z, uint32_t n, const Limb* pool, const WeightLim
     for (uint32_t t = 0; t < nh && t < n; ++t) {
       if (h[t] == 0) continue;
       uint32_t len = std::min(w.mag_len, n - t);
-      Limb c = neg ? mpn_submul_1(z + t, pool + w.mag_off, len, h[t])
-                   : mpn_addmul_1(z + t, pool + w.mag_off, len, h[t]);
+      Limb c = AddMul1(z + t, pool + w.mag_off, len, h[t], neg);
       Propagate(z, t + len, n, c, neg);
     }
     return;
@@ -659,7 +721,7 @@ inline void MulAccumulate(Limb* z, uint32_t n, const Limb* pool, const WeightLim
     uint32_t i = uint32_t(nz[2 * u]);
     if (i >= n) break;
     uint32_t len = std::min(nh, n - i);
-    Limb c = neg ? mpn_submul_1(z + i, h, len, nz[2 * u + 1]) : mpn_addmul_1(z + i, h, len, nz[2 * u + 1]);
+    Limb c = AddMul1(z + i, h, len, nz[2 * u + 1], neg);
     Propagate(z, i + len, n, c, neg);
   }
 }
@@ -694,8 +756,8 @@ void ActivateLimbs(Activation::Kind act, Limb* z, uint32_t n, uint32_t* len, int
 // z = bias (two's complement in n limbs).
 void InitBias(const LayerPlan& lp, int32_t j, Limb* z, uint32_t n) {
   const WeightLimbs& b = lp.bl[j];
-  std::fill_n(z, n, Limb(0));
-  std::copy_n(lp.pool.data() + b.mag_off, std::min(b.mag_len, n), z);
+  const Limb* mag = lp.pool.data() + b.mag_off;
+  for (uint32_t t = 0; t < n; ++t) z[t] = t < b.mag_len ? mag[t] : 0;  // short: no calls
   if (!b.negative) return;
   Limb carry = 1;
   for (uint32_t t = 0; t < n; ++t) {
@@ -712,17 +774,36 @@ inline bool PairTaken(const LayerPlan& lp, int64_t p, const Workspace& ws) {
   return lp.pairs_always || (ws.hsign[lp.col[p]] > 0 && ws.hsign[lp.col[lp.partner[p]]] > 0);
 }
 
-// The largest ⌈log2 |w_jk|⌉ + bits(h_k) over row j's nonzero terms of this point (0 if none).
-int64_t TermTop(const LayerPlan& lp, int32_t j, const Workspace& ws) {
+// Activation k of this point modulo 2^128 when it is stored as limbs (0 for 0).
+inline uint128 LimbValue128(const Workspace& ws, int32_t k) {
+  if (ws.hsign[k] == 0) return 0;
+  const Limb* h = ws.ha.data() + ws.hoff[k];
+  const uint128 a = ws.hlen[k] == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
+  return ws.hsign[k] < 0 ? uint128(0) - a : a;
+}
+
+// One pass over row j's terms at this point: the largest ⌈log2 |w_jk|⌉ + bits(h_k) over its
+// nonzero terms (0 if none), and into *acc their sum Σ w_jk·h_k modulo 2^128, which is exact
+// when the row's bound (RowLimbs) proves |Z_j| < 2^127 (every term's weight and activation
+// then fit int128 too; otherwise the sum is garbage and unused).
+int64_t TermTop(const LayerPlan& lp, int32_t j, const Workspace& ws, uint128* acc) {
   int64_t top = 0;
+  uint128 sum = 0;
   for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
     if (PairTaken(lp, p, ws)) {  // |C| ≤ 2^pclog < 2^(pclog + 1): a term C·1
-      if (lp.partner[p] > p && lp.pclog[p] >= 0) top = std::max(top, lp.pclog[p] + 1);
+      if (lp.partner[p] > p && lp.pclog[p] >= 0) {
+        top = std::max(top, lp.pclog[p] + 1);
+        sum += uint128(lp.pc_small[p]);
+      }
       continue;
     }
-    int64_t hb = ws.hbits[lp.col[p]];
-    if (hb > 0 && lp.wlog[p] >= 0) top = std::max(top, hb + lp.wlog[p]);
+    const int32_t k = lp.col[p];
+    const int64_t hb = ws.hbits[k];
+    if (hb == 0 || lp.wlog[p] < 0) continue;
+    top = std::max(top, hb + lp.wlog[p]);
+    sum += uint128(lp.w_small[p]) * LimbValue128(ws, k);
   }
+  *acc = sum;
   return top;
 }
 
@@ -732,25 +813,6 @@ int64_t TermTop(const LayerPlan& lp, int32_t j, const Workspace& ws) {
 uint32_t RowLimbs(const LayerPlan& lp, int32_t j, int64_t term_top) {
   int64_t top = std::max(lp.bbits[j], term_top);
   return uint32_t((top + lp.row_lg[j] + 1 + 63) / 64);
-}
-
-// Σ w_jk·h_k of row j modulo 2^128: exact when this point's bound proves |Z_j| < 2^126 (every
-// term's weight and activation then fit int128 too).
-uint128 SmallTerms(const LayerPlan& lp, int32_t j, const Workspace& ws) {
-  uint128 acc = 0;
-  for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
-    if (PairTaken(lp, p, ws)) {
-      if (lp.partner[p] > p) acc += uint128(lp.pc_small[p]);
-      continue;
-    }
-    const int32_t k = lp.col[p];
-    if (ws.hsign[k] == 0) continue;
-    const Limb* h = ws.ha.data() + ws.hoff[k];
-    uint128 a = ws.hlen[k] == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
-    uint128 v = ws.hsign[k] < 0 ? uint128(0) - a : a;
-    acc += uint128(lp.w_small[p]) * v;
-  }
-  return acc;
 }
 
 // The activation of Z (two's complement in 128 bits), stored as limbs.
@@ -845,6 +907,26 @@ void ActivateSum(Activation::Kind act, SignedLimbs s, SignedLimbs t, Limb* z, ui
   *bits = 64 * int64_t(m - 1) + 64 - __builtin_clzll(z[m - 1]);
 }
 
+inline bool IsRelay(const LayerPlan& lp, int32_t j) { return !lp.relay.empty() && lp.relay[j] >= 0; }
+
+// Relay row j (LayerPlan::relay): its input, or 0 where a relu cuts it.
+void CopyRelay(const LayerPlan& lp, int32_t j, Workspace& ws, Limb* z) {
+  const int32_t k = lp.relay[j];
+  const int8_t sign = ws.hsign[k];
+  ++ws.relays;
+  if (lp.act == Activation::kRelu && sign <= 0) {
+    ws.zlen2[j] = 0;
+    ws.zsign[j] = 0;
+    ws.zbits[j] = 0;
+    return;
+  }
+  const Limb* h = ws.ha.data() + ws.hoff[k];
+  for (uint32_t t = 0; t < ws.hlen[k]; ++t) z[t] = h[t];  // short: no call
+  ws.zlen2[j] = ws.hlen[k];
+  ws.zsign[j] = sign;
+  ws.zbits[j] = ws.hbits[k];
+}
+
 // Z_j = (the shared sum of terms, sign and magnitude) + b_j, activated.
 void SharedRow(const LayerPlan& lp, int32_t j, Workspace& ws, Limb* z) {
   const int32_t r = lp.shared[j];
@@ -887,7 +969,7 @@ void SharedSums(const LayerPlan& lp, const std::vector<uint32_t>& len, Workspace
   for (int32_t j = 0; j < lp.out; ++j) {
     if (lp.shared[j] != j) continue;
     if (ws.dot_len[j] <= 2) {
-      ws.dot128[j] = lp.csc ? ws.acc[j] : SmallTerms(lp, j, ws);
+      ws.dot128[j] = ws.acc[j];
       continue;
     }
     Limb* z = ws.dot.data() + ws.dot_off[j];
@@ -1034,6 +1116,7 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   off.resize(lp.out);
   len.resize(lp.out);
   ws.term_top.resize(lp.out);
+  if (ws.acc.size() < size_t(lp.out)) ws.acc.resize(lp.out);
   if (lp.csc) {
     ColumnSums(lp, ws);
     for (int32_t j = 0; j < lp.out; ++j)
@@ -1046,7 +1129,7 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   for (int32_t j = 0; j < lp.out; ++j) {
     // Rows with the same terms share their TermTop (computed at the first of them).
     const int32_t r = lp.shared[j];
-    if (r == j && !lp.csc) ws.term_top[j] = TermTop(lp, j, ws);
+    if (r == j && !lp.csc) ws.term_top[j] = TermTop(lp, j, ws, &ws.acc[j]);
     len[j] = std::max<uint32_t>(2, RowLimbs(lp, j, ws.term_top[r]));  // ≥ 2: room for a small row
     off[j] = uint32_t(total);
     total += len[j];
@@ -1066,11 +1149,86 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
     if (lp.any_shared) {
       SharedRow(lp, j, ws, z);
     } else if (len[j] == 2) {  // the bound is < 2^127: one limb pair holds Z
-      uint128 terms = lp.csc ? ws.acc[j] : SmallTerms(lp, j, ws);
-      StoreSmall(lp.act, terms + uint128(lp.b_small[j]), z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+      StoreSmall(lp.act, ws.acc[j] + uint128(lp.b_small[j]), z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
     } else {
       if (!lp.csc) BigRow(lp, j, ws, z, len[j]);  // else ColumnBigRows summed it
       ActivateLimbs(lp.act, z, len[j], &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+    }
+  }
+  std::swap(ws.hlen, ws.zlen2);
+  std::swap(ws.hsign, ws.zsign);
+  std::swap(ws.hbits, ws.zbits);
+  std::swap(ws.hoff, ws.zoff);
+  std::swap(ws.ha, ws.za);
+}
+
+// Room for n more limbs at ws.za[*total ..) (a pointer to them), *total advanced.
+inline Limb* TakeLimbs(std::vector<Limb>& pool, size_t* total, uint32_t n) {
+  if (pool.size() < *total + n) pool.resize(std::max<size_t>(2 * (*total + n), 64));
+  Limb* z = pool.data() + *total;
+  *total += n;
+  return z;
+}
+
+// The shared sum of the group that row r heads (LayerPlan::group_bbits), for SharedRow: in
+// int128 when every row of the group is proven to fit 127 bits, else as sign and magnitude,
+// as wide as the group's widest bound.
+void GroupSum(const LayerPlan& lp, int32_t r, Workspace& ws, size_t* dot_total) {
+  const int64_t top = std::max(lp.group_bbits[r], ws.term_top[r]);
+  const uint32_t n = std::max<uint32_t>(2, uint32_t((top + lp.row_lg[r] + 1 + 63) / 64));
+  ws.dot_len[r] = n;
+  if (n <= 2) {
+    ws.dot128[r] = ws.acc[r];
+    return;
+  }
+  ws.dot_off[r] = uint32_t(*dot_total);
+  Limb* z = TakeLimbs(ws.dot, dot_total, n);
+  std::fill_n(z, n, Limb(0));
+  AddTerms(lp, r, ws, z, n);
+  ToSignMagnitude(z, n, &ws.dot_sign[r], &ws.dot_mag[r]);
+}
+
+template <typename T>
+inline void AtLeast(std::vector<T>& v, int32_t n) {
+  if (v.size() < size_t(n)) v.resize(n);
+}
+
+// A narrow multi-limb layer (LayerPlan::narrow) in one pass over its rows: a relay row copies
+// its input; any other row gets its bound from this point's activations (TermTop, with its
+// sum of terms modulo 2^128) and is then stored from that sum when the bound is below 2^127,
+// else summed in limbs as wide as the bound; rows with shared terms take the group's sum
+// (GroupSum, at the group's first row) and add their own bias, sign first.
+void NarrowLayer(const LayerPlan& lp, Workspace& ws) {
+  for (auto* v : {&ws.zoff, &ws.zlen2}) AtLeast(*v, lp.out);
+  AtLeast(ws.zsign, lp.out);
+  AtLeast(ws.zbits, lp.out);
+  AtLeast(ws.term_top, lp.out);
+  AtLeast(ws.acc, lp.out);
+  if (lp.any_shared) {
+    for (auto* v : {&ws.dot_len, &ws.dot_off, &ws.dot_mag}) AtLeast(*v, lp.out);
+    AtLeast(ws.dot_sign, lp.out);
+    AtLeast(ws.dot128, lp.out);
+  }
+  size_t total = 0, dot_total = 0;
+  for (int32_t j = 0; j < lp.out; ++j) {
+    if (IsRelay(lp, j)) {
+      ws.zoff[j] = uint32_t(total);
+      CopyRelay(lp, j, ws, TakeLimbs(ws.za, &total, ws.hlen[lp.relay[j]]));
+      continue;
+    }
+    const int32_t r = lp.shared[j];
+    if (r == j) ws.term_top[j] = TermTop(lp, j, ws, &ws.acc[j]);
+    const uint32_t n = std::max<uint32_t>(2, RowLimbs(lp, j, ws.term_top[r]));
+    ws.zoff[j] = uint32_t(total);
+    Limb* z = TakeLimbs(ws.za, &total, n);
+    if (r == j && lp.any_shared && lp.group_bbits[j] >= 0) GroupSum(lp, j, ws, &dot_total);
+    if (r != j || (lp.any_shared && lp.group_bbits[j] >= 0)) {
+      SharedRow(lp, j, ws, z);
+    } else if (n == 2) {  // the bound is < 2^127: one limb pair holds Z
+      StoreSmall(lp.act, ws.acc[j] + uint128(lp.b_small[j]), z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+    } else {
+      BigRow(lp, j, ws, z, n);
+      ActivateLimbs(lp.act, z, n, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
     }
   }
   std::swap(ws.hlen, ws.zlen2);
@@ -1142,7 +1300,8 @@ void EvaluateLayer(const LayerPlan& lp, Workspace& ws) {
   } else if (lp.kernel == ExactKernel::kLimbs) {
     if (lp.csc && (DenseColumnLayer(lp, ws) || SmallColumnLayer(lp, ws))) return;
     ToLimbs(lp.in, ws);
-    LimbsLayer(lp, ws);
+    if (lp.narrow) NarrowLayer(lp, ws);
+    else LimbsLayer(lp, ws);
   } else {
     ToSmall(lp.in, ws);
     if (lp.kernel == ExactKernel::kInt64) Int64Layer(lp, ws);
@@ -1244,12 +1403,12 @@ Split SplitRows(const RowMatrix& x) {
 // Visits (row, numerators, index of the plan).
 using PlanVisitor = std::function<void(int64_t, const Integer*, int)>;
 
-// Returns the layer evaluations done by DenseColumnLayer.
-int64_t RunPlan(const Plan& plan, int index, const RowMatrix& x, const std::vector<int64_t>& rows,
-                const PlanVisitor& visit, Progress& bar) {
+// Adds to info the layer evaluations done by DenseColumnLayer and the relay rows copied.
+void RunPlan(const Plan& plan, int index, const RowMatrix& x, const std::vector<int64_t>& rows,
+             const PlanVisitor& visit, Progress& bar, ExactOutputs* info) {
   const int64_t blocks = (int64_t(rows.size()) + kBlock - 1) / kBlock;
-  int64_t dense = 0;
-#pragma omp parallel reduction(+ : dense)
+  int64_t dense = 0, relays = 0;
+#pragma omp parallel reduction(+ : dense, relays)
   {
     std::vector<Workspace> ws(kBlock);
 #pragma omp for schedule(dynamic, 1)
@@ -1259,9 +1418,13 @@ int64_t RunPlan(const Plan& plan, int index, const RowMatrix& x, const std::vect
       for (int64_t i = 0; i < count; ++i) visit(rows[start + i], ws[i].out.data(), index);
       bar.Add(count);
     }
-    for (const Workspace& w : ws) dense += w.dense;
+    for (const Workspace& w : ws) {
+      dense += w.dense;
+      relays += w.relays;
+    }
   }
-  return dense;
+  info->dense_layers += dense;
+  info->relay_rows += relays;
 }
 
 }  // namespace
@@ -1310,11 +1473,11 @@ void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor&
   }
   info->scales.reserve(2);  // stable references while the plans run
   info->scales.push_back(main.out_scale);
-  info->dense_layers = RunPlan(main, 0, x, split.main, visit, bar);
+  RunPlan(main, 0, x, split.main, visit, bar, info);
   if (!split.rest.empty()) {
     Plan rest = MakePlan(net, split.rest_e, split.rest_bits, path);
     info->scales.push_back(rest.out_scale);
-    info->dense_layers += RunPlan(rest, 1, x, split.rest, visit, bar);
+    RunPlan(rest, 1, x, split.rest, visit, bar, info);
   }
   info->separate_rows = int64_t(split.rest.size());
   bar.Finish();
