@@ -171,6 +171,21 @@ TEST(DataReadTest, LabelColumnByHeaderNameAndWarnings) {
   EXPECT_THAT(real.warnings[0], HasSubstr("--label-column 0"));
 }
 
+// The same data in two storages give the same normalization and the same networks, byte for byte.
+void ExpectSameNormalizationAndNetworks(const Dataset& compact, const Dataset& dense) {
+  InputMap mc = ComputeNormalization(compact), md = ComputeNormalization(dense);
+  EXPECT_EQ(mc.scale_log2, md.scale_log2);
+  EXPECT_EQ(mc.center, md.center);
+  EXPECT_EQ(Normalized(compact, mc), Normalized(dense, md));
+  for (const char* c : {"zhang", "bitextract"}) {
+    RunOptions run;
+    RunResult a = RunConstruction(c, {}, compact, run);
+    RunResult b = RunConstruction(c, {}, dense, run);
+    ASSERT_TRUE(a.network && b.network) << c;
+    EXPECT_EQ(NetworkToJson(*a.network), NetworkToJson(*b.network)) << c;
+  }
+}
+
 TEST(DataReadTest, BytesStayBytesWithTheSameValuesAndFingerprint) {
   TempDir tmp;
   std::vector<double> values;
@@ -195,17 +210,7 @@ TEST(DataReadTest, BytesStayBytesWithTheSameValuesAndFingerprint) {
   EXPECT_EQ(bytes.Fingerprint().hash, dense.Fingerprint().hash);
   EXPECT_EQ(csv.Fingerprint().hash, dense.Fingerprint().hash);
   EXPECT_EQ(bytes.x.Dense(), dense.x.Dense());
-  // The same network, byte for byte, from either storage.
-  InputMap mb = ComputeNormalization(bytes), md = ComputeNormalization(dense);
-  EXPECT_EQ(mb.scale_log2, md.scale_log2);
-  EXPECT_EQ(Normalized(bytes, mb), Normalized(dense, md));
-  for (const char* c : {"zhang", "bitextract"}) {
-    RunOptions run;
-    RunResult a = RunConstruction(c, {}, bytes, run);
-    RunResult b = RunConstruction(c, {}, dense, run);
-    ASSERT_TRUE(a.network && b.network) << c;
-    EXPECT_EQ(NetworkToJson(*a.network), NetworkToJson(*b.network)) << c;
-  }
+  ExpectSameNormalizationAndNetworks(bytes, dense);
 }
 
 TEST(DataReadTest, GridPointsAreStoredAsInt32WithTheSameValuesAndFingerprint) {
@@ -230,18 +235,7 @@ TEST(DataReadTest, GridPointsAreStoredAsInt32WithTheSameValuesAndFingerprint) {
       EXPECT_EQ(ints.x(i, 2), dense.x(i, 2));
       EXPECT_EQ(ints.x.Block(i, 1), dense.x.Block(i, 1));
     }
-    // The same normalization and network, byte for byte, from either storage.
-    InputMap mi = ComputeNormalization(ints), md = ComputeNormalization(dense);
-    EXPECT_EQ(mi.scale_log2, md.scale_log2);
-    EXPECT_EQ(mi.center, md.center);
-    EXPECT_EQ(Normalized(ints, mi), Normalized(dense, md));
-    for (const char* c : {"zhang", "bitextract"}) {
-      RunOptions run;
-      RunResult a = RunConstruction(c, {}, ints, run);
-      RunResult b = RunConstruction(c, {}, dense, run);
-      ASSERT_TRUE(a.network && b.network) << c;
-      EXPECT_EQ(NetworkToJson(*a.network), NetworkToJson(*b.network)) << c;
-    }
+    ExpectSameNormalizationAndNetworks(ints, dense);
   }
   // Rows kept and merged in place, as for the other storages.
   Dataset ints = LoadDataset("synthetic:ball?n=50&d=3&classes=2");
@@ -290,7 +284,7 @@ TEST(DataReadTest, IdxAndUint8NpyAreStoredAsBytes) {
 
 TEST(DataCliTest, WrittenDataReadsBackTheSame) {
   TempDir tmp;
-  for (const std::string data : std::vector<std::string>{
+  for (const std::string& data : std::vector<std::string>{
            "synthetic:gaussian-clusters?n=200&d=4&classes=3&seed=2",
            "synthetic:ball?n=50&d=3&targets=real", "fashion-mnist:test"}) {
     CliResult a = RunCli({"data", data, "--json", "--limit", "300"});
