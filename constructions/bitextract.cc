@@ -449,7 +449,7 @@ std::optional<Network> BuildBitextract(const BitextractOptions& o, const BuildCo
   if (k.float_safe) CompareUncapped(o, in, &det);
   Describe(*plan, det, st, ctx, report);
   report->details = det;
-  return std::move(net);
+  return net;
 }
 
 bool BitextractOptions::IsValid(std::string* why) const {

@@ -87,7 +87,9 @@ void ExpectVerified(const Built& b, const std::string& what) {
   // (coarse: the slots are runs of equal labels, at most one per point)
   EXPECT_GE(d.capacity, d.coarse ? d.slots : b.net->dataset.n) << what;
   EXPECT_LE(d.slots, b.net->dataset.n) << what;
-  if (!d.coarse) EXPECT_EQ(d.slots, b.net->dataset.n) << what;
+  if (!d.coarse) {
+    EXPECT_EQ(d.slots, b.net->dataset.n) << what;
+  }
 }
 
 // §14.2 of bit_extraction.md: with q = 1 and no pipelining the depth follows the exact formula
@@ -210,14 +212,20 @@ TEST(Bitextract, OptionCombinations) {
       for (const auto& [k, v] : p) what += " --" + k + " " + v;
       Built b = BuildAndVerify(data, p);
       ExpectVerified(b, what);
-      if (p.count("depth")) EXPECT_LE(b.report.network.depth, std::stoll(p.at("depth"))) << what;
-      if (p.count("width")) EXPECT_LE(b.report.network.width, std::stoll(p.at("width"))) << what;
-      if (p.count("bits-per-layer") && Details(b.report).points_per_group > 1)
+      if (p.count("depth")) {
+        EXPECT_LE(b.report.network.depth, std::stoll(p.at("depth"))) << what;
+      }
+      if (p.count("width")) {
+        EXPECT_LE(b.report.network.width, std::stoll(p.at("width"))) << what;
+      }
+      if (p.count("bits-per-layer") && Details(b.report).points_per_group > 1) {
         EXPECT_EQ(Details(b.report).bits_per_layer, std::stoll(p.at("bits-per-layer"))) << what;
-      if (p.count("projection"))
+      }
+      if (p.count("projection")) {
         EXPECT_EQ(Details(b.report).separate_projection,
                   p.at("projection") == "separate" && Details(b.report).a > 1)
             << what;
+      }
     }
   }
 }
@@ -356,8 +364,9 @@ TEST(Bitextract, PlanMatchesLayoutForEveryVariant) {
             ExpectVerified(b, fmt::format("A={} W'={} L'={} q={} {} {} fs={}", a, wp, lp, q, pipe,
                                           proj, fs));
             // t and the one-hot selector pass rounds unchanged: Assembler relays.
-            if (lp >= 2 || Details(b.report).points_per_group > 1)
+            if (lp >= 2 || Details(b.report).points_per_group > 1) {
               EXPECT_GT(b.net->Stats().relays, 0);
+            }
           }
 }
 
