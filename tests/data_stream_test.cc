@@ -46,8 +46,15 @@ void ExpectSameProjection(const internal::DyadicProjection& a,
   EXPECT_EQ(a.tries, b.tries) << what;
 }
 
+// The first `rows` rows of a dataset.
+DataOptions Limit(int64_t rows) {
+  DataOptions o;
+  o.limit = rows;
+  return o;
+}
+
 TEST(RowBlocksTest, BlocksCoverTheRowsInOrderAndAllIsTheMatrix) {
-  Dataset data = LoadDataset("fashion-mnist:test", {.limit = 100});
+  Dataset data = LoadDataset("fashion-mnist:test", Limit(100));
   const InputMap map = ComputeNormalization(data);
   const RowMatrix whole = Normalized(data, map);
   for (int64_t rows : {1, 7, 64, 0}) {
@@ -60,7 +67,9 @@ TEST(RowBlocksTest, BlocksCoverTheRowsInOrderAndAllIsTheMatrix) {
       ++visits;
     });
     EXPECT_EQ(next, 100);
-    if (rows > 0) EXPECT_EQ(visits, (100 + rows - 1) / rows);
+    if (rows > 0) {
+      EXPECT_EQ(visits, (100 + rows - 1) / rows);
+    }
     EXPECT_EQ(blocks.All(), whole);
   }
   const RowBlocks one(whole);
@@ -71,7 +80,7 @@ TEST(RowBlocksTest, BlocksCoverTheRowsInOrderAndAllIsTheMatrix) {
 // tries projected one at a time or all at once: the same projection as the matrix in memory.
 TEST(StreamingTest, ProjectionIsTheSameAtEveryBlockSize) {
   for (const std::string spec : {"fashion-mnist:test", "synthetic:ball?n=200&d=6&seed=3"}) {
-    Dataset data = LoadDataset(spec, {.limit = 200});
+    Dataset data = LoadDataset(spec, Limit(200));
     const InputMap map = ComputeNormalization(data);
     const RowMatrix whole = Normalized(data, map);
     for (bool first_distinct : {false, true}) {
@@ -95,7 +104,7 @@ TEST(StreamingTest, ProjectionIsTheSameAtEveryBlockSize) {
 // on the 2^-30 grid: exact projections of the candidates).
 TEST(StreamingTest, ProjectionIsTheTryWithTheLargestExactGap) {
   for (const std::string spec : {"fashion-mnist:test", "synthetic:ball?n=300&d=6&seed=5"}) {
-    Dataset data = LoadDataset(spec, {.limit = 300});
+    Dataset data = LoadDataset(spec, Limit(300));
     const InputMap map = ComputeNormalization(data);
     const RowMatrix whole = Normalized(data, map);
     const int tries = 7, dir_bits = 20;
@@ -138,7 +147,7 @@ nlohmann::ordered_json WithoutTimes(const VerifyReport& r) {
 // shards of a run merge into it.
 TEST(StreamingTest, VerificationIsTheSameAtEveryBlockSizeAndShardsMergeIntoIt) {
   for (const std::string spec : {"fashion-mnist:test", "synthetic:gaussian-clusters?n=120&d=5"}) {
-    Dataset data = LoadDataset(spec, {.limit = 120});
+    Dataset data = LoadDataset(spec, Limit(120));
     RunOptions run;
     run.verify = false;
     RunResult built = RunConstruction("zhang", {}, data, run);

@@ -322,7 +322,9 @@ TEST(DatasetTest, SyntheticGeneratorsAreDeterministicAndValidated) {
   EXPECT_THAT(ErrorOf([] { LoadDataset("synthetic:sphere?n=-3"); }), HasSubstr("n: expected an integer"));
   EXPECT_THAT(ErrorOf([] { LoadDataset("synthetic:grid?n=100&d=2&delta=0.5"); }),
               HasSubstr("too large"));
-  Dataset limited = LoadDataset("synthetic:ball?n=100", DataOptions{.limit = 7});
+  DataOptions first7;
+  first7.limit = 7;
+  Dataset limited = LoadDataset("synthetic:ball?n=100", first7);
   EXPECT_EQ(limited.n(), 7);
 }
 

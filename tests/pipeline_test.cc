@@ -186,7 +186,9 @@ TEST(PipelineTest, EveryConstructionStatesItsTheoremBound) {
       EXPECT_GT(b.scale, 0) << b.formula;
       EXPECT_GT(b.measured, 0) << b.formula;
       EXPECT_GT(b.Ratio(), 0) << b.formula;
-      if (!own.count(b.measure)) EXPECT_EQ(b.measured, Measure(r.report.network, b.measure));
+      if (!own.count(b.measure)) {
+        EXPECT_EQ(b.measured, Measure(r.report.network, b.measure));
+      }
     }
     EXPECT_GE(upper, 1);
   }

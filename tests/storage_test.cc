@@ -128,9 +128,10 @@ TEST(Ladder3, ClosedFormKernelsAgreeWithQuadrature) {
     ASSERT_TRUE(g.closed_form()) << name;
     for (double q : {0.05, 0.3, 0.7, 0.95, 0.999}) {
       EXPECT_NEAR(g.Kernel(q), g.QuadratureKernel(q), 1e-9) << name << " q=" << q;
-      if (name != "step")  // g' is a delta function
+      if (name != "step") {  // g' is a delta function
         EXPECT_NEAR(g.KernelDerivative(q), g.QuadratureKernelDerivative(q), 1e-8)
             << name << " q=" << q;
+      }
     }
     EXPECT_NEAR(g.Kernel(1), 1, 1e-14) << name;
     EXPECT_NEAR(g.Kernel(0), 0, 1e-14) << name;
@@ -211,7 +212,9 @@ TEST(ActivationTable, EveryNumberToItsStatedDigits) {
     EXPECT_TRUE(ToDigits(g.c1_squared(), e.c1));
     EXPECT_TRUE(ToDigits(g.c2_squared(), e.c2));
     EXPECT_TRUE(ToDigits(Tree(e.name).capacity, e.tree));
-    if (e.fc) EXPECT_TRUE(ToDigits(Fc(e.name).capacity, e.fc));
+    if (e.fc) {
+      EXPECT_TRUE(ToDigits(Fc(e.name).capacity, e.fc));
+    }
   }
   // step (sign after centring): c₁² = 2/π, c₂² = 0, capacity diverges (tree and FC).
   StorageActivation step = StorageActivation::Parse("step");
@@ -541,7 +544,6 @@ TEST(PerceptronLp, CoverAgreesWithLpAtN100AndAlpha50NearTwo) {
   o.N = 100, o.instances = 14, o.seed = 2024, o.progress = false;  // α = 1.6 ... 2.4
   ThresholdCurve c = MeasurePerceptron(o);
   ASSERT_EQ(c.rows.size(), 9u);
-  double chi2 = 0;
   for (const ThresholdRow& r : c.rows) {
     EXPECT_EQ(r.certified, r.trials) << "alpha " << r.alpha;
     EXPECT_NEAR(r.reference, CoverSeparability(r.P, 100), 0);
