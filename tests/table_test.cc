@@ -58,7 +58,9 @@ TEST(TableTest, StreamTableWrapsItsFreeColumnWithin100Columns) {
     size_t end = row.find('\n', start);
     if (end == std::string::npos) end = row.size();
     EXPECT_LE(end - start, 100u) << row;
-    if (lines > 0) EXPECT_EQ(row.substr(start, 22), std::string(22, ' ')) << row;
+    if (lines > 0) {
+      EXPECT_EQ(row.substr(start, 22), std::string(22, ' ')) << row;
+    }
     start = end + 1;
     ++lines;
   }

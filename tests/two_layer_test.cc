@@ -53,7 +53,9 @@ TEST(TwoLayerTest, MatchesFiniteDifferencesForEveryActivation) {
         }
       }
       EXPECT_LT(max_err, 1e-6 * std::max(1.0, max_abs)) << ToString(wrt);
-      if (std::string(name) != "step") EXPECT_GT(max_abs, 0.1);
+      if (std::string(name) != "step") {
+        EXPECT_GT(max_abs, 0.1);
+      }
     }
   }
 }
