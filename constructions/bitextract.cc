@@ -58,16 +58,12 @@ BitextractKeys MakeKeys(internal::DyadicProjection proj) {
   k.p_min = n > 0 ? proj.p[proj.order[0]] : Integer(0);
   const Integer& p_min = k.p_min;
   k.t.resize(n);
-  k.key.resize(n);
-  Integer max_key = 0;
   const Integer up = Pow2(k.up), base = Pow2(k.m + 1);
   for (int64_t i = 0; i < n; ++i) {
     k.t[i] = (proj.p[i] - p_min) * up + base;
-    mpz_fdiv_q_2exp(k.key[i].get_mpz_t(), k.t[i].get_mpz_t(), k.m);
     k.t_max = std::max(k.t_max, k.t[i]);
-    max_key = std::max(max_key, k.key[i]);
   }
-  k.r = max_key + 2;
+  k.r = (k.t_max >> k.m) + 2;  // the largest key (T ≥ 0, so >> is the floor: monotone) + 2
   k.rho = BitLength(k.r);
   std::vector<Integer>().swap(proj.p);  // T has them now: free them before the network is made
   k.projection = std::move(proj);

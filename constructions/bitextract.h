@@ -164,11 +164,13 @@ struct BitextractKeys {
   int up = 0;                   ///< P is scaled by 2^up (only when the smallest gap is 1)
   int m = 0;                    ///< key = T >> m, with 2^(m+1) ≤ the smallest gap of T
   std::vector<Integer> t;       ///< T_i = (P_i − P_min)·2^up + 2^(m+1) ≥ 2^(m+1)
-  std::vector<Integer> key;     ///< T_i >> m: distinct, ≥ 2
   Integer t_max;
   Integer r;                    ///< max key + 2
   int rho = 0;                  ///< bits of R
 
+  /// Point i's key T_i >> m: distinct, ≥ 2 (made from T when asked: not kept, which saves an
+  /// mpz per point).
+  Integer Key(int64_t i) const { return t[size_t(i)] >> m; }
   /// T(x) over the network inputs: integer weights v·2^(frac + up), integer offset.
   Form PositionForm() const;
   /// Integer weights of PositionForm (one per input) and its offset.

@@ -97,7 +97,7 @@ void Emitter::Groups() {
       if (first + s >= n_pts) continue;
       const int64_t i = keys_.projection.order[first + s];
       p += n == 1 ? Integer(static_cast<long>(label_[i]))
-                  : keys_.key[i] * Pow2(c_) + Integer(static_cast<long>(label_[i]));
+                  : keys_.Key(i) * Pow2(c_) + Integer(static_cast<long>(label_[i]));
     }
     pay_[g] = p;
   }
@@ -121,7 +121,7 @@ void Emitter::DeltaGroups(int64_t groups) {
   pay_.assign(groups, 0);
   const Integer cc(static_cast<long>(classes_));
   auto point = [&](int64_t r) { return order[slot[r]]; };
-  auto theta = [&](int64_t r) -> Integer { return keys_.key[point(r)] >> k_.z; };
+  auto theta = [&](int64_t r) -> Integer { return keys_.Key(point(r)) >> k_.z; };
   for (size_t g = 0; g < starts.size(); ++g) {
     const int64_t first = starts[g];
     const int64_t end = g + 1 < starts.size() ? starts[g + 1] : int64_t(slot.size());

@@ -189,8 +189,8 @@ template <class K>
 BoundaryKeys<K> KeysAtBoundaries(const BitextractKeys& keys, const std::vector<int64_t>& starts) {
   const std::vector<int64_t>& order = keys.projection.order;
   auto at = [&](int64_t k) {
-    if constexpr (std::is_same_v<K, uint64_t>) return K(keys.key[order[k]].get_ui());
-    else return keys.key[order[k]];
+    if constexpr (std::is_same_v<K, uint64_t>) return K(keys.Key(order[k]).get_ui());
+    else return keys.Key(order[k]);
   };
   BoundaryKeys<K> b;
   for (size_t r = 1; r < starts.size(); ++r) {

@@ -560,19 +560,19 @@ TEST(Bitextract, CoarseGroupingOfLongKeysIsThatOfShortKeys) {
   small.projection.order.resize(n);
   std::iota(small.projection.order.begin(), small.projection.order.end(), 0);
   std::shuffle(small.projection.order.begin(), small.projection.order.end(), rng);
-  small.key.resize(n);
+  small.t.resize(n);  // m = 0: the keys are T
   std::vector<int64_t> labels(n);
   Integer key = 2;
   int64_t label = 1;
   for (int64_t k = 0; k < n; ++k) {  // increasing keys along the order; runs of equal labels
     key += 1 + int64_t(rng() % (k % 7 == 0 ? 100000 : 50));
-    small.key[small.projection.order[k]] = key;
+    small.t[small.projection.order[k]] = key;
     if (rng() % 3 == 0) label = 1 + int64_t(rng() % 4);
     labels[small.projection.order[k]] = label;
   }
   small.rho = BitLength(Integer(key + 2));
   internal::BitextractKeys big = small;
-  for (Integer& x : big.key) x *= Pow2(40);
+  for (Integer& x : big.t) x *= Pow2(40);
   big.rho = BitLength(Integer(key * Pow2(40) + 2));
   ASSERT_LE(small.rho, 64);
   ASSERT_GT(big.rho, 64);
