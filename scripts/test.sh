@@ -5,7 +5,9 @@
 #                             short sanitizer suite below (CI runs both; MNEMO_ASAN=0 skips it)
 #   scripts/test.sh --asan    the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #                             (clang, build-asan), plus a short run of every fuzz harness;
-#                             MNEMO_CTEST_ARGS adds ctest arguments (e.g. -E to leave tests out)
+#                             MNEMO_CTEST_ARGS adds ctest arguments (e.g. -E to leave tests out);
+#                             the five tests that measure peak memory or run under ulimit -v
+#                             skip themselves there (tests/sanitizers.h)
 #   scripts/test.sh --asan-short  under ASan + UBSan (build-asan): every fuzz corpus and kept
 #                             crash input replayed (CSV, npy, IDX readers, network loader,
 #                             synthetic specs, construction options); the exact, network (loader),

@@ -16,6 +16,7 @@
 #include "mnemo/error.h"
 #include "mnemo/io.h"
 #include "mnemo/pipeline.h"
+#include "tests/sanitizers.h"
 #include "tests/test_util.h"
 
 namespace mnemo {
@@ -342,6 +343,7 @@ TEST(DataCliTest, DelimitersTextLabelsAndLabelColumnsThroughTheBinary) {
 // pixels, stored as bytes) stays under 150 MB, and on a CSV of 100,000 × 20 doubles (16 MB as
 // binary64, ~38 MB of text read in blocks) under 2× the data plus the program.
 TEST(DataCliTest, PeakMemoryIsBoundedByTheDataSize) {
+  MNEMO_SKIP_MEMORY_TEST_UNDER_ASAN();
   const int64_t base = PeakKb({"data", "synthetic:ball?n=10&d=2"});
   const int64_t fm = PeakKb({"data", "fashion-mnist"});
   EXPECT_GT(fm, 0);

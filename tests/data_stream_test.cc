@@ -25,6 +25,7 @@
 #include "mnemo/pipeline.h"
 #include "mnemo/row_blocks.h"
 #include "mnemo/verify.h"
+#include "tests/sanitizers.h"
 #include "tests/test_util.h"
 
 namespace mnemo {
@@ -277,6 +278,7 @@ CliResult RunLimited(int64_t kb, const std::vector<std::string>& args) {
 // Data larger than the address space `ulimit -v` leaves is refused before it is read, in one
 // line, exit 2 — and so is a construction that needs every point as binary64 at once.
 TEST(MemoryCliTest, DataThatWillNotFitIsRefusedBeforeReading) {
+  MNEMO_SKIP_MEMORY_TEST_UNDER_ASAN();
   const int64_t limit_kb = 1 << 20;  // 1 GiB of address space
   CliResult r = RunLimited(limit_kb, {"data", "synthetic:ball?n=20000000&d=16"});
   ExpectOneLineError(r, "synthetic:ball?n=20000000&d=16: needs about 2.6 GB to hold "
@@ -339,6 +341,7 @@ int64_t PeakGrowthKb(const std::function<void()>& fn) {
 // Saving a network streams it: the file is written without its text (or a JSON document of a
 // layer) held in memory — the peak grows by far less than the file's size.
 TEST(MemoryTest, SavingANetworkHoldsNoCopyOfItsText) {
+  MNEMO_SKIP_MEMORY_TEST_UNDER_ASAN();
   TempDir tmp;
   Report report;
   std::optional<Network> net = testing::BuildWith(
@@ -355,6 +358,7 @@ TEST(MemoryTest, SavingANetworkHoldsNoCopyOfItsText) {
 // an answer text per point (112 bytes before): the peak grows by less than 40 bytes per point.
 // One class and a network that answers it everywhere, so the evaluation itself costs nothing.
 TEST(MemoryTest, VerificationKeepsAboutABytePerPoint) {
+  MNEMO_SKIP_MEMORY_TEST_UNDER_ASAN();
   const int64_t n = 1000000;
   RowMatrix x(n, 1);
   for (int64_t i = 0; i < n; ++i) x(i, 0) = double(i);
@@ -373,6 +377,7 @@ TEST(MemoryTest, VerificationKeepsAboutABytePerPoint) {
 // Byte data stays bytes through build and verify: 20,000 images are 15.7 MB as bytes and
 // 125 MB as binary64; the runs' peaks stay below one binary64 copy above the small run's.
 TEST(MemoryCliTest, BuildAndVerifyOfByteDataTakeNoBinary64Copy) {
+  MNEMO_SKIP_MEMORY_TEST_UNDER_ASAN();
   TempDir tmp;
   const std::string net = tmp.Path("n.json");
   const int64_t base = PeakKb({"build", "fashion-mnist", "--limit", "200", "-c", "bitextract",
