@@ -5,6 +5,7 @@
 // relu boundary, where a pair may or may not be taken). The ramp-prefix kernel (a layer over
 // ramps of one input) on hand-made ramp layers with breakpoints exactly at data points, and its
 // fallbacks (slopes of both signs, a ramp of two inputs).
+#include <map>
 #include <random>
 #include <set>
 
@@ -251,6 +252,79 @@ TEST(ExactPathTest, DenseColumnKernelEqualsPlainAndFallsBackPerPoint) {
       ExpectMutantsAgree(net, x, what, mutants);
     }
   }
+}
+
+// A deep narrow network of rows with ±2^k weights (k from 0 to 300, across limb boundaries),
+// small weights, negative values (identity layers), relays, pairs of rows with the same terms
+// and biases 2^k apart (shared sums, pair constants) and exact zeros: the narrow kernel sizes
+// each row as it sums its terms (in int128, widened to limbs when a term needs it, in either
+// order of small and big terms) and must equal the plain path, also on mutants whose
+// pre-activations are exactly 0 or ±2^-80.
+Network PowerNetwork(std::mt19937_64& rng, int32_t d, int32_t width, int depth) {
+  const int kPowers[] = {0, 1, 62, 63, 64, 65, 126, 127, 128, 129, 200, 300};
+  auto weight = [&]() {
+    if (rng() % 3 == 0) return Rational(int64_t(rng() % 7) - 3);  // small, maybe 0: no term
+    Rational w(Pow2(kPowers[rng() % std::size(kPowers)]));
+    return rng() % 2 ? w : Rational(-w);
+  };
+  Network net;
+  int32_t in = d;
+  std::vector<int32_t> group(d);  // per input: the first row of the layer below with its terms
+  for (int32_t k = 0; k < d; ++k) group[k] = k;
+  for (int l = 0; l < depth; ++l) {
+    std::vector<LayerEntry> entries;
+    std::vector<Rational> bias;
+    std::vector<int32_t> next(width);
+    std::map<int32_t, Rational> row;  // the previous row's terms
+    for (int32_t j = 0; j < width; ++j) {
+      next[j] = j;
+      const uint64_t kind = rng() % 5;
+      if (kind == 0 && l > 0) {  // a relay
+        row = {{int32_t(rng() % uint64_t(in)), Rational(1)}};
+        bias.push_back(0);
+      } else if (kind == 1 && j > 0) {  // the row above's terms, its bias moved by ±2^k or less
+        next[j] = next[j - 1];
+        bias.push_back(bias.back() + weight());
+      } else {
+        row.clear();
+        for (int32_t k = 0; k < in; ++k)
+          if (rng() % 2) row[k] = weight();
+        for (int32_t a = 0; a < in; ++a)  // a pair w·h_a − w·h_b over rows with the same terms
+          for (int32_t b = a + 1; b < in; ++b)
+            if (group[a] == group[b] && rng() % 2) {
+              row[a] = weight();
+              row[b] = -row[a];
+            }
+        bias.push_back(rng() % 2 ? weight() : Rational(0));
+      }
+      for (const auto& [k, w] : row) entries.push_back({j, k, w});
+    }
+    const Activation::Kind act = l + 1 == depth || l % 3 == 1 ? Activation::kIdentity : Activation::kRelu;
+    net.layers.push_back(MakeLayer(in, width, entries, bias, Activation{act, {}}));
+    in = width;
+    group = next;
+  }
+  net.CheckValid();
+  return net;
+}
+
+TEST(ExactPathTest, NarrowKernelEqualsPlainOnPowerOfTwoWeights) {
+  Dataset data = LoadDataset("synthetic:ball?n=50&d=3&classes=3&seed=6");
+  const RowMatrix x = data.x.Dense();
+  std::mt19937_64 rng(13);
+  int64_t relays = 0, limb_layers = 0;
+  for (int trial = 0; trial < 12; ++trial) {
+    Network net = PowerNetwork(rng, 3, 6, 9);
+    const std::string what = fmt::format("power-of-two network {}", trial);
+    ExpectPathsAgree(net, x, what);
+    ExactOutputs fast = EvaluateExact(net, x);
+    relays += fast.relay_rows;
+    limb_layers += std::count(fast.kernels.begin(), fast.kernels.end(), ExactKernel::kLimbs);
+    std::mt19937_64 mutants(trial);
+    ExpectMutantsAgree(net, x, what, mutants);
+  }
+  EXPECT_GT(limb_layers, 12) << "the networks have too few multi-limb layers";
+  EXPECT_GT(relays, 0) << "the narrow kernel did not run";
 }
 
 }  // namespace

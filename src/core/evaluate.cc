@@ -685,6 +685,7 @@ inline void Propagate(Limb* z, uint32_t from, uint32_t n, Limb c, bool borrow) {
 // 2^128 − 1, and a·m + carry ≤ 2^128 − 2^64, whose high limb plus a borrow fits a limb.
 inline Limb AddMul1(Limb* z, const Limb* a, uint32_t len, Limb m, bool neg) {
   constexpr uint32_t kInline = 8;
+  if (m == 1 && len > 0) return neg ? mpn_sub_n(z, z, a, len) : mpn_add_n(z, z, a, len);  // w ±1, or h 1
   if (len > kInline) return neg ? mpn_submul_1(z, a, len, m) : mpn_addmul_1(z, a, len, m);
   Limb carry = 0;
   for (uint32_t i = 0; i < len; ++i) {
@@ -757,14 +758,10 @@ void ActivateLimbs(Activation::Kind act, Limb* z, uint32_t n, uint32_t* len, int
 void InitBias(const LayerPlan& lp, int32_t j, Limb* z, uint32_t n) {
   const WeightLimbs& b = lp.bl[j];
   const Limb* mag = lp.pool.data() + b.mag_off;
-  for (uint32_t t = 0; t < n; ++t) z[t] = t < b.mag_len ? mag[t] : 0;  // short: no calls
-  if (!b.negative) return;
-  Limb carry = 1;
-  for (uint32_t t = 0; t < n; ++t) {
-    Limb v = ~z[t] + carry;
-    carry = carry && v == 0;
-    z[t] = v;
-  }
+  const uint32_t len = std::min(b.mag_len, n);
+  for (uint32_t t = 0; t < len; ++t) z[t] = mag[t];  // short: no calls
+  for (uint32_t t = len; t < n; ++t) z[t] = 0;
+  if (b.negative) mpn_neg(z, z, n);
 }
 
 // Whether nonzero p of a row is taken, with its partner, as the pair's constant at this point
@@ -1162,30 +1159,109 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
   std::swap(ws.ha, ws.za);
 }
 
-// Room for n more limbs at ws.za[*total ..) (a pointer to them), *total advanced.
+// Room for n limbs at pool[at ..) (a pointer to them; the pool may move).
+inline Limb* Room(std::vector<Limb>& pool, size_t at, uint32_t n) {
+  if (pool.size() < at + n) pool.resize(std::max<size_t>(2 * (at + n), 64));
+  return pool.data() + at;
+}
+
+// Room for n more limbs at pool[*total ..) (a pointer to them), *total advanced.
 inline Limb* TakeLimbs(std::vector<Limb>& pool, size_t* total, uint32_t n) {
-  if (pool.size() < *total + n) pool.resize(std::max<size_t>(2 * (*total + n), 64));
-  Limb* z = pool.data() + *total;
+  Limb* z = Room(pool, *total, n);
   *total += n;
   return z;
 }
 
+// A partial sum widened to `need` limbs at pool[at ..), sign-extended (it is exact in its old
+// width): from int128 (n = 0, the sum in `sum`) or from n limbs.
+Limb* Widen(std::vector<Limb>& pool, size_t at, uint32_t n, uint32_t need, uint128 sum) {
+  Limb* z = Room(pool, at, need);
+  if (n == 0) {
+    z[0] = Limb(sum);
+    z[1] = Limb(sum >> 64);
+    n = 2;
+  }
+  std::fill(z + n, z + need, Limb(int64_t(z[n - 1]) >> 63));
+  return z;
+}
+
+// Row j's sum of terms at this point (plus its bias when `bias`), in one pass over its terms
+// that sizes the sum as it goes. With top the largest of the given `top` (a bit length the sum
+// must make room for: at least bits(b_j) with the bias) and ⌈log2 |w_jk|⌉ + bits(h_k) over the
+// terms so far, every partial sum is below 2^(top + ⌈log2(terms + 1)⌉) (as RowLimbs); it is
+// summed modulo 2^128, exact while top + ⌈log2(terms + 1)⌉ + 1 ≤ 128, and beyond that in
+// two's complement in RowLimbs limbs at pool[at ..), widened when top grows. Returns 0 with
+// the sum in *acc, or the limb count n > 2 of the sum at pool[at .. at + n).
+uint32_t SumRow(const LayerPlan& lp, int32_t j, const Workspace& ws, int64_t top, bool bias,
+                std::vector<Limb>& pool, size_t at, uint128* acc) {
+  const int64_t lg = lp.row_lg[j] + 1;
+  uint32_t n = uint32_t((top + lg + 63) / 64);
+  uint128 sum = 0;
+  Limb* z = nullptr;
+  if (n > 2) {
+    z = Room(pool, at, n);
+    if (bias) InitBias(lp, j, z, n);
+    else std::fill_n(z, n, Limb(0));
+  } else {
+    n = 0;
+    if (bias) sum = uint128(lp.b_small[j]);
+  }
+  for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
+    const bool pair = PairTaken(lp, p, ws);
+    const int32_t k = lp.col[p];
+    int64_t t;
+    if (pair) {  // |C| ≤ 2^pclog < 2^(pclog + 1): a term C·1, carried by the first of the pair
+      if (lp.partner[p] < p || lp.pclog[p] < 0) continue;
+      t = lp.pclog[p] + 1;
+    } else {
+      if (ws.hsign[k] == 0 || lp.wlog[p] < 0) continue;
+      t = ws.hbits[k] + lp.wlog[p];
+    }
+    if (t > top) {
+      top = t;
+      const uint32_t need = uint32_t((top + lg + 63) / 64);
+      if (need > std::max<uint32_t>(n, 2)) {
+        z = Widen(pool, at, n, need, sum);
+        n = need;
+      }
+    }
+    if (n == 0) {
+      sum += pair ? uint128(lp.pc_small[p]) : uint128(lp.w_small[p]) * LimbValue128(ws, k);
+    } else if (pair) {
+      const WeightLimbs& c = lp.pc[p];
+      AddConstant(z, n, lp.pool.data() + c.mag_off, c.mag_len, c.negative);
+    } else {
+      const WeightLimbs& w = lp.wl[p];
+      MulAccumulate(z, n, lp.pool.data(), w, ws.ha.data() + ws.hoff[k], ws.hlen[k],
+                    w.negative != (ws.hsign[k] < 0));
+    }
+  }
+  *acc = sum;
+  return n;
+}
+
 // The shared sum of the group that row r heads (LayerPlan::group_bbits), for SharedRow: in
-// int128 when every row of the group is proven to fit 127 bits, else as sign and magnitude,
-// as wide as the group's widest bound.
+// int128 when every row of the group fits 127 bits at this point (SumRow with room for the
+// group's largest bias), else as sign and magnitude.
 void GroupSum(const LayerPlan& lp, int32_t r, Workspace& ws, size_t* dot_total) {
-  const int64_t top = std::max(lp.group_bbits[r], ws.term_top[r]);
-  const uint32_t n = std::max<uint32_t>(2, uint32_t((top + lp.row_lg[r] + 1 + 63) / 64));
-  ws.dot_len[r] = n;
-  if (n <= 2) {
-    ws.dot128[r] = ws.acc[r];
+  uint128 acc;
+  const uint32_t n = SumRow(lp, r, ws, lp.group_bbits[r], false, ws.dot, *dot_total, &acc);
+  ws.dot_len[r] = std::max<uint32_t>(n, 2);
+  if (n == 0) {
+    ws.dot128[r] = acc;
     return;
   }
   ws.dot_off[r] = uint32_t(*dot_total);
-  Limb* z = TakeLimbs(ws.dot, dot_total, n);
-  std::fill_n(z, n, Limb(0));
-  AddTerms(lp, r, ws, z, n);
-  ToSignMagnitude(z, n, &ws.dot_sign[r], &ws.dot_mag[r]);
+  *dot_total += n;
+  ToSignMagnitude(ws.dot.data() + ws.dot_off[r], n, &ws.dot_sign[r], &ws.dot_mag[r]);
+}
+
+// Limbs SharedRow writes for row j: two for a sum in int128, else one more than the longer of
+// the group's sum and the row's bias.
+inline uint32_t SharedRoom(const LayerPlan& lp, int32_t j, const Workspace& ws) {
+  const int32_t r = lp.shared[j];
+  if (ws.dot_len[r] <= 2) return 2;
+  return std::max<uint32_t>(2, std::max(ws.dot_mag[r], lp.bl[j].mag_len) + 1);
 }
 
 template <typename T>
@@ -1194,16 +1270,14 @@ inline void AtLeast(std::vector<T>& v, int32_t n) {
 }
 
 // A narrow multi-limb layer (LayerPlan::narrow) in one pass over its rows: a relay row copies
-// its input; any other row gets its bound from this point's activations (TermTop, with its
-// sum of terms modulo 2^128) and is then stored from that sum when the bound is below 2^127,
-// else summed in limbs as wide as the bound; rows with shared terms take the group's sum
-// (GroupSum, at the group's first row) and add their own bias, sign first.
+// its input; any other row is summed in one pass over its terms (SumRow: in int128 while this
+// point's activations keep its bound below 2^127, else in limbs as wide as the bound); rows
+// with shared terms take the group's sum (GroupSum, at the group's first row) and add their
+// own bias, sign first.
 void NarrowLayer(const LayerPlan& lp, Workspace& ws) {
   for (auto* v : {&ws.zoff, &ws.zlen2}) AtLeast(*v, lp.out);
   AtLeast(ws.zsign, lp.out);
   AtLeast(ws.zbits, lp.out);
-  AtLeast(ws.term_top, lp.out);
-  AtLeast(ws.acc, lp.out);
   if (lp.any_shared) {
     for (auto* v : {&ws.dot_len, &ws.dot_off, &ws.dot_mag}) AtLeast(*v, lp.out);
     AtLeast(ws.dot_sign, lp.out);
@@ -1211,25 +1285,22 @@ void NarrowLayer(const LayerPlan& lp, Workspace& ws) {
   }
   size_t total = 0, dot_total = 0;
   for (int32_t j = 0; j < lp.out; ++j) {
+    ws.zoff[j] = uint32_t(total);
     if (IsRelay(lp, j)) {
-      ws.zoff[j] = uint32_t(total);
       CopyRelay(lp, j, ws, TakeLimbs(ws.za, &total, ws.hlen[lp.relay[j]]));
       continue;
     }
     const int32_t r = lp.shared[j];
-    if (r == j) ws.term_top[j] = TermTop(lp, j, ws, &ws.acc[j]);
-    const uint32_t n = std::max<uint32_t>(2, RowLimbs(lp, j, ws.term_top[r]));
-    ws.zoff[j] = uint32_t(total);
-    Limb* z = TakeLimbs(ws.za, &total, n);
-    if (r == j && lp.any_shared && lp.group_bbits[j] >= 0) GroupSum(lp, j, ws, &dot_total);
-    if (r != j || (lp.any_shared && lp.group_bbits[j] >= 0)) {
-      SharedRow(lp, j, ws, z);
-    } else if (n == 2) {  // the bound is < 2^127: one limb pair holds Z
-      StoreSmall(lp.act, ws.acc[j] + uint128(lp.b_small[j]), z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
-    } else {
-      BigRow(lp, j, ws, z, n);
-      ActivateLimbs(lp.act, z, n, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+    if (lp.any_shared && lp.group_bbits[r] >= 0) {  // a group of two or more rows
+      if (r == j) GroupSum(lp, j, ws, &dot_total);
+      SharedRow(lp, j, ws, TakeLimbs(ws.za, &total, SharedRoom(lp, j, ws)));
+      continue;
     }
+    uint128 acc;
+    const uint32_t n = SumRow(lp, j, ws, lp.bbits[j], true, ws.za, total, &acc);
+    Limb* z = TakeLimbs(ws.za, &total, std::max<uint32_t>(n, 2));
+    if (n == 0) StoreSmall(lp.act, acc, z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+    else ActivateLimbs(lp.act, z, n, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
   }
   std::swap(ws.hlen, ws.zlen2);
   std::swap(ws.hsign, ws.zsign);
