@@ -1,8 +1,9 @@
 // The exact path with its shortcuts (ExactPath::kShortcuts: paired step ramps taken as
 // constants, column-major wide layers, sign-first shared rows) against the plain exact path:
 // identical outputs and decisions on networks of every construction, on deep bit-extraction
-// networks, and on mutants whose pre-activations are exactly 0 or ±2^-80 at a data point (the
-// relu boundary, where a pair may or may not be taken). The ramp-prefix kernel (a layer over
+// networks, on wide layers with weights within and beyond int64, and on mutants whose
+// pre-activations are exactly 0 or ±2^-80 at a data point (the relu boundary, where a pair may
+// or may not be taken). The ramp-prefix kernel (a layer over
 // ramps of one input) on hand-made ramp layers with breakpoints exactly at data points, and its
 // fallbacks (slopes of both signs, a ramp of two inputs).
 #include <random>
@@ -250,6 +251,23 @@ TEST(ExactPathTest, DenseColumnKernelEqualsPlainAndFallsBackPerPoint) {
       std::mt19937_64 mutants(int(act) * 10 + threshold);
       ExpectMutantsAgree(net, x, what, mutants);
     }
+  }
+}
+
+// The wide layer's weights times 2^70 (beyond int64: the column-major limbs, int128 values and
+// bit lengths instead of int64 weights) and as they are (int64), against the plain path.
+TEST(ExactPathTest, ColumnMajorLayerEqualsPlainWithWeightsBeyondInt64) {
+  Dataset data = LoadDataset("synthetic:ball?n=60&d=3&classes=3&seed=4");
+  const RowMatrix x = data.x.Dense();
+  std::mt19937_64 rng(6);
+  for (int64_t threshold : {2, 0}) {
+    Network net = WideNetwork(rng, 3, Rational(threshold), Activation::kRelu);
+    for (Integer& w : net.layers[1].weight) w <<= 70;
+    for (Integer& b : net.layers[1].bias) b <<= 70;
+    const std::string what = fmt::format("weights × 2^70, threshold {}", threshold);
+    EXPECT_GT(ExpectPathsAgree(net, x, what), 0) << what << ": the wide layer is not column-major";
+    std::mt19937_64 mutants(threshold);
+    ExpectMutantsAgree(net, x, what, mutants);
   }
 }
 
