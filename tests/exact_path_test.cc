@@ -139,8 +139,9 @@ struct RampCase {
   std::vector<int32_t> widths;
 };
 
-RampCase MakeRampCase(std::mt19937_64& rng, const RowMatrix& x, int sign, const Integer& scale) {
-  const int32_t d = int32_t(x.cols()), n = 16, out = 6;
+RampCase MakeRampCase(std::mt19937_64& rng, const RowMatrix& x, int sign, const Integer& scale,
+                      int32_t n) {
+  const int32_t d = int32_t(x.cols()), out = 6;
   RampCase rc;
   rc.widths = {d, 2, n, out, 2};
   Ramps in;  // t = x_0 + 2·x_1 − x_2 / 4, and a second input for the mutants
@@ -174,28 +175,33 @@ TEST(ExactPathTest, RampPrefixEqualsPlainOnBreakpointsAndFallsBack) {
   RowMatrix x = data.x.Dense();
   for (int r = 0; r < 20; ++r)  // coarse values: t lands exactly on breakpoints
     for (int j = 0; j < 3; ++j) x(r, j) = std::ldexp(std::nearbyint(std::ldexp(x(r, j), 4)), -4);
+  x.row(38) << -4, -4, 4;  // beyond every breakpoint, on either side: the cut after every ramp
+  x.row(39) << 4, 4, -4;
   std::mt19937_64 rng(3);
   std::set<ExactKernel> kernels;  // of the ramp-prefix layer: int128 and limbs
-  for (int sign : {1, -1})
-    for (const Integer& scale : {Integer(1), Integer(Pow2(70) + 1), Integer(Pow2(300) - 1)}) {
-      RampCase rc = MakeRampCase(rng, x, sign, scale);
-      const std::string what = fmt::format("slopes of sign {}, scale {}", sign, ToString(scale));
-      int64_t prefix = 0;
-      ExpectPathsAgree(RampNetwork(rc.layers, rc.widths), x, what, &prefix);
-      EXPECT_EQ(prefix, 1) << what << ": the ramp-prefix kernel did not run";
-      kernels.insert(EvaluateExact(RampNetwork(rc.layers, rc.widths), x).kernels[2]);
-      // Fallbacks, still equal to the plain path: a slope of the other sign, a ramp with two terms.
-      RampCase mixed = rc;
-      mixed.layers[1].entries[5].value *= -1;
-      prefix = 0;
-      ExpectPathsAgree(RampNetwork(mixed.layers, mixed.widths), x, what + ", one slope flipped", &prefix);
-      EXPECT_EQ(prefix, 0) << what << ": mixed slopes taken as ramps";
-      RampCase two = rc;
-      two.layers[1].entries.push_back({7, 1, Rational(1, 2)});
-      prefix = 0;
-      ExpectPathsAgree(RampNetwork(two.layers, two.widths), x, what + ", a ramp of two inputs", &prefix);
-      EXPECT_EQ(prefix, 0) << what << ": a two-term ramp taken as a ramp";
-    }
+  // Ramps: 16 (the table in one block of 64 cuts), 128 (in three, the last only the cut after
+  // every ramp), 150 (in three).
+  for (int32_t n : {16, 128, 150})
+    for (int sign : {1, -1})
+      for (const Integer& scale : {Integer(1), Integer(Pow2(70) + 1), Integer(Pow2(300) - 1)}) {
+        RampCase rc = MakeRampCase(rng, x, sign, scale, n);
+        const std::string what = fmt::format("{} ramps, slopes of sign {}, scale {}", n, sign, ToString(scale));
+        int64_t prefix = 0;
+        ExpectPathsAgree(RampNetwork(rc.layers, rc.widths), x, what, &prefix);
+        EXPECT_EQ(prefix, 1) << what << ": the ramp-prefix kernel did not run";
+        kernels.insert(EvaluateExact(RampNetwork(rc.layers, rc.widths), x).kernels[2]);
+        // Fallbacks, still equal to the plain path: a slope of the other sign, a ramp with two terms.
+        RampCase mixed = rc;
+        mixed.layers[1].entries[5].value *= -1;
+        prefix = 0;
+        ExpectPathsAgree(RampNetwork(mixed.layers, mixed.widths), x, what + ", one slope flipped", &prefix);
+        EXPECT_EQ(prefix, 0) << what << ": mixed slopes taken as ramps";
+        RampCase two = rc;
+        two.layers[1].entries.push_back({7, 1, Rational(1, 2)});
+        prefix = 0;
+        ExpectPathsAgree(RampNetwork(two.layers, two.widths), x, what + ", a ramp of two inputs", &prefix);
+        EXPECT_EQ(prefix, 0) << what << ": a two-term ramp taken as a ramp";
+      }
   EXPECT_EQ(kernels, (std::set<ExactKernel>{ExactKernel::kInt128, ExactKernel::kLimbs}));
 }
 

@@ -66,8 +66,10 @@ std::optional<RampPrefix> RampPrefix::Make(const Layer& ramps, const std::vector
   const int32_t t = RampInput(ramps, ramp_weight, &sign);
   const int32_t n = layer.inputs, out = layer.outputs;
   const size_t stride = 2 * size_t(limbs);  // one (P, Q) entry
+  const size_t blocks = size_t(n) / 64 + 1;  // of the cuts 0 .. n
   if (t < 0 || ramps.outputs != n || limbs < 2 || limbs > kMaxLimbs ||
-      double(stride) * 8 * (double(n) + 1) * out > double(max_bytes))
+      double(stride) * 8 * (double(layer.nonzeros()) + double(out) * blocks) + 16.0 * double(blocks) * out >
+          double(max_bytes))
     return std::nullopt;
   // Ramp a comes before ramp b when it turns positive first: with c_a, c_b of one sign,
   // −B_a/c_a is beyond −B_b/c_b in the direction of sign iff sign·(B_a·c_b − B_b·c_a) > 0.
@@ -89,26 +91,53 @@ std::optional<RampPrefix> RampPrefix::Make(const Layer& ramps, const std::vector
   rp.input_ = t;
   rp.outputs_ = out;
   rp.n_ = limbs;
-  rp.table_.assign(stride * (size_t(n) + 1) * out, 0);
   rp.c_.resize(size_t(n) * limbs);
   rp.b_.resize(size_t(n) * limbs);
-  for (int32_t j = 0; j < out; ++j) ModLimbs(bias[j], limbs, rp.table_.data() + stride * j + limbs);
+  rp.bits_.assign(blocks * out, 0);
+  for (int32_t pos = 0; pos < n; ++pos)
+    for (int64_t p = col_ptr[order[pos]]; p < col_ptr[order[pos] + 1]; ++p)
+      rp.bits_[size_t(pos / 64) * out + entries[p].first] |= uint64_t(1) << (pos % 64);
+  rp.first_.resize(blocks * out);
+  uint64_t total = 0;
+  for (size_t b = 0; b < blocks * out; ++b) {
+    rp.first_[b] = total;
+    total += 1 + uint64_t(__builtin_popcountll(rp.bits_[b]));
+  }
+  rp.table_.assign(stride * total, 0);
+  std::vector<uint64_t> at(rp.first_.begin(), rp.first_.begin() + out);  // per row: the entry summed
+  for (int32_t j = 0; j < out; ++j) ModLimbs(bias[j], limbs, rp.table_.data() + stride * at[j] + limbs);
+  // Block w starts from each row's sums so far.
+  auto open_block = [&](size_t w) {
+    for (int32_t j = 0; j < out; ++j) {
+      const uint64_t next = rp.first_[w * out + j];
+      std::copy_n(rp.table_.data() + stride * at[j], stride, rp.table_.data() + stride * next);
+      at[j] = next;
+    }
+  };
+  std::vector<int32_t> opened(out, -1);  // per row: the ramp position of its entry `at`
   std::vector<Limb> w(limbs);
   for (int32_t pos = 0; pos < n; ++pos) {
+    if (pos > 0 && pos % 64 == 0) open_block(size_t(pos / 64));
     const int32_t i = order[pos];
     Limb* ci = rp.c_.data() + size_t(pos) * limbs;
     Limb* bi = rp.b_.data() + size_t(pos) * limbs;
     ModLimbs(c[i], limbs, ci);
     ModLimbs(ramp_bias[i], limbs, bi);
-    Limb* next = rp.table_.data() + stride * (size_t(pos) + 1) * out;
-    std::copy_n(next - stride * out, stride * out, next);
     for (int64_t p = col_ptr[i]; p < col_ptr[i + 1]; ++p) {
       const auto [j, k] = entries[p];
+      Limb* e = rp.table_.data() + stride * at[j];
+      if (opened[j] != pos) {  // the row's first term at this ramp: a new entry from the last
+        opened[j] = pos;
+        std::copy_n(e, stride, e + stride);
+        e += stride;
+        ++at[j];
+      }
       ModLimbs(weight[k], limbs, w.data());
-      AddProduct(next + stride * j, w.data(), ci, limbs);
-      AddProduct(next + stride * j + limbs, w.data(), bi, limbs);
+      AddProduct(e, w.data(), ci, limbs);
+      AddProduct(e + limbs, w.data(), bi, limbs);
     }
   }
+  if (n > 0 && n % 64 == 0) open_block(size_t(n / 64));
   return rp;
 }
 
@@ -137,17 +166,30 @@ size_t RampPrefix::Cut(const Limb* t) const {
 
 void RampPrefix::Evaluate(const Limb* t, Limb* z) const {
   const size_t stride = 2 * size_t(n_);
-  const Limb* row = table_.data() + Cut(t) * stride * outputs_;
+  const size_t k = Cut(t), block = (k / 64) * size_t(outputs_);
+  const uint64_t* bits = bits_.data() + block;  // row j: its nonzeros in the block
+  const uint64_t* first = first_.data() + block;
+  const uint64_t before = (uint64_t(1) << (k % 64)) - 1;  // those among the first k ramps
+  auto entry = [&](int32_t j) {
+    return table_.data() + stride * (first[j] + uint64_t(__builtin_popcountll(bits[j] & before)));
+  };
   if (n_ == 2) {
     const uint128 tv = Load128(t);
-    for (int32_t j = 0; j < outputs_; ++j, row += 4) Store128(tv * Load128(row) + Load128(row + 2), z + 2 * j);
+    for (int32_t j = 0; j < outputs_; ++j) {
+      const Limb* row = entry(j);
+      Store128(tv * Load128(row) + Load128(row + 2), z + 2 * j);
+    }
     return;
   }
   if (n_ == 3) {
-    for (int32_t j = 0; j < outputs_; ++j, row += 6, z += 3) MulAdd3(t, row, row + 3, z);
+    for (int32_t j = 0; j < outputs_; ++j, z += 3) {
+      const Limb* row = entry(j);
+      MulAdd3(t, row, row + 3, z);
+    }
     return;
   }
-  for (int32_t j = 0; j < outputs_; ++j, row += stride, z += n_) {
+  for (int32_t j = 0; j < outputs_; ++j, z += n_) {
+    const Limb* row = entry(j);
     std::copy_n(row + n_, n_, z);
     AddProduct(z, t, row, n_);
   }

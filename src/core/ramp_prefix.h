@@ -5,7 +5,11 @@
 // positive iff T is beyond its breakpoint, on the same side for every ramp) and every other ramp
 // is 0 (one exactly at its breakpoint is 0 on either side). So for the point's cut k, row j is
 //   Z_j = T·Σ_{i<k} w_ji·c_i + Σ_{i<k} w_ji·B_i + b_j,
-// two prefix sums tabled per cut: O(1) per row instead of one term per input. Everything is
+// two prefix sums that change only at the row's own nonzeros. They are tabled in blocks of 64
+// cuts: per block and row, the sums at the block's first cut and after each of the row's
+// nonzeros in the block (a table per cut and row would hold rows × ramps entries: ~800 MB for
+// bitextract at 10^7 points), found from a bitmap of the row's nonzeros in the block: O(1) per
+// row instead of one term per input, and a point reads one block of the table. All is
 // computed modulo 2^(64·limbs), the prefix sums included (they need no bound of their own): the
 // caller proves |Z_j| < 2^(64·limbs − 1) for every row and |c_i·T + B_i| below the same for
 // every ramp, so the wrapped values are the exact ones, and the cut is found by binary search
@@ -31,8 +35,9 @@ class RampPrefix {
   /// The table for `layer` (integer weights `weight` per nonzero, biases `bias`) over the ramps
   /// of `ramps` (integer weights and biases over one scale: c_i = ramp_weight, B_i = ramp_bias),
   /// in arithmetic modulo 2^(64·limbs), 2 ≤ limbs ≤ 64; or nothing when the ramps are not all relu
-  /// ramps of one input with slopes of one sign, or when the table (2·(inputs + 1)·outputs
-  /// values of `limbs` limbs) exceeds `max_bytes`.
+  /// ramps of one input with slopes of one sign, or when the table (2·(nonzeros + outputs·blocks)
+  /// values of `limbs` limbs, blocks = inputs/64 + 1, and 16 bytes per row and block) exceeds
+  /// `max_bytes`.
   static std::optional<RampPrefix> Make(const Layer& ramps, const std::vector<Integer>& ramp_weight,
                                         const std::vector<Integer>& ramp_bias, const Layer& layer,
                                         const std::vector<Integer>& weight,
@@ -53,7 +58,11 @@ class RampPrefix {
   int32_t input_ = -1, outputs_ = 0;
   uint32_t n_ = 2;
   std::vector<Limb> c_, b_;    // per ramp, in breakpoint order (positive ones first): n_ limbs
-  std::vector<Limb> table_;    // cut k, row j: P then Q, n_ limbs each, at 2·n_·(k·outputs + j)
+  // Block w, row j at index w·outputs + j: bit i of bits_ is set when the row has a nonzero at
+  // ramp 64·w + i (breakpoint order); its entries (P then Q, n_ limbs each) start at entry
+  // first_ of table_: the sums over the ramps before 64·w, then one after each of those nonzeros.
+  std::vector<uint64_t> bits_, first_;
+  std::vector<Limb> table_;
 };
 
 }  // namespace mnemo::internal
