@@ -12,6 +12,7 @@
 
 #include "mnemo/error.h"
 #include "mnemo/progress.h"
+#include "exact_plans.h"
 #include "ramp_prefix.h"
 
 namespace mnemo {
@@ -1526,17 +1527,42 @@ std::vector<Rational> EvaluateReference(const Network& net, const double* x) {
   return h;
 }
 
+// The plans kept, one per slot (0: the main plan, 1: the outliers'), each with its shape.
+struct internal::ExactPlans::Impl {
+  struct Kept {
+    int e = 0;
+    int64_t bits = -1;
+    std::optional<Plan> plan;
+  };
+  const Network& net;
+  ExactPath path;
+  Kept kept[2];
+
+  // The plan for points of shape (e, bits) in `slot`, built when the kept one has another shape
+  // (freed first: never two plans of a slot at once).
+  const Plan& Get(int slot, int e, int64_t bits) {
+    Kept& k = kept[slot];
+    if (!k.plan || k.e != e || k.bits != bits) {
+      k.plan.reset();
+      k.plan = MakePlan(net, e, bits, path);
+      k.e = e;
+      k.bits = bits;
+    }
+    return *k.plan;
+  }
+};
+
 namespace {
 
 // Evaluates every row under one of at most two plans; `info` receives each plan's output scale
 // and the main plan's kernels, shortcuts and separate rows.
-void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor& visit,
-                      bool progress, ExactPath path, ExactOutputs* info) {
-  MNEMO_CHECK(x.cols() == net.input_dim(), "batch has {} columns, network reads {}", x.cols(),
-              net.input_dim());
+void ForEachWithPlans(internal::ExactPlans::Impl& plans, const RowMatrix& x, const PlanVisitor& visit,
+                      bool progress, ExactOutputs* info) {
+  MNEMO_CHECK(x.cols() == plans.net.input_dim(), "batch has {} columns, network reads {}", x.cols(),
+              plans.net.input_dim());
   Split split = SplitRows(x);
   Progress bar("exact eval", progress ? x.rows() : 0);
-  Plan main = MakePlan(net, split.main_e, split.main_bits, path);
+  const Plan& main = plans.Get(0, split.main_e, split.main_bits);
   for (const LayerPlan& lp : main.layers) {
     info->kernels.push_back(lp.kernel);
     info->shortcut_layers += !lp.partner.empty() || lp.csc;
@@ -1546,7 +1572,7 @@ void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor&
   info->scales.push_back(main.out_scale);
   RunPlan(main, 0, x, split.main, visit, bar, info);
   if (!split.rest.empty()) {
-    Plan rest = MakePlan(net, split.rest_e, split.rest_bits, path);
+    const Plan& rest = plans.Get(1, split.rest_e, split.rest_bits);
     info->scales.push_back(rest.out_scale);
     RunPlan(rest, 1, x, split.rest, visit, bar, info);
   }
@@ -1556,12 +1582,20 @@ void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor&
 
 }  // namespace
 
-void ForEachExactOutput(const Network& net, const RowMatrix& x, const ExactVisitor& visit,
-                        bool progress, ExactPath path) {
+internal::ExactPlans::ExactPlans(const Network& net, ExactPath path)
+    : impl_(new Impl{net, path, {}}) {}
+internal::ExactPlans::~ExactPlans() = default;
+
+void internal::ExactPlans::ForEach(const RowMatrix& x, const ExactVisitor& visit, bool progress) {
   ExactOutputs info;
   ForEachWithPlans(
-      net, x, [&](int64_t row, const Integer* num, int plan) { visit(row, num, info.scales[plan]); },
-      progress, path, &info);
+      *impl_, x, [&](int64_t row, const Integer* num, int plan) { visit(row, num, info.scales[plan]); },
+      progress, &info);
+}
+
+void ForEachExactOutput(const Network& net, const RowMatrix& x, const ExactVisitor& visit,
+                        bool progress, ExactPath path) {
+  internal::ExactPlans(net, path).ForEach(x, visit, progress);
 }
 
 ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress, ExactPath path) {
@@ -1570,13 +1604,14 @@ ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress
   result.cols = net.output_dim();
   result.numerator.resize(size_t(result.rows) * result.cols);
   result.row_scale.assign(result.rows, 0);
+  internal::ExactPlans::Impl plans{net, path, {}};
   ForEachWithPlans(
-      net, x,
+      plans, x,
       [&](int64_t row, const Integer* num, int plan) {
         std::copy_n(num, result.cols, result.numerator.begin() + row * result.cols);
         result.row_scale[row] = uint32_t(plan);
       },
-      progress, path, &result);
+      progress, &result);
   return result;
 }
 
