@@ -14,6 +14,7 @@
 #include "mnemo/construction.h"
 #include "mnemo/decide.h"
 #include "mnemo/evaluate.h"
+#include "src/core/ramp_prefix.h"
 #include "test_util.h"
 
 namespace mnemo {
@@ -203,6 +204,45 @@ TEST(ExactPathTest, RampPrefixEqualsPlainOnBreakpointsAndFallsBack) {
         EXPECT_EQ(prefix, 0) << what << ": a two-term ramp taken as a ramp";
       }
   EXPECT_EQ(kernels, (std::set<ExactKernel>{ExactKernel::kInt128, ExactKernel::kLimbs}));
+}
+
+// The ramp-prefix table per cut (the plain path's check above) and the blocked one (a table per
+// cut over its budget) give the same values at every cut: T at, just before and just after each
+// breakpoint (rounded to an integer), beyond all of them on either side, in 2 to 10 limbs.
+TEST(ExactPathTest, BlockedRampPrefixTableEqualsTheTablePerCut) {
+  Dataset data = LoadDataset("synthetic:ball?n=40&d=3&classes=3&seed=9");
+  const RowMatrix x = data.x.Dense();
+  std::mt19937_64 rng(11);
+  for (int32_t n : {16, 128, 150})
+    for (int sign : {1, -1}) {
+      RampCase rc = MakeRampCase(rng, x, sign, Integer(Pow2(70) + 1), n);
+      const Network net = RampNetwork(rc.layers, rc.widths);
+      const Layer& ramps = net.layers[1];
+      const Layer& table = net.layers[2];
+      for (uint32_t limbs : {2u, 3u, 10u}) {
+        auto per_cut = internal::RampPrefix::Make(ramps, ramps.weight, ramps.bias, table, table.weight,
+                                                  table.bias, limbs, int64_t(1) << 40);
+        const int64_t per_cut_bytes = int64_t(16) * limbs * (n + 1) * table.outputs;
+        auto blocked = internal::RampPrefix::Make(ramps, ramps.weight, ramps.bias, table, table.weight,
+                                                  table.bias, limbs, per_cut_bytes - 1);
+        ASSERT_TRUE(per_cut && blocked);
+        ASSERT_FALSE(per_cut->blocked());
+        ASSERT_TRUE(blocked->blocked());
+        std::vector<Integer> ts = {Integer(0), -Pow2(200), Pow2(200)};
+        for (int32_t i = 0; i < n; ++i) {
+          Integer at;  // ⌊−B_i/c_i⌋
+          mpz_fdiv_q(at.get_mpz_t(), Integer(-ramps.bias[i]).get_mpz_t(), ramps.weight[i].get_mpz_t());
+          for (int d = -1; d <= 1; ++d) ts.push_back(at + d);
+        }
+        std::vector<internal::Limb> t(limbs), a(size_t(limbs) * table.outputs), b(a.size());
+        for (const Integer& v : ts) {
+          internal::ModLimbs(v, limbs, t.data());
+          per_cut->Evaluate(t.data(), a.data());
+          blocked->Evaluate(t.data(), b.data());
+          ASSERT_EQ(a, b) << n << " ramps, sign " << sign << ", " << limbs << " limbs, T = " << ToString(v);
+        }
+      }
+    }
 }
 
 // x → 81 relu neurons → a wide layer (rows of 81 terms: column-major) → 2 identity outputs.
