@@ -1,5 +1,6 @@
 // Tests for mnemo/evaluate.h: the exact path (int64, int128 and mpz kernels) against a direct
-// mpq_class reference evaluator on random networks; the float path; DecodeClass.
+// mpq_class reference evaluator on random networks, also with its plans kept across blocks of
+// inputs of other shapes (src/core/exact_plans.h); the float path; DecodeClass.
 #include "mnemo/evaluate.h"
 
 #include <cmath>
@@ -7,6 +8,8 @@
 #include <set>
 
 #include <gtest/gtest.h>
+
+#include "src/core/exact_plans.h"
 
 namespace mnemo {
 namespace {
@@ -132,6 +135,41 @@ TEST(EvaluateTest, ExactMatchesRationalReferenceOnRandomNetworks) {
   EXPECT_TRUE(seen.count(ExactKernel::kInt64));
   EXPECT_TRUE(seen.count(ExactKernel::kInt128));
   EXPECT_TRUE(seen.count(ExactKernel::kLimbs));
+}
+
+// Blocks of inputs of one shape or another in turn (u8-like integers, 8 fraction bits, 50+
+// fraction bits and growing magnitude, a 1e-300 outlier) through one internal::ExactPlans, as
+// verification's blocks: every block equals the reference, so a kept plan never takes points
+// its bounds do not cover.
+TEST(EvaluateTest, PlansKeptAcrossBlocksOfOtherShapesStayExact) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(-4, 4);
+  for (int trial = 0; trial < 24; ++trial) {
+    const int32_t d = 1 + int32_t(rng() % 3);
+    const Network net = RandomNetwork(rng, d, Magnitude(trial % 4));
+    internal::ExactPlans plans(net);
+    for (int block = 0; block < 7; ++block) {
+      RowMatrix x(16, d);
+      for (int64_t i = 0; i < x.rows(); ++i)
+        for (int32_t j = 0; j < d; ++j)
+          x(i, j) = block % 3 == 0   ? double(int64_t(rng() % 256))
+                    : block % 3 == 1 ? std::ldexp(std::nearbyint(std::ldexp(u(rng), 8)), -8)
+                                     : std::ldexp(u(rng), block);
+      if (block == 4) x(3, 0) = 1e-300;
+      std::vector<Rational> got(size_t(x.rows()) * net.output_dim());
+      plans.ForEach(x, [&](int64_t row, const Integer* num, const Integer& scale) {
+        for (int32_t c = 0; c < net.output_dim(); ++c) got[row * net.output_dim() + c] = Rational(num[c], scale);
+      });
+      for (int64_t i = 0; i < x.rows(); ++i) {
+        const std::vector<Rational> ref = ReferenceEval(net, x.row(i).data());
+        for (int32_t c = 0; c < net.output_dim(); ++c) {
+          Rational g = got[i * net.output_dim() + c];
+          g.canonicalize();
+          ASSERT_EQ(g, ref[c]) << "trial " << trial << " block " << block << " row " << i;
+        }
+      }
+    }
+  }
 }
 
 // One layer x → w·x + 1 with a chosen |w|: the kernel follows the proven bound.

@@ -1,8 +1,9 @@
 // The exact path with its shortcuts (ExactPath::kShortcuts: paired step ramps taken as
 // constants, column-major wide layers, sign-first shared rows) against the plain exact path:
 // identical outputs and decisions on networks of every construction, on deep bit-extraction
-// networks, and on mutants whose pre-activations are exactly 0 or ±2^-80 at a data point (the
-// relu boundary, where a pair may or may not be taken). The ramp-prefix kernel (a layer over
+// networks, on wide layers with weights within and beyond int64, and on mutants whose
+// pre-activations are exactly 0 or ±2^-80 at a data point (the relu boundary, where a pair may
+// or may not be taken). The ramp-prefix kernel (a layer over
 // ramps of one input) on hand-made ramp layers with breakpoints exactly at data points, and its
 // fallbacks (slopes of both signs, a ramp of two inputs).
 #include <map>
@@ -14,6 +15,7 @@
 #include "mnemo/construction.h"
 #include "mnemo/decide.h"
 #include "mnemo/evaluate.h"
+#include "src/core/ramp_prefix.h"
 #include "test_util.h"
 
 namespace mnemo {
@@ -139,8 +141,9 @@ struct RampCase {
   std::vector<int32_t> widths;
 };
 
-RampCase MakeRampCase(std::mt19937_64& rng, const RowMatrix& x, int sign, const Integer& scale) {
-  const int32_t d = int32_t(x.cols()), n = 16, out = 6;
+RampCase MakeRampCase(std::mt19937_64& rng, const RowMatrix& x, int sign, const Integer& scale,
+                      int32_t n) {
+  const int32_t d = int32_t(x.cols()), out = 6;
   RampCase rc;
   rc.widths = {d, 2, n, out, 2};
   Ramps in;  // t = x_0 + 2·x_1 − x_2 / 4, and a second input for the mutants
@@ -174,29 +177,73 @@ TEST(ExactPathTest, RampPrefixEqualsPlainOnBreakpointsAndFallsBack) {
   RowMatrix x = data.x.Dense();
   for (int r = 0; r < 20; ++r)  // coarse values: t lands exactly on breakpoints
     for (int j = 0; j < 3; ++j) x(r, j) = std::ldexp(std::nearbyint(std::ldexp(x(r, j), 4)), -4);
+  x.row(38) << -4, -4, 4;  // beyond every breakpoint, on either side: the cut after every ramp
+  x.row(39) << 4, 4, -4;
   std::mt19937_64 rng(3);
   std::set<ExactKernel> kernels;  // of the ramp-prefix layer: int128 and limbs
-  for (int sign : {1, -1})
-    for (const Integer& scale : {Integer(1), Integer(Pow2(70) + 1), Integer(Pow2(300) - 1)}) {
-      RampCase rc = MakeRampCase(rng, x, sign, scale);
-      const std::string what = fmt::format("slopes of sign {}, scale {}", sign, ToString(scale));
-      int64_t prefix = 0;
-      ExpectPathsAgree(RampNetwork(rc.layers, rc.widths), x, what, &prefix);
-      EXPECT_EQ(prefix, 1) << what << ": the ramp-prefix kernel did not run";
-      kernels.insert(EvaluateExact(RampNetwork(rc.layers, rc.widths), x).kernels[2]);
-      // Fallbacks, still equal to the plain path: a slope of the other sign, a ramp with two terms.
-      RampCase mixed = rc;
-      mixed.layers[1].entries[5].value *= -1;
-      prefix = 0;
-      ExpectPathsAgree(RampNetwork(mixed.layers, mixed.widths), x, what + ", one slope flipped", &prefix);
-      EXPECT_EQ(prefix, 0) << what << ": mixed slopes taken as ramps";
-      RampCase two = rc;
-      two.layers[1].entries.push_back({7, 1, Rational(1, 2)});
-      prefix = 0;
-      ExpectPathsAgree(RampNetwork(two.layers, two.widths), x, what + ", a ramp of two inputs", &prefix);
-      EXPECT_EQ(prefix, 0) << what << ": a two-term ramp taken as a ramp";
-    }
+  // Ramps: 16 (the table in one block of 64 cuts), 128 (in three, the last only the cut after
+  // every ramp), 150 (in three).
+  for (int32_t n : {16, 128, 150})
+    for (int sign : {1, -1})
+      for (const Integer& scale : {Integer(1), Integer(Pow2(70) + 1), Integer(Pow2(300) - 1)}) {
+        RampCase rc = MakeRampCase(rng, x, sign, scale, n);
+        const std::string what = fmt::format("{} ramps, slopes of sign {}, scale {}", n, sign, ToString(scale));
+        int64_t prefix = 0;
+        ExpectPathsAgree(RampNetwork(rc.layers, rc.widths), x, what, &prefix);
+        EXPECT_EQ(prefix, 1) << what << ": the ramp-prefix kernel did not run";
+        kernels.insert(EvaluateExact(RampNetwork(rc.layers, rc.widths), x).kernels[2]);
+        // Fallbacks, still equal to the plain path: a slope of the other sign, a ramp with two terms.
+        RampCase mixed = rc;
+        mixed.layers[1].entries[5].value *= -1;
+        prefix = 0;
+        ExpectPathsAgree(RampNetwork(mixed.layers, mixed.widths), x, what + ", one slope flipped", &prefix);
+        EXPECT_EQ(prefix, 0) << what << ": mixed slopes taken as ramps";
+        RampCase two = rc;
+        two.layers[1].entries.push_back({7, 1, Rational(1, 2)});
+        prefix = 0;
+        ExpectPathsAgree(RampNetwork(two.layers, two.widths), x, what + ", a ramp of two inputs", &prefix);
+        EXPECT_EQ(prefix, 0) << what << ": a two-term ramp taken as a ramp";
+      }
   EXPECT_EQ(kernels, (std::set<ExactKernel>{ExactKernel::kInt128, ExactKernel::kLimbs}));
+}
+
+// The ramp-prefix table per cut (the plain path's check above) and the blocked one (a table per
+// cut over its budget) give the same values at every cut: T at, just before and just after each
+// breakpoint (rounded to an integer), beyond all of them on either side, in 2 to 10 limbs.
+TEST(ExactPathTest, BlockedRampPrefixTableEqualsTheTablePerCut) {
+  Dataset data = LoadDataset("synthetic:ball?n=40&d=3&classes=3&seed=9");
+  const RowMatrix x = data.x.Dense();
+  std::mt19937_64 rng(11);
+  for (int32_t n : {16, 128, 150})
+    for (int sign : {1, -1}) {
+      RampCase rc = MakeRampCase(rng, x, sign, Integer(Pow2(70) + 1), n);
+      const Network net = RampNetwork(rc.layers, rc.widths);
+      const Layer& ramps = net.layers[1];
+      const Layer& table = net.layers[2];
+      for (uint32_t limbs : {2u, 3u, 10u}) {
+        auto per_cut = internal::RampPrefix::Make(ramps, ramps.weight, ramps.bias, table, table.weight,
+                                                  table.bias, limbs, int64_t(1) << 40);
+        const int64_t per_cut_bytes = int64_t(16) * limbs * (n + 1) * table.outputs;
+        auto blocked = internal::RampPrefix::Make(ramps, ramps.weight, ramps.bias, table, table.weight,
+                                                  table.bias, limbs, per_cut_bytes - 1);
+        ASSERT_TRUE(per_cut && blocked);
+        ASSERT_FALSE(per_cut->blocked());
+        ASSERT_TRUE(blocked->blocked());
+        std::vector<Integer> ts = {Integer(0), -Pow2(200), Pow2(200)};
+        for (int32_t i = 0; i < n; ++i) {
+          Integer at;  // ⌊−B_i/c_i⌋
+          mpz_fdiv_q(at.get_mpz_t(), Integer(-ramps.bias[i]).get_mpz_t(), ramps.weight[i].get_mpz_t());
+          for (int d = -1; d <= 1; ++d) ts.push_back(at + d);
+        }
+        std::vector<internal::Limb> t(limbs), a(size_t(limbs) * table.outputs), b(a.size());
+        for (const Integer& v : ts) {
+          internal::ModLimbs(v, limbs, t.data());
+          per_cut->Evaluate(t.data(), a.data());
+          blocked->Evaluate(t.data(), b.data());
+          ASSERT_EQ(a, b) << n << " ramps, sign " << sign << ", " << limbs << " limbs, T = " << ToString(v);
+        }
+      }
+    }
 }
 
 // x → 81 relu neurons → a wide layer (rows of 81 terms: column-major) → 2 identity outputs.
@@ -325,6 +372,23 @@ TEST(ExactPathTest, NarrowKernelEqualsPlainOnPowerOfTwoWeights) {
   }
   EXPECT_GT(limb_layers, 12) << "the networks have too few multi-limb layers";
   EXPECT_GT(relays, 0) << "the narrow kernel did not run";
+}
+
+// The wide layer's weights times 2^70 (beyond int64: the column-major limbs, int128 values and
+// bit lengths instead of int64 weights) and as they are (int64), against the plain path.
+TEST(ExactPathTest, ColumnMajorLayerEqualsPlainWithWeightsBeyondInt64) {
+  Dataset data = LoadDataset("synthetic:ball?n=60&d=3&classes=3&seed=4");
+  const RowMatrix x = data.x.Dense();
+  std::mt19937_64 rng(6);
+  for (int64_t threshold : {2, 0}) {
+    Network net = WideNetwork(rng, 3, Rational(threshold), Activation::kRelu);
+    for (Integer& w : net.layers[1].weight) w <<= 70;
+    for (Integer& b : net.layers[1].bias) b <<= 70;
+    const std::string what = fmt::format("weights × 2^70, threshold {}", threshold);
+    EXPECT_GT(ExpectPathsAgree(net, x, what), 0) << what << ": the wide layer is not column-major";
+    std::mt19937_64 mutants(threshold);
+    ExpectMutantsAgree(net, x, what, mutants);
+  }
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "mnemo/error.h"
 #include "mnemo/progress.h"
+#include "exact_plans.h"
 #include "ramp_prefix.h"
 
 namespace mnemo {
@@ -121,9 +122,11 @@ struct LayerPlan {
   std::vector<int64_t> pclog;
   std::vector<int128> pc_small;
   bool pairs_always = false;  // the layer below is the identity: no relu cuts a pair
-  // Wide layers (a row of more than kPairRow terms: one-hot table lookups) also keep their
-  // weights column by column (col_ptr, row; csc_wlog, csc_small as wlog, w_small), so that the
-  // per-point bounds and the int128 sums visit only the nonzero activations.
+  // Wide layers (a row of more than kPairRow terms: one-hot table lookups) keep their weights
+  // column by column only (col_ptr, row; csc_wlog, csc_small, csc_wl as wlog, w_small, wl, or
+  // csc64 alone when every weight fits int64), so that the per-point bounds and the sums visit
+  // only the nonzero activations; their row-major arrays (row_ptr, col, wl, wlog, w_small) stay
+  // empty (FillColumns).
   bool csc = false;
   std::vector<int64_t> csc_wlog;
   // When every bias fits int128: per row the activation of its bias alone, the output of a row
@@ -134,8 +137,10 @@ struct LayerPlan {
   // point (DenseColumnLayer).
   std::vector<int64_t> col_wlog;
   int64_t max_bbits = 0, max_row_lg = 0;
-  std::vector<int64_t> csc64;  // csc_small when every weight fits int64 (else empty): half
-                               // the memory, one 64×64-bit product per term of an int64 activation
+  // Every weight of the layer |w| ≤ 2^62: csc64 is the one copy of the weights (12 bytes per
+  // nonzero with row; ⌈log2 |w|⌉ is taken from it per term) and csc_wlog, csc_small, csc_wl are
+  // empty; else csc64 is empty.
+  std::vector<int64_t> csc64;
   std::vector<int128> csc_small;
   std::vector<WeightLimbs> csc_wl;
   std::vector<Limb> pool;           // magnitudes, then (index, limb) pairs of weights
@@ -205,20 +210,25 @@ InputPlan MakeInputPlan(const Network& net, int e, int64_t x_bits, Integer* scal
   return ip;
 }
 
-// Divides the weights, scaled biases and (for relu/identity) the new scale by their gcd: the
-// activations keep their value over a scale g times smaller.
-void DivideCommonFactor(Activation::Kind act, std::vector<Integer>* weight,
-                        std::vector<Integer>* bias, Integer* new_scale) {
-  Integer g = act == Activation::kStep ? Integer(0) : *new_scale;
-  for (const Integer& w : *weight) {
-    if (g == 1) return;
+// The gcd g of the weights, scaled biases and (for relu/identity) the new scale; dividing them
+// all by g > 1 keeps the activations' values over a scale g times smaller.
+Integer CommonFactor(Activation::Kind act, const std::vector<Integer>& weight,
+                     const std::vector<Integer>& bias, const Integer& new_scale) {
+  Integer g = act == Activation::kStep ? Integer(0) : new_scale;
+  for (const Integer& w : weight) {
+    if (g == 1) return g;
     mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), w.get_mpz_t());
   }
-  for (const Integer& b : *bias) {
-    if (g == 1) return;
+  for (const Integer& b : bias) {
+    if (g == 1) return g;
     mpz_gcd(g.get_mpz_t(), g.get_mpz_t(), b.get_mpz_t());
   }
-  if (g <= 1) return;
+  return g;
+}
+
+// Divides by g > 1 (CommonFactor).
+void DivideCommonFactor(const Integer& g, Activation::Kind act, std::vector<Integer>* weight,
+                        std::vector<Integer>* bias, Integer* new_scale) {
   for (Integer& w : *weight) mpz_divexact(w.get_mpz_t(), w.get_mpz_t(), g.get_mpz_t());
   for (Integer& b : *bias) mpz_divexact(b.get_mpz_t(), b.get_mpz_t(), g.get_mpz_t());
   if (act != Activation::kStep) mpz_divexact(new_scale->get_mpz_t(), new_scale->get_mpz_t(), g.get_mpz_t());
@@ -275,17 +285,23 @@ std::vector<int32_t> SharedRows(const Layer& layer, const std::vector<Integer>& 
   return shared;
 }
 
-void FillLimbWeights(const Layer& layer, const std::vector<Integer>& weight,
-                     const std::vector<Integer>& bias, LayerPlan* lp) {
-  lp->row_ptr = layer.row_ptr;
-  lp->col = layer.col;
-  lp->wl.resize(weight.size());
-  for (size_t p = 0; p < weight.size(); ++p) {
-    lp->wl[p].negative = weight[p] < 0;
-    AppendMagnitude(weight[p], &lp->pool, &lp->wl[p].mag_off, &lp->wl[p].mag_len);
-    lp->wlog.push_back(weight[p] == 0 ? -1 : CeilLog2(weight[p]));
-    lp->w_small.push_back(Bits(weight[p]) <= 126 ? ToInt128(weight[p]) : 0);
+// The (index, limb) pairs of the nonzero limbs of a weight's magnitude (in the pool), for
+// MulAccumulate.
+void AppendNonzeroLimbs(WeightLimbs* wl, std::vector<Limb>* pool) {
+  wl->nz_off = uint32_t(pool->size());
+  for (uint32_t i = 0; i < wl->mag_len; ++i) {
+    Limb v = (*pool)[wl->mag_off + i];
+    if (v == 0) continue;
+    pool->push_back(i);
+    pool->push_back(v);
+    ++wl->nz_len;
   }
+}
+
+// The multi-limb kernel's per-row data: every bias's limbs, its bit length and int128 value,
+// ⌈log2(terms + 1)⌉, and the rows with shared terms.
+void FillRows(const Layer& layer, const std::vector<Integer>& weight, const std::vector<Integer>& bias,
+              LayerPlan* lp) {
   lp->bl.resize(bias.size());
   for (size_t j = 0; j < bias.size(); ++j) {
     lp->bl[j].negative = bias[j] < 0;
@@ -299,16 +315,21 @@ void FillLimbWeights(const Layer& layer, const std::vector<Integer>& weight,
   }
   lp->shared = SharedRows(layer, weight);
   for (int32_t j = 0; j < layer.outputs; ++j) lp->any_shared = lp->any_shared || lp->shared[j] != j;
-  for (WeightLimbs& wl : lp->wl) {
-    wl.nz_off = uint32_t(lp->pool.size());
-    for (uint32_t i = 0; i < wl.mag_len; ++i) {
-      Limb v = lp->pool[wl.mag_off + i];
-      if (v == 0) continue;
-      lp->pool.push_back(i);
-      lp->pool.push_back(v);
-      ++wl.nz_len;
-    }
+}
+
+void FillLimbWeights(const Layer& layer, const std::vector<Integer>& weight,
+                     const std::vector<Integer>& bias, LayerPlan* lp) {
+  lp->row_ptr = layer.row_ptr;
+  lp->col = layer.col;
+  lp->wl.resize(weight.size());
+  for (size_t p = 0; p < weight.size(); ++p) {
+    lp->wl[p].negative = weight[p] < 0;
+    AppendMagnitude(weight[p], &lp->pool, &lp->wl[p].mag_off, &lp->wl[p].mag_len);
+    lp->wlog.push_back(weight[p] == 0 ? -1 : CeilLog2(weight[p]));
+    lp->w_small.push_back(Bits(weight[p]) <= 126 ? ToInt128(weight[p]) : 0);
   }
+  FillRows(layer, weight, bias, lp);
+  for (WeightLimbs& wl : lp->wl) AppendNonzeroLimbs(&wl, &lp->pool);
 }
 
 // CSC order of the layer's nonzeros: perm[p] is the CSR index of CSC position p.
@@ -345,7 +366,8 @@ ExactKernel ChooseKernel(const std::vector<Integer>& weight, const std::vector<I
 struct Below {
   const LayerPlan* plan = nullptr;
   const Layer* layer = nullptr;
-  std::vector<Integer> weight, bias;
+  const std::vector<Integer>* weight = nullptr;  // layer->weight, or `divided`
+  std::vector<Integer> divided, bias;
 };
 
 // The largest table of prefix sums a ramp-prefix layer may use (per plan).
@@ -365,7 +387,7 @@ std::optional<internal::RampPrefix> MakePrefix(const Layer& layer, const std::ve
   for (int64_t b : in_bits) top = std::max(top, b);
   for (int64_t b : z_bits) top = std::max(top, b);
   const uint32_t limbs = uint32_t(std::max<int64_t>(2, (top + 1 + 63) / 64));
-  return internal::RampPrefix::Make(*below.layer, below.weight, below.bias, layer, weight, bias, limbs,
+  return internal::RampPrefix::Make(*below.layer, *below.weight, below.bias, layer, weight, bias, limbs,
                                     kPrefixTableBytes);
 }
 
@@ -406,27 +428,53 @@ void FindPairs(const Layer& layer, const std::vector<Integer>& weight, const Bel
   }
 }
 
-// The column-major copy of a wide layer's limb weights (LayerPlan::csc), when nothing pairs.
-void FillColumns(const Layer& layer, LayerPlan* lp) {
+// ⌈log2 |w|⌉ of nonzero p of a column-major layer (−1 for w = 0).
+inline int64_t CscLog(const LayerPlan& lp, int64_t p) {
+  if (lp.csc64.empty()) return lp.csc_wlog[p];
+  const uint64_t a = lp.csc64[p] < 0 ? -uint64_t(lp.csc64[p]) : uint64_t(lp.csc64[p]);
+  return a == 0 ? -1 : a == 1 ? 0 : 64 - __builtin_clzll(a - 1);
+}
+
+// The weights of a column-major layer in CSC order (LayerPlan::csc): int64 alone when every
+// |w| ≤ 2^62, else ⌈log2 |w|⌉, int128 value and limbs.
+void FillColumnWeights(const std::vector<Integer>& weight, const std::vector<int64_t>& perm,
+                       LayerPlan* lp) {
+  if (std::all_of(weight.begin(), weight.end(), [](const Integer& w) { return w == 0 || CeilLog2(w) <= 62; })) {
+    lp->csc64.reserve(perm.size());
+    for (int64_t p : perm) lp->csc64.push_back(weight[p].get_si());
+    return;
+  }
+  lp->csc_wl.resize(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) {
+    const Integer& w = weight[perm[i]];
+    lp->csc_wlog.push_back(w == 0 ? -1 : CeilLog2(w));
+    lp->csc_small.push_back(Bits(w) <= 126 ? ToInt128(w) : 0);
+    lp->csc_wl[i].negative = w < 0;
+    AppendMagnitude(w, &lp->pool, &lp->csc_wl[i].mag_off, &lp->csc_wl[i].mag_len);
+    AppendNonzeroLimbs(&lp->csc_wl[i], &lp->pool);
+  }
+}
+
+// A wide layer (a row of more than kPairRow terms) where nothing pairs is kept column by
+// column only (LayerPlan::csc): its kernels never read the row-major weights. False (nothing
+// filled) for any other layer.
+bool FillColumns(const Layer& layer, const std::vector<Integer>& weight, const std::vector<Integer>& bias,
+                 LayerPlan* lp) {
   int64_t widest = 0;
   for (int32_t j = 0; j < layer.outputs; ++j) widest = std::max(widest, layer.row_ptr[j + 1] - layer.row_ptr[j]);
-  if (widest <= kPairRow || !lp->partner.empty()) return;
+  if (widest <= kPairRow || !lp->partner.empty()) return false;
   lp->csc = true;
-  for (int64_t p : MakeCsc(layer, lp)) {
-    lp->csc_wlog.push_back(lp->wlog[p]);
-    lp->csc_small.push_back(lp->w_small[p]);
-    lp->csc_wl.push_back(lp->wl[p]);
-  }
-  if (!std::all_of(lp->bbits.begin(), lp->bbits.end(), [](int64_t b) { return b <= 126; })) return;
+  FillRows(layer, weight, bias, lp);
+  FillColumnWeights(weight, MakeCsc(layer, lp), lp);
+  if (!std::all_of(lp->bbits.begin(), lp->bbits.end(), [](int64_t b) { return b <= 126; })) return true;
   for (int32_t j = 0; j < layer.outputs; ++j) lp->idle.push_back(Activate(lp->act, lp->b_small[j]));
   lp->col_wlog.assign(layer.inputs, -1);
   for (int32_t k = 0; k < layer.inputs; ++k)
     for (int64_t p = lp->col_ptr[k]; p < lp->col_ptr[k + 1]; ++p)
-      lp->col_wlog[k] = std::max(lp->col_wlog[k], lp->csc_wlog[p]);
+      lp->col_wlog[k] = std::max(lp->col_wlog[k], CscLog(*lp, p));
   lp->max_bbits = *std::max_element(lp->bbits.begin(), lp->bbits.end());
   lp->max_row_lg = *std::max_element(lp->row_lg.begin(), lp->row_lg.end());
-  if (std::all_of(lp->csc_wlog.begin(), lp->csc_wlog.end(), [](int64_t l) { return l <= 62; }))  // |w| ≤ 2^62
-    lp->csc64.assign(lp->csc_small.begin(), lp->csc_small.end());
+  return true;
 }
 
 // The relay rows of a narrow multi-limb layer (LayerPlan::relay).
@@ -474,10 +522,10 @@ void FillKernel(const Layer& layer, const std::vector<Integer>& weight, const st
       for (const Integer& b : bias) lp->b128.push_back(ToInt128(b));
       break;
     case ExactKernel::kLimbs:
-      FillLimbWeights(layer, weight, bias, lp);
       if (shortcuts && below.plan) FindPairs(layer, weight, below, lp);
-      if (shortcuts) FillColumns(layer, lp);
-      if (shortcuts && !lp->csc) FindNarrow(layer, weight, bias, lp);
+      if (shortcuts && FillColumns(layer, weight, bias, lp)) break;
+      FillLimbWeights(layer, weight, bias, lp);
+      if (shortcuts) FindNarrow(layer, weight, bias, lp);
       break;
   }
 }
@@ -489,17 +537,24 @@ LayerPlan MakeLayerPlan(const Layer& layer, std::vector<int64_t>* bits, Integer*
   lp.act = layer.activation.kind;
   lp.in = layer.inputs;
   lp.out = layer.outputs;
-  std::vector<Integer> weight = layer.weight;
   std::vector<Integer> bias(layer.outputs);
   for (int32_t j = 0; j < layer.outputs; ++j) bias[j] = layer.bias[j] * *scale;
   Integer new_scale = *scale * layer.denominator;
-  DivideCommonFactor(lp.act, &weight, &bias, &new_scale);
+  // The weights are copied only when they are divided (a copy is 48 bytes per weight).
+  std::vector<Integer> divided;
+  const Integer g = CommonFactor(lp.act, layer.weight, bias, new_scale);
+  if (g > 1) {
+    divided = layer.weight;
+    DivideCommonFactor(g, lp.act, &divided, &bias, &new_scale);
+  }
+  const std::vector<Integer>& weight = g > 1 ? divided : layer.weight;
   std::vector<int64_t> z_bits = OutputBounds(layer, weight, bias, *bits);
   if (shortcuts) lp.prefix = MakePrefix(layer, weight, bias, *bits, z_bits, *below);
   if (lp.prefix) lp.kernel = lp.prefix->limbs() == 2 ? ExactKernel::kInt128 : ExactKernel::kLimbs;
   else FillKernel(layer, weight, bias, *bits, z_bits, *below, shortcuts, &lp);
   below->layer = &layer;
-  below->weight = std::move(weight);
+  below->divided = std::move(divided);
+  below->weight = g > 1 ? &below->divided : &layer.weight;
   below->bias = std::move(bias);
   if (lp.act == Activation::kStep) {
     bits->assign(layer.outputs, 1);
@@ -977,6 +1032,16 @@ void SharedSums(const LayerPlan& lp, const std::vector<uint32_t>& len, Workspace
   }
 }
 
+// z ± w·h modulo 2^(64n) for a weight |w| < 2^63 (LayerPlan::csc64): MulAccumulate of a
+// one-limb magnitude.
+inline void MulAccumulate64(Limb* z, uint32_t n, int64_t w, const Limb* h, uint32_t nh, bool h_negative) {
+  if (w == 0) return;
+  const bool neg = (w < 0) != h_negative;
+  const uint32_t len = std::min(nh, n);
+  const Limb c = AddMul1(z, h, len, w < 0 ? -uint64_t(w) : uint64_t(w), neg);
+  Propagate(z, len, n, c, neg);
+}
+
 // The wide rows of a column-major layer: their terms added column by column over the nonzero
 // activations, into the shared sum of their group or (no shared rows) into the row itself,
 // which holds its bias already; then the shared sums to sign and magnitude.
@@ -997,6 +1062,10 @@ void ColumnBigRows(const LayerPlan& lp, const std::vector<uint32_t>& len, Worksp
         if (len[j] <= 2) continue;
         z = ws.za.data() + ws.zoff[j];
         n = len[j];
+      }
+      if (!lp.csc64.empty()) {
+        MulAccumulate64(z, n, lp.csc64[p], h, ws.hlen[k], sk < 0);
+        continue;
       }
       const WeightLimbs& w = lp.csc_wl[p];
       MulAccumulate(z, n, lp.pool.data(), w, h, ws.hlen[k], w.negative != (sk < 0));
@@ -1049,8 +1118,9 @@ void ColumnSums(const LayerPlan& lp, Workspace& ws) {
         ws.acc[j] = 0;
         ws.touched.push_back(j);
       }
-      if (lp.csc_wlog[p] >= 0) ws.term_top[j] = std::max(ws.term_top[j], hb + lp.csc_wlog[p]);
-      ws.acc[j] += uint128(lp.csc_small[p]) * v;
+      const int64_t wlog = CscLog(lp, p);
+      if (wlog >= 0) ws.term_top[j] = std::max(ws.term_top[j], hb + wlog);
+      ws.acc[j] += uint128(lp.csc64.empty() ? lp.csc_small[p] : int128(lp.csc64[p])) * v;
     }
   }
 }
@@ -1095,6 +1165,8 @@ bool DenseColumnLayer(const LayerPlan& lp, Workspace& ws) {
     if (!lp.csc64.empty() && int128(v) == int128(int64_t(v))) {  // one 64×64-bit product per term
       const int64_t v64 = int64_t(v);
       for (int64_t p = begin; p < end; ++p) z[lp.row[p]] += uint128(int128(lp.csc64[p]) * v64);
+    } else if (!lp.csc64.empty()) {
+      for (int64_t p = begin; p < end; ++p) z[lp.row[p]] += uint128(int128(lp.csc64[p])) * v;
     } else {
       for (int64_t p = begin; p < end; ++p) z[lp.row[p]] += uint128(lp.csc_small[p]) * v;
     }
@@ -1526,17 +1598,42 @@ std::vector<Rational> EvaluateReference(const Network& net, const double* x) {
   return h;
 }
 
+// The plans kept, one per slot (0: the main plan, 1: the outliers'), each with its shape.
+struct internal::ExactPlans::Impl {
+  struct Kept {
+    int e = 0;
+    int64_t bits = -1;
+    std::optional<Plan> plan;
+  };
+  const Network& net;
+  ExactPath path;
+  Kept kept[2];
+
+  // The plan for points of shape (e, bits) in `slot`, built when the kept one has another shape
+  // (freed first: never two plans of a slot at once).
+  const Plan& Get(int slot, int e, int64_t bits) {
+    Kept& k = kept[slot];
+    if (!k.plan || k.e != e || k.bits != bits) {
+      k.plan.reset();
+      k.plan = MakePlan(net, e, bits, path);
+      k.e = e;
+      k.bits = bits;
+    }
+    return *k.plan;
+  }
+};
+
 namespace {
 
 // Evaluates every row under one of at most two plans; `info` receives each plan's output scale
 // and the main plan's kernels, shortcuts and separate rows.
-void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor& visit,
-                      bool progress, ExactPath path, ExactOutputs* info) {
-  MNEMO_CHECK(x.cols() == net.input_dim(), "batch has {} columns, network reads {}", x.cols(),
-              net.input_dim());
+void ForEachWithPlans(internal::ExactPlans::Impl& plans, const RowMatrix& x, const PlanVisitor& visit,
+                      bool progress, ExactOutputs* info) {
+  MNEMO_CHECK(x.cols() == plans.net.input_dim(), "batch has {} columns, network reads {}", x.cols(),
+              plans.net.input_dim());
   Split split = SplitRows(x);
   Progress bar("exact eval", progress ? x.rows() : 0);
-  Plan main = MakePlan(net, split.main_e, split.main_bits, path);
+  const Plan& main = plans.Get(0, split.main_e, split.main_bits);
   for (const LayerPlan& lp : main.layers) {
     info->kernels.push_back(lp.kernel);
     info->shortcut_layers += !lp.partner.empty() || lp.csc;
@@ -1546,7 +1643,7 @@ void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor&
   info->scales.push_back(main.out_scale);
   RunPlan(main, 0, x, split.main, visit, bar, info);
   if (!split.rest.empty()) {
-    Plan rest = MakePlan(net, split.rest_e, split.rest_bits, path);
+    const Plan& rest = plans.Get(1, split.rest_e, split.rest_bits);
     info->scales.push_back(rest.out_scale);
     RunPlan(rest, 1, x, split.rest, visit, bar, info);
   }
@@ -1556,12 +1653,20 @@ void ForEachWithPlans(const Network& net, const RowMatrix& x, const PlanVisitor&
 
 }  // namespace
 
-void ForEachExactOutput(const Network& net, const RowMatrix& x, const ExactVisitor& visit,
-                        bool progress, ExactPath path) {
+internal::ExactPlans::ExactPlans(const Network& net, ExactPath path)
+    : impl_(new Impl{net, path, {}}) {}
+internal::ExactPlans::~ExactPlans() = default;
+
+void internal::ExactPlans::ForEach(const RowMatrix& x, const ExactVisitor& visit, bool progress) {
   ExactOutputs info;
   ForEachWithPlans(
-      net, x, [&](int64_t row, const Integer* num, int plan) { visit(row, num, info.scales[plan]); },
-      progress, path, &info);
+      *impl_, x, [&](int64_t row, const Integer* num, int plan) { visit(row, num, info.scales[plan]); },
+      progress, &info);
+}
+
+void ForEachExactOutput(const Network& net, const RowMatrix& x, const ExactVisitor& visit,
+                        bool progress, ExactPath path) {
+  internal::ExactPlans(net, path).ForEach(x, visit, progress);
 }
 
 ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress, ExactPath path) {
@@ -1570,13 +1675,14 @@ ExactOutputs EvaluateExact(const Network& net, const RowMatrix& x, bool progress
   result.cols = net.output_dim();
   result.numerator.resize(size_t(result.rows) * result.cols);
   result.row_scale.assign(result.rows, 0);
+  internal::ExactPlans::Impl plans{net, path, {}};
   ForEachWithPlans(
-      net, x,
+      plans, x,
       [&](int64_t row, const Integer* num, int plan) {
         std::copy_n(num, result.cols, result.numerator.begin() + row * result.cols);
         result.row_scale[row] = uint32_t(plan);
       },
-      progress, path, &result);
+      progress, &result);
   return result;
 }
 

@@ -65,51 +65,106 @@ std::optional<RampPrefix> RampPrefix::Make(const Layer& ramps, const std::vector
   int sign = 0;
   const int32_t t = RampInput(ramps, ramp_weight, &sign);
   const int32_t n = layer.inputs, out = layer.outputs;
-  const size_t stride = 2 * size_t(limbs);  // one (P, Q) entry
+  const double entry = 16.0 * limbs, blocks = double(n / 64 + 1);  // bytes of one (P, Q) entry
+  const bool per_cut = entry * (double(n) + 1) * out <= double(max_bytes);
   if (t < 0 || ramps.outputs != n || limbs < 2 || limbs > kMaxLimbs ||
-      double(stride) * 8 * (double(n) + 1) * out > double(max_bytes))
+      (!per_cut && entry * (double(layer.nonzeros()) + out * blocks) + 16 * blocks * out > double(max_bytes)))
     return std::nullopt;
   // Ramp a comes before ramp b when it turns positive first: with c_a, c_b of one sign,
   // −B_a/c_a is beyond −B_b/c_b in the direction of sign iff sign·(B_a·c_b − B_b·c_a) > 0.
   const std::vector<Integer>& c = ramp_weight;  // ramps have one nonzero per row: index = row
-  std::vector<int32_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+  Columns cols;
+  cols.order.resize(n);
+  std::iota(cols.order.begin(), cols.order.end(), 0);
+  std::stable_sort(cols.order.begin(), cols.order.end(), [&](int32_t a, int32_t b) {
     return sign * sgn(Integer(ramp_bias[a] * c[b] - ramp_bias[b] * c[a])) > 0;
   });
-  // Columns of `layer`: the rows and weights that read input i.
-  std::vector<int64_t> col_ptr(size_t(n) + 1, 0);
-  for (int32_t k : layer.col) ++col_ptr[k + 1];
-  std::partial_sum(col_ptr.begin(), col_ptr.end(), col_ptr.begin());
-  std::vector<int64_t> fill(col_ptr.begin(), col_ptr.end() - 1);
-  std::vector<std::pair<int32_t, int64_t>> entries(layer.col.size());  // (row, CSR index)
+  cols.col_ptr.assign(size_t(n) + 1, 0);
+  for (int32_t k : layer.col) ++cols.col_ptr[k + 1];
+  std::partial_sum(cols.col_ptr.begin(), cols.col_ptr.end(), cols.col_ptr.begin());
+  std::vector<int64_t> fill(cols.col_ptr.begin(), cols.col_ptr.end() - 1);
+  cols.entries.resize(layer.col.size());
   for (int32_t j = 0; j < out; ++j)
-    for (int64_t p = layer.row_ptr[j]; p < layer.row_ptr[j + 1]; ++p) entries[fill[layer.col[p]]++] = {j, p};
+    for (int64_t p = layer.row_ptr[j]; p < layer.row_ptr[j + 1]; ++p) cols.entries[fill[layer.col[p]]++] = {j, p};
   RampPrefix rp;
   rp.input_ = t;
   rp.outputs_ = out;
   rp.n_ = limbs;
-  rp.table_.assign(stride * (size_t(n) + 1) * out, 0);
   rp.c_.resize(size_t(n) * limbs);
   rp.b_.resize(size_t(n) * limbs);
-  for (int32_t j = 0; j < out; ++j) ModLimbs(bias[j], limbs, rp.table_.data() + stride * j + limbs);
-  std::vector<Limb> w(limbs);
   for (int32_t pos = 0; pos < n; ++pos) {
-    const int32_t i = order[pos];
-    Limb* ci = rp.c_.data() + size_t(pos) * limbs;
-    Limb* bi = rp.b_.data() + size_t(pos) * limbs;
-    ModLimbs(c[i], limbs, ci);
-    ModLimbs(ramp_bias[i], limbs, bi);
-    Limb* next = rp.table_.data() + stride * (size_t(pos) + 1) * out;
+    ModLimbs(c[cols.order[pos]], limbs, rp.c_.data() + size_t(pos) * limbs);
+    ModLimbs(ramp_bias[cols.order[pos]], limbs, rp.b_.data() + size_t(pos) * limbs);
+  }
+  if (per_cut) rp.FillPerCut(cols, weight, bias);
+  else rp.FillBlocked(cols, weight, bias);
+  return rp;
+}
+
+void RampPrefix::FillPerCut(const Columns& cols, const std::vector<Integer>& weight,
+                            const std::vector<Integer>& bias) {
+  const size_t stride = 2 * size_t(n_), n = cols.order.size(), out = size_t(outputs_);
+  table_.assign(stride * (n + 1) * out, 0);
+  for (size_t j = 0; j < out; ++j) ModLimbs(bias[j], n_, table_.data() + stride * j + n_);
+  std::vector<Limb> w(n_);
+  for (size_t pos = 0; pos < n; ++pos) {
+    const int32_t i = cols.order[pos];
+    Limb* next = table_.data() + stride * (pos + 1) * out;
     std::copy_n(next - stride * out, stride * out, next);
-    for (int64_t p = col_ptr[i]; p < col_ptr[i + 1]; ++p) {
-      const auto [j, k] = entries[p];
-      ModLimbs(weight[k], limbs, w.data());
-      AddProduct(next + stride * j, w.data(), ci, limbs);
-      AddProduct(next + stride * j + limbs, w.data(), bi, limbs);
+    for (int64_t p = cols.col_ptr[i]; p < cols.col_ptr[i + 1]; ++p) {
+      const auto [j, k] = cols.entries[p];
+      ModLimbs(weight[k], n_, w.data());
+      AddProduct(next + stride * j, w.data(), c_.data() + pos * n_, n_);
+      AddProduct(next + stride * j + n_, w.data(), b_.data() + pos * n_, n_);
     }
   }
-  return rp;
+}
+
+void RampPrefix::FillBlocked(const Columns& cols, const std::vector<Integer>& weight,
+                             const std::vector<Integer>& bias) {
+  const size_t stride = 2 * size_t(n_), n = cols.order.size(), out = size_t(outputs_);
+  const size_t blocks = n / 64 + 1;  // of the cuts 0 .. n
+  bits_.assign(blocks * out, 0);
+  for (size_t pos = 0; pos < n; ++pos)
+    for (int64_t p = cols.col_ptr[cols.order[pos]]; p < cols.col_ptr[cols.order[pos] + 1]; ++p)
+      bits_[(pos / 64) * out + cols.entries[p].first] |= uint64_t(1) << (pos % 64);
+  first_.resize(blocks * out);
+  uint64_t total = 0;
+  for (size_t b = 0; b < blocks * out; ++b) {
+    first_[b] = total;
+    total += 1 + uint64_t(__builtin_popcountll(bits_[b]));
+  }
+  table_.assign(stride * total, 0);
+  std::vector<uint64_t> at(first_.begin(), first_.begin() + out);  // per row: the entry summed
+  for (size_t j = 0; j < out; ++j) ModLimbs(bias[j], n_, table_.data() + stride * at[j] + n_);
+  // Block w starts from each row's sums so far.
+  auto open_block = [&](size_t w) {
+    for (size_t j = 0; j < out; ++j) {
+      const uint64_t next = first_[w * out + j];
+      std::copy_n(table_.data() + stride * at[j], stride, table_.data() + stride * next);
+      at[j] = next;
+    }
+  };
+  std::vector<int64_t> opened(out, -1);  // per row: the ramp position of its entry `at`
+  std::vector<Limb> w(n_);
+  for (size_t pos = 0; pos < n; ++pos) {
+    if (pos > 0 && pos % 64 == 0) open_block(pos / 64);
+    const int32_t i = cols.order[pos];
+    for (int64_t p = cols.col_ptr[i]; p < cols.col_ptr[i + 1]; ++p) {
+      const auto [j, k] = cols.entries[p];
+      Limb* e = table_.data() + stride * at[j];
+      if (opened[j] != int64_t(pos)) {  // the row's first term at this ramp: a new entry from the last
+        opened[j] = int64_t(pos);
+        std::copy_n(e, stride, e + stride);
+        e += stride;
+        ++at[j];
+      }
+      ModLimbs(weight[k], n_, w.data());
+      AddProduct(e, w.data(), c_.data() + pos * n_, n_);
+      AddProduct(e + n_, w.data(), b_.data() + pos * n_, n_);
+    }
+  }
+  if (n > 0 && n % 64 == 0) open_block(n / 64);
 }
 
 size_t RampPrefix::Cut(const Limb* t) const {
@@ -135,22 +190,44 @@ size_t RampPrefix::Cut(const Limb* t) const {
   return lo;
 }
 
-void RampPrefix::Evaluate(const Limb* t, Limb* z) const {
-  const size_t stride = 2 * size_t(n_);
-  const Limb* row = table_.data() + Cut(t) * stride * outputs_;
+template <typename Entry>
+void RampPrefix::EvaluateRows(const Limb* t, Limb* z, const Entry& entry) const {
   if (n_ == 2) {
     const uint128 tv = Load128(t);
-    for (int32_t j = 0; j < outputs_; ++j, row += 4) Store128(tv * Load128(row) + Load128(row + 2), z + 2 * j);
+    for (int32_t j = 0; j < outputs_; ++j) {
+      const Limb* row = entry(j);
+      Store128(tv * Load128(row) + Load128(row + 2), z + 2 * j);
+    }
     return;
   }
   if (n_ == 3) {
-    for (int32_t j = 0; j < outputs_; ++j, row += 6, z += 3) MulAdd3(t, row, row + 3, z);
+    for (int32_t j = 0; j < outputs_; ++j, z += 3) {
+      const Limb* row = entry(j);
+      MulAdd3(t, row, row + 3, z);
+    }
     return;
   }
-  for (int32_t j = 0; j < outputs_; ++j, row += stride, z += n_) {
+  for (int32_t j = 0; j < outputs_; ++j, z += n_) {
+    const Limb* row = entry(j);
     std::copy_n(row + n_, n_, z);
     AddProduct(z, t, row, n_);
   }
+}
+
+void RampPrefix::Evaluate(const Limb* t, Limb* z) const {
+  const size_t stride = 2 * size_t(n_), k = Cut(t);
+  if (!blocked()) {
+    const Limb* cut = table_.data() + stride * k * size_t(outputs_);
+    EvaluateRows(t, z, [&](int32_t j) { return cut + stride * j; });
+    return;
+  }
+  const size_t block = (k / 64) * size_t(outputs_);
+  const uint64_t* bits = bits_.data() + block;  // row j: its nonzeros in the block
+  const uint64_t* first = first_.data() + block;
+  const uint64_t before = (uint64_t(1) << (k % 64)) - 1;  // those among the first k ramps
+  EvaluateRows(t, z, [&](int32_t j) {
+    return table_.data() + stride * (first[j] + uint64_t(__builtin_popcountll(bits[j] & before)));
+  });
 }
 
 }  // namespace mnemo::internal

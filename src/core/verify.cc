@@ -15,6 +15,7 @@
 #include "mnemo/evaluate.h"
 #include "mnemo/progress.h"
 #include "mnemo/options.h"
+#include "exact_plans.h"
 
 namespace mnemo {
 namespace {
@@ -284,7 +285,7 @@ std::string GotString(const Network& net, const Answer& a) {
   return s;
 }
 
-// Rows per block: the option, else 2^22 values (each block sets up its own evaluation plan).
+// Rows per block: the option, else 2^22 values (the evaluation plans are kept across blocks).
 int64_t BlockRows(const Dataset& data, const VerifyOptions& o) {
   if (o.block_rows > 0 || data.x.type() == DataMatrix::Type::kF64) return o.block_rows;
   return data.x.RowsPerBlock(kVerifyBlockValues);
@@ -296,10 +297,11 @@ void ForEachExactPoint(const Network& net, const Dataset& data, PointRange range
   const int64_t block_rows = BlockRows(data, o);
   const bool one_block = block_rows == 0 && data.x.type() == DataMatrix::Type::kF64;
   Progress bar("exact eval", o.progress && !one_block ? range.size() : 0);
+  internal::ExactPlans plans(net);  // built at the first block, kept for the others
   data.x.ForEachBlock(
       [&](int64_t first, const RowMatrix& b) {
-        ForEachExactOutput(
-            net, b,
+        plans.ForEach(
+            b,
             [&](int64_t i, const Integer* out, const Integer& scale) {
               visit(first - range.begin + i, out, scale);
             },
