@@ -156,6 +156,7 @@ struct Plan {
   InputPlan input;
   std::vector<LayerPlan> layers;
   Integer out_scale = 1;
+  int32_t limb_width = 0;  // the most neurons of a layer stored as limbs (Workspace::Size)
 };
 
 // ---------------------------------------------------------------- the plan
@@ -572,11 +573,14 @@ Plan MakePlan(const Network& net, int e, int64_t x_bits, ExactPath path) {
   Integer scale;
   plan.input = MakeInputPlan(net, e, x_bits, &scale);
   std::vector<int64_t> bits = plan.input.bits;
+  plan.limb_width = plan.input.small ? 0 : net.input_dim();
   plan.layers.reserve(net.layers.size());  // `below` points into it
   Below below;
   for (size_t l = 0; l < net.layers.size(); ++l) {
     plan.layers.push_back(MakeLayerPlan(net.layers[l], &bits, &scale, &below, path == ExactPath::kShortcuts));
     if (plan.layers.back().prefix) plan.layers[l - 1].fused = true;
+    const LayerPlan& lp = plan.layers.back();
+    if (lp.kernel == ExactKernel::kLimbs) plan.limb_width = std::max({plan.limb_width, lp.in, lp.out});
     below.plan = &plan.layers.back();
   }
   plan.out_scale = scale;
@@ -585,17 +589,36 @@ Plan MakePlan(const Network& net, int e, int64_t x_bits, ExactPath path) {
 
 // ---------------------------------------------------------------- per point
 
-// Per-thread state. Activations are either small (int128 values in h) or limbs (sign and
-// magnitude of neuron k at ha[hoff[k] .. + hlen[k]]).
+// |a|'s bit length (0 for 0).
+inline int64_t Bits128(uint128 a) {
+  return a == 0 ? 0 : (a >> 64) ? 128 - __builtin_clzll(uint64_t(a >> 64)) : 64 - __builtin_clzll(uint64_t(a));
+}
+
+// One activation stored as limbs: its magnitude at limbs[off .. off + len()), its sign in the
+// sign of `size` (GMP's convention: size = ±len, 0 for 0) and its exact bit length. One record
+// per neuron, so that a term reads one cache line of the point's state.
+struct Cell {
+  int64_t bits = 0;
+  uint32_t off = 0;
+  int32_t size = 0;
+  uint32_t len() const { return size < 0 ? 0u - uint32_t(size) : uint32_t(size); }
+  int sign() const { return (size > 0) - (size < 0); }
+  // len < 2^31 (a value of 16 GiB is beyond any workspace).
+  void Set(uint32_t n, int sign, int64_t bit_length) {
+    size = sign < 0 ? -int32_t(n) : int32_t(n);
+    bits = bit_length;
+  }
+};
+
+// Per-thread state. Activations are either small (int128 values in h) or limbs (neuron k is
+// hv[k] over ha; the layer being made is zv over za). hv, zv and the shared sums' arrays are
+// sized once per plan, to its widest layer of the multi-limb kernel (Size).
 struct Workspace {
   std::vector<int128> h, z;
   std::vector<uint64_t> z64;
   std::vector<Limb> ha, za;
-  std::vector<uint32_t> hoff, hlen, zoff, zlen, zlen2;
-  std::vector<int8_t> zsign;
-  std::vector<int64_t> zbits;
-  std::vector<int8_t> hsign;
-  std::vector<int64_t> hbits;  // limbs: |h_k| < 2^hbits[k] (its exact bit length)
+  std::vector<Cell> hv, zv;
+  std::vector<uint32_t> zlen;  // LimbsLayer: the limbs of room of each row
   bool limbs = false;
   std::vector<Limb> dot;                // shared sums of terms (LayerPlan::shared)
   std::vector<uint32_t> dot_off, dot_len, dot_mag;
@@ -610,6 +633,14 @@ struct Workspace {
   int64_t relays = 0;           // relay rows it copied (LayerPlan::relay)
   std::vector<Integer> out;
   Integer tmp;
+
+  void Size(int32_t width) {
+    hv.resize(width);
+    zv.resize(width);
+    for (auto* v : {&dot_len, &dot_off, &dot_mag}) v->resize(width);
+    dot_sign.resize(width);
+    dot128.resize(width);
+  }
 };
 
 void InputsSmall(const InputPlan& ip, const double* x, int32_t d, Workspace& ws) {
@@ -629,21 +660,16 @@ void InputsSmall(const InputPlan& ip, const double* x, int32_t d, Workspace& ws)
 void StoreLimbs(const Integer& v, uint32_t k, uint32_t stride, Workspace& ws) {
   uint32_t n = uint32_t(mpz_size(v.get_mpz_t()));
   MNEMO_CHECK(n <= stride, "value exceeds its proven bound");
-  ws.hoff[k] = k * stride;
-  ws.hlen[k] = n;
-  ws.hsign[k] = int8_t(sgn(v));
-  ws.hbits[k] = Bits(v);
-  std::copy_n(mpz_limbs_read(v.get_mpz_t()), n, ws.ha.data() + ws.hoff[k]);
+  Cell& c = ws.hv[k];
+  c.off = k * stride;
+  c.Set(n, sgn(v), Bits(v));
+  std::copy_n(mpz_limbs_read(v.get_mpz_t()), n, ws.ha.data() + c.off);
 }
 
 void InputsLimbs(const InputPlan& ip, const double* x, int32_t d, Workspace& ws) {
   int64_t top = *std::max_element(ip.bits.begin(), ip.bits.end());
   uint32_t stride = uint32_t(std::max<int64_t>(1, (top + 63) / 64));
   ws.ha.assign(size_t(stride) * d, 0);
-  ws.hoff.resize(d);
-  ws.hlen.resize(d);
-  ws.hsign.resize(d);
-  ws.hbits.resize(d);
   for (int32_t j = 0; j < d; ++j) {
     int64_t m;
     int k;
@@ -662,19 +688,13 @@ void InputsLimbs(const InputPlan& ip, const double* x, int32_t d, Workspace& ws)
 void ToLimbs(int32_t n, Workspace& ws) {
   if (ws.limbs) return;
   ws.ha.assign(size_t(2) * n, 0);
-  ws.hoff.resize(n);
-  ws.hlen.resize(n);
-  ws.hsign.resize(n);
-  ws.hbits.resize(n);
   for (int32_t k = 0; k < n; ++k) {
     int128 v = ws.h[k];
     uint128 a = v < 0 ? -uint128(v) : uint128(v);
-    ws.hoff[k] = uint32_t(2 * k);
+    ws.hv[k].off = uint32_t(2 * k);
     ws.ha[2 * k] = Limb(a);
     ws.ha[2 * k + 1] = Limb(a >> 64);
-    ws.hlen[k] = a == 0 ? 0 : (a >> 64) ? 2 : 1;
-    ws.hsign[k] = int8_t(v < 0 ? -1 : v > 0);
-    ws.hbits[k] = a == 0 ? 0 : (a >> 64) ? 128 - __builtin_clzll(uint64_t(a >> 64)) : 64 - __builtin_clzll(uint64_t(a));
+    ws.hv[k].Set(a == 0 ? 0 : (a >> 64) ? 2 : 1, v < 0 ? -1 : v > 0, Bits128(a));
   }
   ws.limbs = true;
 }
@@ -683,9 +703,10 @@ void ToSmall(int32_t n, Workspace& ws) {
   if (!ws.limbs) return;
   ws.h.resize(n);
   for (int32_t k = 0; k < n; ++k) {
-    const Limb* p = ws.ha.data() + ws.hoff[k];
-    uint128 a = ws.hlen[k] == 0 ? 0 : ws.hlen[k] == 1 ? uint128(p[0]) : (uint128(p[1]) << 64) | p[0];
-    ws.h[k] = ws.hsign[k] < 0 ? -int128(a) : int128(a);  // the bound proves |v| < 2^127
+    const Cell& c = ws.hv[k];
+    const Limb* p = ws.ha.data() + c.off;
+    uint128 a = c.size == 0 ? 0 : c.len() == 1 ? uint128(p[0]) : (uint128(p[1]) << 64) | p[0];
+    ws.h[k] = c.size < 0 ? -int128(a) : int128(a);  // the bound proves |v| < 2^127
   }
   ws.limbs = false;
 }
@@ -783,15 +804,12 @@ inline void MulAccumulate(Limb* z, uint32_t n, const Limb* pool, const WeightLim
 }
 
 // Two's complement z (n limbs) → the activation's sign and magnitude, in place.
-void ActivateLimbs(Activation::Kind act, Limb* z, uint32_t n, uint32_t* len, int8_t* sign,
-                   int64_t* bits) {
+void ActivateLimbs(Activation::Kind act, Limb* z, uint32_t n, Cell* c) {
   bool negative = z[n - 1] >> 63;
   if (act == Activation::kStep || (act == Activation::kRelu && negative)) {
     bool one = act == Activation::kStep && !negative;
     z[0] = one;
-    *len = one;
-    *sign = one;
-    *bits = one;
+    c->Set(one, one, one);
     return;
   }
   if (negative) {
@@ -804,9 +822,7 @@ void ActivateLimbs(Activation::Kind act, Limb* z, uint32_t n, uint32_t* len, int
   }
   uint32_t m = n;
   while (m > 0 && z[m - 1] == 0) --m;
-  *len = m;
-  *sign = int8_t(m == 0 ? 0 : negative ? -1 : 1);
-  *bits = m == 0 ? 0 : 64 * int64_t(m - 1) + 64 - __builtin_clzll(z[m - 1]);
+  c->Set(m, m == 0 ? 0 : negative ? -1 : 1, m == 0 ? 0 : 64 * int64_t(m - 1) + 64 - __builtin_clzll(z[m - 1]));
 }
 
 // z = bias (two's complement in n limbs).
@@ -820,18 +836,24 @@ void InitBias(const LayerPlan& lp, int32_t j, Limb* z, uint32_t n) {
 }
 
 // Whether nonzero p of a row is taken, with its partner, as the pair's constant at this point
-// (LayerPlan::partner): neither activation was cut by the relu below.
-inline bool PairTaken(const LayerPlan& lp, int64_t p, const Workspace& ws) {
-  if (lp.partner.empty() || lp.partner[p] < 0) return false;
-  return lp.pairs_always || (ws.hsign[lp.col[p]] > 0 && ws.hsign[lp.col[lp.partner[p]]] > 0);
+// (LayerPlan::partner, its data or null when empty; col: LayerPlan::col; hv: this point's
+// activations): neither activation was cut by the relu below.
+inline bool PairTaken(const LayerPlan& lp, const int32_t* partner, const int32_t* col, const Cell* hv,
+                      int64_t p) {
+  if (!partner || partner[p] < 0) return false;
+  return lp.pairs_always || (hv[col[p]].size > 0 && hv[col[partner[p]]].size > 0);
 }
 
-// Activation k of this point modulo 2^128 when it is stored as limbs (0 for 0).
-inline uint128 LimbValue128(const Workspace& ws, int32_t k) {
-  if (ws.hsign[k] == 0) return 0;
-  const Limb* h = ws.ha.data() + ws.hoff[k];
-  const uint128 a = ws.hlen[k] == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
-  return ws.hsign[k] < 0 ? uint128(0) - a : a;
+inline bool PairTaken(const LayerPlan& lp, int64_t p, const Workspace& ws) {
+  return PairTaken(lp, lp.partner.empty() ? nullptr : lp.partner.data(), lp.col.data(), ws.hv.data(), p);
+}
+
+// An activation stored as limbs (over `limbs`), modulo 2^128 (0 for 0).
+inline uint128 LimbValue128(const Cell& c, const Limb* limbs) {
+  if (c.size == 0) return 0;
+  const Limb* h = limbs + c.off;
+  const uint128 a = c.len() == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
+  return c.size < 0 ? uint128(0) - a : a;
 }
 
 // One pass over row j's terms at this point: the largest ⌈log2 |w_jk|⌉ + bits(h_k) over its
@@ -850,10 +872,10 @@ int64_t TermTop(const LayerPlan& lp, int32_t j, const Workspace& ws, uint128* ac
       continue;
     }
     const int32_t k = lp.col[p];
-    const int64_t hb = ws.hbits[k];
+    const int64_t hb = ws.hv[k].bits;
     if (hb == 0 || lp.wlog[p] < 0) continue;
     top = std::max(top, hb + lp.wlog[p]);
-    sum += uint128(lp.w_small[p]) * LimbValue128(ws, k);
+    sum += uint128(lp.w_small[p]) * LimbValue128(ws.hv[k], ws.ha.data());
   }
   *acc = sum;
   return top;
@@ -868,15 +890,12 @@ uint32_t RowLimbs(const LayerPlan& lp, int32_t j, int64_t term_top) {
 }
 
 // The activation of Z (two's complement in 128 bits), stored as limbs.
-void StoreSmall(Activation::Kind act, uint128 z_value, Limb* z, uint32_t* len, int8_t* sign,
-                int64_t* bits) {
+void StoreSmall(Activation::Kind act, uint128 z_value, Limb* z, Cell* c) {
   int128 v = Activate(act, int128(z_value));
   uint128 a = v < 0 ? uint128(0) - uint128(v) : uint128(v);
   z[0] = Limb(a);
   z[1] = Limb(a >> 64);
-  *len = a == 0 ? 0 : (a >> 64) ? 2 : 1;
-  *sign = int8_t(v < 0 ? -1 : v > 0);
-  *bits = a == 0 ? 0 : (a >> 64) ? 128 - __builtin_clzll(uint64_t(a >> 64)) : 64 - __builtin_clzll(uint64_t(a));
+  c->Set(a == 0 ? 0 : (a >> 64) ? 2 : 1, v < 0 ? -1 : v > 0, Bits128(a));
 }
 
 // z ± c modulo 2^(64n) for a constant magnitude c.
@@ -895,11 +914,10 @@ void AddTerms(const LayerPlan& lp, int32_t j, const Workspace& ws, Limb* z, uint
       if (lp.partner[p] > p) AddConstant(z, n, lp.pool.data() + c.mag_off, c.mag_len, c.negative);
       continue;
     }
-    const int32_t k = lp.col[p];
-    const int sk = ws.hsign[k];
-    if (sk == 0) continue;
+    const Cell& h = ws.hv[lp.col[p]];
+    if (h.size == 0) continue;
     const WeightLimbs& w = lp.wl[p];
-    MulAccumulate(z, n, lp.pool.data(), w, ws.ha.data() + ws.hoff[k], ws.hlen[k], w.negative != (sk < 0));
+    MulAccumulate(z, n, lp.pool.data(), w, ws.ha.data() + h.off, h.len(), w.negative != (h.size < 0));
   }
 }
 
@@ -931,17 +949,14 @@ int CompareMagnitudes(const SignedLimbs& a, const SignedLimbs& b) {
 // The activation of s + t into z (sign and magnitude, room for the row's bound, which proves
 // the result fits): the sign is decided first by comparing magnitudes, so a relu that is off
 // or a step costs no arithmetic.
-void ActivateSum(Activation::Kind act, SignedLimbs s, SignedLimbs t, Limb* z, uint32_t* len,
-                 int8_t* sign, int64_t* bits) {
+void ActivateSum(Activation::Kind act, SignedLimbs s, SignedLimbs t, Limb* z, Cell* c) {
   if (s.sign == 0) std::swap(s, t);  // s is the nonzero one, if any
   int cmp = t.sign == 0 ? 1 : CompareMagnitudes(s, t);
   int result = t.sign == 0 || s.sign == t.sign ? s.sign : cmp == 0 ? 0 : cmp > 0 ? s.sign : t.sign;
   if (act == Activation::kStep || (act == Activation::kRelu && result < 0) || result == 0) {
     bool one = act == Activation::kStep && result >= 0;
     z[0] = one;
-    *len = one;
-    *sign = one;
-    *bits = one;
+    c->Set(one, one, one);
     return;
   }
   uint32_t m;
@@ -954,42 +969,38 @@ void ActivateSum(Activation::Kind act, SignedLimbs s, SignedLimbs t, Limb* z, ui
     m = big.len;
   }
   while (m > 0 && z[m - 1] == 0) --m;
-  *len = m;
-  *sign = int8_t(result);
-  *bits = 64 * int64_t(m - 1) + 64 - __builtin_clzll(z[m - 1]);
+  c->Set(m, result, 64 * int64_t(m - 1) + 64 - __builtin_clzll(z[m - 1]));
 }
 
 inline bool IsRelay(const LayerPlan& lp, int32_t j) { return !lp.relay.empty() && lp.relay[j] >= 0; }
 
 // Relay row j (LayerPlan::relay): its input, or 0 where a relu cuts it.
 void CopyRelay(const LayerPlan& lp, int32_t j, Workspace& ws, Limb* z) {
-  const int32_t k = lp.relay[j];
-  const int8_t sign = ws.hsign[k];
+  const Cell& in = ws.hv[lp.relay[j]];
+  Cell& out = ws.zv[j];
   ++ws.relays;
-  if (lp.act == Activation::kRelu && sign <= 0) {
-    ws.zlen2[j] = 0;
-    ws.zsign[j] = 0;
-    ws.zbits[j] = 0;
+  if (lp.act == Activation::kRelu && in.size <= 0) {
+    out.Set(0, 0, 0);
     return;
   }
-  const Limb* h = ws.ha.data() + ws.hoff[k];
-  for (uint32_t t = 0; t < ws.hlen[k]; ++t) z[t] = h[t];  // short: no call
-  ws.zlen2[j] = ws.hlen[k];
-  ws.zsign[j] = sign;
-  ws.zbits[j] = ws.hbits[k];
+  const Limb* h = ws.ha.data() + in.off;
+  const uint32_t len = in.len();
+  for (uint32_t t = 0; t < len; ++t) z[t] = h[t];  // short: no call
+  out.size = in.size;
+  out.bits = in.bits;
 }
 
 // Z_j = (the shared sum of terms, sign and magnitude) + b_j, activated.
 void SharedRow(const LayerPlan& lp, int32_t j, Workspace& ws, Limb* z) {
   const int32_t r = lp.shared[j];
   if (ws.dot_len[r] <= 2) {
-    StoreSmall(lp.act, ws.dot128[r] + uint128(lp.b_small[j]), z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+    StoreSmall(lp.act, ws.dot128[r] + uint128(lp.b_small[j]), z, &ws.zv[j]);
     return;
   }
   const WeightLimbs& b = lp.bl[j];
   SignedLimbs sum{ws.dot_sign[r], ws.dot.data() + ws.dot_off[r], ws.dot_mag[r]};
   SignedLimbs bias{b.mag_len == 0 ? 0 : b.negative ? -1 : 1, lp.pool.data() + b.mag_off, b.mag_len};
-  ActivateSum(lp.act, sum, bias, z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+  ActivateSum(lp.act, sum, bias, z, &ws.zv[j]);
 }
 
 // Two's complement z (n limbs) → sign and trimmed magnitude, in place.
@@ -1006,12 +1017,8 @@ void ToSignMagnitude(Limb* z, uint32_t n, int8_t* sign, uint32_t* len) {
 // group's widest bound (which also bounds the sum of terms): in int128 when every row of the
 // group is proven to fit 127 bits, else as sign and magnitude.
 void SharedSums(const LayerPlan& lp, const std::vector<uint32_t>& len, Workspace& ws) {
-  ws.dot_len.assign(lp.out, 0);
-  ws.dot128.resize(lp.out);
+  std::fill_n(ws.dot_len.begin(), lp.out, 0u);
   for (int32_t j = 0; j < lp.out; ++j) ws.dot_len[lp.shared[j]] = std::max(ws.dot_len[lp.shared[j]], len[j]);
-  ws.dot_off.resize(lp.out);
-  ws.dot_mag.resize(lp.out);
-  ws.dot_sign.resize(lp.out);
   size_t total = 0;
   for (int32_t j = 0; j < lp.out; ++j) {
     ws.dot_off[j] = uint32_t(total);
@@ -1047,9 +1054,9 @@ inline void MulAccumulate64(Limb* z, uint32_t n, int64_t w, const Limb* h, uint3
 // which holds its bias already; then the shared sums to sign and magnitude.
 void ColumnBigRows(const LayerPlan& lp, const std::vector<uint32_t>& len, Workspace& ws) {
   for (int32_t k = 0; k < lp.in; ++k) {
-    const int sk = ws.hsign[k];
+    const int sk = ws.hv[k].sign();
     if (sk == 0) continue;
-    const Limb* h = ws.ha.data() + ws.hoff[k];
+    const Limb* h = ws.ha.data() + ws.hv[k].off;
     for (int64_t p = lp.col_ptr[k]; p < lp.col_ptr[k + 1]; ++p) {
       const int32_t j = lp.row[p];
       Limb* z;
@@ -1060,15 +1067,15 @@ void ColumnBigRows(const LayerPlan& lp, const std::vector<uint32_t>& len, Worksp
         n = ws.dot_len[j];
       } else {
         if (len[j] <= 2) continue;
-        z = ws.za.data() + ws.zoff[j];
+        z = ws.za.data() + ws.zv[j].off;
         n = len[j];
       }
       if (!lp.csc64.empty()) {
-        MulAccumulate64(z, n, lp.csc64[p], h, ws.hlen[k], sk < 0);
+        MulAccumulate64(z, n, lp.csc64[p], h, ws.hv[k].len(), sk < 0);
         continue;
       }
       const WeightLimbs& w = lp.csc_wl[p];
-      MulAccumulate(z, n, lp.pool.data(), w, h, ws.hlen[k], w.negative != (sk < 0));
+      MulAccumulate(z, n, lp.pool.data(), w, h, ws.hv[k].len(), w.negative != (sk < 0));
     }
   }
   if (!lp.any_shared) return;
@@ -1082,15 +1089,11 @@ inline uint128 Activation128(const Workspace& ws, int32_t k, int64_t* bits) {
   if (!ws.limbs) {
     const int128 v = ws.h[k];
     if (v == 0) return *bits = 0;
-    const uint128 a = v < 0 ? uint128(0) - uint128(v) : uint128(v);
-    *bits = a == 0 ? 0 : (a >> 64) ? 128 - __builtin_clzll(uint64_t(a >> 64)) : 64 - __builtin_clzll(uint64_t(a));
+    *bits = Bits128(v < 0 ? uint128(0) - uint128(v) : uint128(v));
     return uint128(v);
   }
-  *bits = ws.hbits[k];
-  if (ws.hsign[k] == 0) return 0;
-  const Limb* h = ws.ha.data() + ws.hoff[k];
-  uint128 a = ws.hlen[k] == 1 ? uint128(h[0]) : (uint128(h[1]) << 64) | h[0];
-  return ws.hsign[k] < 0 ? uint128(0) - a : a;
+  *bits = ws.hv[k].bits;
+  return LimbValue128(ws.hv[k], ws.ha.data());
 }
 
 // Column by column (LayerPlan::csc), over the nonzero activations only (of either form): the
@@ -1180,9 +1183,7 @@ bool DenseColumnLayer(const LayerPlan& lp, Workspace& ws) {
 }
 
 void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
-  std::vector<uint32_t>& off = ws.zoff;
   std::vector<uint32_t>& len = ws.zlen;
-  off.resize(lp.out);
   len.resize(lp.out);
   ws.term_top.resize(lp.out);
   if (ws.acc.size() < size_t(lp.out)) ws.acc.resize(lp.out);
@@ -1200,34 +1201,28 @@ void LimbsLayer(const LayerPlan& lp, Workspace& ws) {
     const int32_t r = lp.shared[j];
     if (r == j && !lp.csc) ws.term_top[j] = TermTop(lp, j, ws, &ws.acc[j]);
     len[j] = std::max<uint32_t>(2, RowLimbs(lp, j, ws.term_top[r]));  // ≥ 2: room for a small row
-    off[j] = uint32_t(total);
+    ws.zv[j].off = uint32_t(total);
     total += len[j];
   }
   if (ws.za.size() < total) ws.za.resize(total);
-  ws.zlen2.resize(lp.out);
-  ws.zsign.resize(lp.out);
-  ws.zbits.resize(lp.out);
   if (lp.any_shared) SharedSums(lp, len, ws);
   if (lp.csc) {
     for (int32_t j = 0; j < lp.out; ++j)
-      if (!lp.any_shared && len[j] > 2) InitBias(lp, j, ws.za.data() + off[j], len[j]);
+      if (!lp.any_shared && len[j] > 2) InitBias(lp, j, ws.za.data() + ws.zv[j].off, len[j]);
     ColumnBigRows(lp, len, ws);
   }
   for (int32_t j = 0; j < lp.out; ++j) {
-    Limb* z = ws.za.data() + off[j];
+    Limb* z = ws.za.data() + ws.zv[j].off;
     if (lp.any_shared) {
       SharedRow(lp, j, ws, z);
     } else if (len[j] == 2) {  // the bound is < 2^127: one limb pair holds Z
-      StoreSmall(lp.act, ws.acc[j] + uint128(lp.b_small[j]), z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+      StoreSmall(lp.act, ws.acc[j] + uint128(lp.b_small[j]), z, &ws.zv[j]);
     } else {
       if (!lp.csc) BigRow(lp, j, ws, z, len[j]);  // else ColumnBigRows summed it
-      ActivateLimbs(lp.act, z, len[j], &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+      ActivateLimbs(lp.act, z, len[j], &ws.zv[j]);
     }
   }
-  std::swap(ws.hlen, ws.zlen2);
-  std::swap(ws.hsign, ws.zsign);
-  std::swap(ws.hbits, ws.zbits);
-  std::swap(ws.hoff, ws.zoff);
+  std::swap(ws.hv, ws.zv);
   std::swap(ws.ha, ws.za);
 }
 
@@ -1278,16 +1273,23 @@ uint32_t SumRow(const LayerPlan& lp, int32_t j, const Workspace& ws, int64_t top
     n = 0;
     if (bias) sum = uint128(lp.b_small[j]);
   }
-  for (int64_t p = lp.row_ptr[j]; p < lp.row_ptr[j + 1]; ++p) {
-    const bool pair = PairTaken(lp, p, ws);
-    const int32_t k = lp.col[p];
+  // The arrays of the loop as raw pointers, loaded once (the calls in the loop would make the
+  // compiler reload each vector's data at every term).
+  const int32_t* col = lp.col.data();
+  const int32_t* partner = lp.partner.empty() ? nullptr : lp.partner.data();
+  const int64_t* wlog = lp.wlog.data();
+  const Cell* hv = ws.hv.data();
+  const int64_t end = lp.row_ptr[j + 1];
+  for (int64_t p = lp.row_ptr[j]; p < end; ++p) {
+    const bool pair = PairTaken(lp, partner, col, hv, p);
+    const int32_t k = col[p];
     int64_t t;
     if (pair) {  // |C| ≤ 2^pclog < 2^(pclog + 1): a term C·1, carried by the first of the pair
-      if (lp.partner[p] < p || lp.pclog[p] < 0) continue;
+      if (partner[p] < p || lp.pclog[p] < 0) continue;
       t = lp.pclog[p] + 1;
     } else {
-      if (ws.hsign[k] == 0 || lp.wlog[p] < 0) continue;
-      t = ws.hbits[k] + lp.wlog[p];
+      if (hv[k].size == 0 || wlog[p] < 0) continue;
+      t = hv[k].bits + wlog[p];
     }
     if (t > top) {
       top = t;
@@ -1298,14 +1300,14 @@ uint32_t SumRow(const LayerPlan& lp, int32_t j, const Workspace& ws, int64_t top
       }
     }
     if (n == 0) {
-      sum += pair ? uint128(lp.pc_small[p]) : uint128(lp.w_small[p]) * LimbValue128(ws, k);
+      sum += pair ? uint128(lp.pc_small[p]) : uint128(lp.w_small[p]) * LimbValue128(hv[k], ws.ha.data());
     } else if (pair) {
       const WeightLimbs& c = lp.pc[p];
       AddConstant(z, n, lp.pool.data() + c.mag_off, c.mag_len, c.negative);
     } else {
       const WeightLimbs& w = lp.wl[p];
-      MulAccumulate(z, n, lp.pool.data(), w, ws.ha.data() + ws.hoff[k], ws.hlen[k],
-                    w.negative != (ws.hsign[k] < 0));
+      const Cell& h = hv[k];
+      MulAccumulate(z, n, lp.pool.data(), w, ws.ha.data() + h.off, h.len(), w.negative != (h.size < 0));
     }
   }
   *acc = sum;
@@ -1336,30 +1338,17 @@ inline uint32_t SharedRoom(const LayerPlan& lp, int32_t j, const Workspace& ws) 
   return std::max<uint32_t>(2, std::max(ws.dot_mag[r], lp.bl[j].mag_len) + 1);
 }
 
-template <typename T>
-inline void AtLeast(std::vector<T>& v, int32_t n) {
-  if (v.size() < size_t(n)) v.resize(n);
-}
-
 // A narrow multi-limb layer (LayerPlan::narrow) in one pass over its rows: a relay row copies
 // its input; any other row is summed in one pass over its terms (SumRow: in int128 while this
 // point's activations keep its bound below 2^127, else in limbs as wide as the bound); rows
 // with shared terms take the group's sum (GroupSum, at the group's first row) and add their
 // own bias, sign first.
 void NarrowLayer(const LayerPlan& lp, Workspace& ws) {
-  for (auto* v : {&ws.zoff, &ws.zlen2}) AtLeast(*v, lp.out);
-  AtLeast(ws.zsign, lp.out);
-  AtLeast(ws.zbits, lp.out);
-  if (lp.any_shared) {
-    for (auto* v : {&ws.dot_len, &ws.dot_off, &ws.dot_mag}) AtLeast(*v, lp.out);
-    AtLeast(ws.dot_sign, lp.out);
-    AtLeast(ws.dot128, lp.out);
-  }
   size_t total = 0, dot_total = 0;
   for (int32_t j = 0; j < lp.out; ++j) {
-    ws.zoff[j] = uint32_t(total);
+    ws.zv[j].off = uint32_t(total);
     if (IsRelay(lp, j)) {
-      CopyRelay(lp, j, ws, TakeLimbs(ws.za, &total, ws.hlen[lp.relay[j]]));
+      CopyRelay(lp, j, ws, TakeLimbs(ws.za, &total, ws.hv[lp.relay[j]].len()));
       continue;
     }
     const int32_t r = lp.shared[j];
@@ -1371,13 +1360,10 @@ void NarrowLayer(const LayerPlan& lp, Workspace& ws) {
     uint128 acc;
     const uint32_t n = SumRow(lp, j, ws, lp.bbits[j], true, ws.za, total, &acc);
     Limb* z = TakeLimbs(ws.za, &total, std::max<uint32_t>(n, 2));
-    if (n == 0) StoreSmall(lp.act, acc, z, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
-    else ActivateLimbs(lp.act, z, n, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+    if (n == 0) StoreSmall(lp.act, acc, z, &ws.zv[j]);
+    else ActivateLimbs(lp.act, z, n, &ws.zv[j]);
   }
-  std::swap(ws.hlen, ws.zlen2);
-  std::swap(ws.hsign, ws.zsign);
-  std::swap(ws.hbits, ws.zbits);
-  std::swap(ws.hoff, ws.zoff);
+  std::swap(ws.hv, ws.zv);
   std::swap(ws.ha, ws.za);
 }
 
@@ -1389,8 +1375,8 @@ void PrefixLayer(const LayerPlan& lp, Workspace& ws) {
   Limb tv[64];  // T modulo 2^(64n)
   if (ws.limbs) {
     std::fill_n(tv, n, Limb(0));
-    std::copy_n(ws.ha.data() + ws.hoff[t], std::min(n, ws.hlen[t]), tv);
-    if (ws.hsign[t] < 0) mpn_neg(tv, tv, n);
+    std::copy_n(ws.ha.data() + ws.hv[t].off, std::min(n, ws.hv[t].len()), tv);
+    if (ws.hv[t].size < 0) mpn_neg(tv, tv, n);
   } else {
     const int128 v = ws.h[t];
     std::fill_n(tv, n, v < 0 ? ~Limb(0) : Limb(0));
@@ -1421,17 +1407,11 @@ void PrefixLayer(const LayerPlan& lp, Workspace& ws) {
     ws.limbs = false;
     return;
   }
-  for (std::vector<uint32_t>* v : {&ws.zoff, &ws.zlen2}) v->resize(lp.out);
-  ws.zsign.resize(lp.out);
-  ws.zbits.resize(lp.out);
   for (int32_t j = 0; j < lp.out; ++j) {
-    ws.zoff[j] = uint32_t(j) * n;
-    ActivateLimbs(lp.act, ws.za.data() + ws.zoff[j], n, &ws.zlen2[j], &ws.zsign[j], &ws.zbits[j]);
+    ws.zv[j].off = uint32_t(j) * n;
+    ActivateLimbs(lp.act, ws.za.data() + ws.zv[j].off, n, &ws.zv[j]);
   }
-  std::swap(ws.hlen, ws.zlen2);
-  std::swap(ws.hsign, ws.zsign);
-  std::swap(ws.hbits, ws.zbits);
-  std::swap(ws.hoff, ws.zoff);
+  std::swap(ws.hv, ws.zv);
   std::swap(ws.ha, ws.za);
   ws.limbs = true;
 }
@@ -1459,8 +1439,9 @@ void StoreOutputs(int32_t outs, Workspace& ws) {
       ws.out[j] = FromInt128(ws.h[j]);
       continue;
     }
-    mpz_import(ws.out[j].get_mpz_t(), ws.hlen[j], -1, sizeof(Limb), 0, 0, ws.ha.data() + ws.hoff[j]);
-    if (ws.hsign[j] < 0) mpz_neg(ws.out[j].get_mpz_t(), ws.out[j].get_mpz_t());
+    const Cell& c = ws.hv[j];
+    mpz_import(ws.out[j].get_mpz_t(), c.len(), -1, sizeof(Limb), 0, 0, ws.ha.data() + c.off);
+    if (c.size < 0) mpz_neg(ws.out[j].get_mpz_t(), ws.out[j].get_mpz_t());
   }
 }
 
@@ -1554,6 +1535,7 @@ void RunPlan(const Plan& plan, int index, const RowMatrix& x, const std::vector<
 #pragma omp parallel reduction(+ : dense, relays)
   {
     std::vector<Workspace> ws(kBlock);
+    for (Workspace& w : ws) w.Size(plan.limb_width);
 #pragma omp for schedule(dynamic, 1)
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t start = b * kBlock, count = std::min<int64_t>(kBlock, int64_t(rows.size()) - start);
